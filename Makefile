@@ -1,0 +1,68 @@
+# The verbs people use. Everything runs from a clean clone on a machine with Go >= 1.26
+# and Python >= 3.11, reaching PyPI and the Go module proxy.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+TESTBED_BIN = $(shell hack/build-testbed.sh --print-bin-dir)
+export PATH := $(TESTBED_BIN):$(CURDIR)/$(BIN):$(PATH)
+PYTEST_ARGS ?=
+
+.PHONY: help venv testbed lint fmt unit e2e test demo cluster-up cluster-down bench clean
+
+help:
+	@echo "make test          lint, unit and e2e tests (builds everything it needs)"
+	@echo "make demo          local cluster + controller + example app syncing and healing"
+	@echo "make cluster-up    start the local control plane; prints export KUBECONFIG=..."
+	@echo "make cluster-down  stop it and remove its state"
+	@echo "make lint | fmt | unit | e2e | bench"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+venv: $(STAMP)
+
+testbed:
+	hack/build-testbed.sh >/dev/null
+
+lint: venv
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+fmt: venv
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+unit: venv
+	hack/pytest.sh tests/unit $(PYTEST_ARGS)
+
+e2e: venv testbed
+	hack/pytest.sh -m e2e tests/e2e $(PYTEST_ARGS)
+
+test: venv testbed lint
+	hack/pytest.sh tests $(PYTEST_ARGS)
+
+cluster-up: testbed
+	@hack/cluster.sh up
+
+cluster-down:
+	@hack/cluster.sh down
+
+demo: venv testbed
+	hack/demo.sh
+
+bench: venv testbed
+	$(BIN)/python bench/run_all.py
+
+clean: cluster-down
+	rm -rf $(VENV) .work .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The ApplicationSet controller core: generators, templates, policies."""

@@ -1,0 +1,1 @@
+"""The ``gitopsd`` command line: one module per verb, each exporting ``register``."""

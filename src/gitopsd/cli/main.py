@@ -1,0 +1,66 @@
+"""Entry point of the ``gitopsd`` console script.
+
+Each command lives in its own module under ``gitopsd.cli`` and exposes
+``register(subparsers)``, which adds its parser and sets ``func`` to a callable taking the
+parsed arguments and returning the exit code. Modules are imported lazily by name so a
+broken optional dependency in one verb cannot break ``gitopsd --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from gitopsd.errors import GitopsdError
+
+# Modules under gitopsd.cli that register commands, in the order --help lists them.
+COMMAND_MODULES: tuple[str, ...] = (
+    "version",
+    "render",
+    "health",
+    "diff",
+    "run",
+    "app",
+    "appset",
+    "cluster",
+    "convert",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gitopsd",
+        description="A Kubernetes GitOps controller: keeps clusters equal to Git.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"gitopsd.cli.{name}")
+        except ModuleNotFoundError as error:
+            if error.name == f"gitopsd.cli.{name}":
+                continue  # verb not built yet
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    try:
+        return func(args)
+    except GitopsdError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The Kubernetes API adapter: the only user of the kubernetes client."""

@@ -1,0 +1,1 @@
+"""Conversion of Argo CD manifests to gitopsd."""

@@ -1,0 +1,4 @@
+"""Diff of desired against live objects.
+
+Normalisation, ignore rules, drift managers, secret masking.
+"""

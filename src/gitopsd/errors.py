@@ -1,0 +1,131 @@
+"""gitopsd's own exceptions, raised across module boundaries.
+
+Library errors (GitPython, the kubernetes client, subprocesses) are caught at the adapter
+that called the library and re-raised as one of these, chained with ``raise ... from e``.
+Messages about one object start with that object's id (``Deployment/web/api: ...``).
+Messages never contain secret values or credentials.
+
+GitopsdError
+├── ConfigError                 invalid flags, ConfigMap or settings
+├── SpecError                   an Application/AppProject/ApplicationSet spec is invalid
+│   └── ProjectViolation        the spec or a manifest breaks its AppProject's rules
+├── SourceError                 fetching from Git failed
+│   ├── RepositoryUnreachable   network, DNS, timeout, missing repository
+│   ├── AuthenticationFailed    bad or missing credentials
+│   ├── RevisionNotFound        targetRevision resolves to no commit
+│   └── PathEscape              a path or symlink leaves the repository
+├── RenderError                 turning files into objects failed
+│   ├── ManifestError           invalid YAML/JSON or an object without apiVersion/kind/name
+│   ├── ToolError               kustomize or helm failed (stderr attached, trimmed)
+│   ├── RenderTimeout           a tool ran past its time limit and was killed
+│   └── RenderTooLarge          manifests exceed the configured size limit
+├── ClusterError                talking to a Kubernetes API server failed
+│   ├── ClusterUnreachable
+│   ├── NotFound
+│   ├── Conflict
+│   ├── Forbidden
+│   └── Invalid                 the server rejected an object (includes immutable fields)
+├── DesiredSetError             duplicates, unknown kinds in the desired set
+├── HookError                   a sync hook failed or timed out
+└── HealthScriptError           a Lua health script failed (reported as Unknown, never raised
+                                out of the health package)
+"""
+
+from __future__ import annotations
+
+
+class GitopsdError(Exception):
+    """Base of every error gitopsd raises on purpose."""
+
+
+class ConfigError(GitopsdError):
+    """Invalid command-line flags, environment or gitopsd-cm settings."""
+
+
+class SpecError(GitopsdError):
+    """An Application, AppProject or ApplicationSet spec is invalid."""
+
+
+class ProjectViolation(SpecError):
+    """A source, destination or manifest is outside its AppProject's boundaries."""
+
+
+class SourceError(GitopsdError):
+    """Fetching the desired state from Git failed."""
+
+
+class RepositoryUnreachable(SourceError):
+    """The remote could not be reached in time, or does not exist."""
+
+
+class AuthenticationFailed(SourceError):
+    """The remote refused the credentials (or needs some and got none)."""
+
+
+class RevisionNotFound(SourceError):
+    """targetRevision names no branch, tag, ref or commit in the repository."""
+
+
+class PathEscape(SourceError):
+    """A path, value file or symlink resolves outside the repository root."""
+
+
+class RenderError(GitopsdError):
+    """Rendering manifests failed. Never to be confused with an empty render."""
+
+
+class ManifestError(RenderError):
+    """A manifest file is not valid YAML/JSON, or an object lacks apiVersion, kind or name."""
+
+
+class ToolError(RenderError):
+    """kustomize or helm exited non-zero; the message carries its trimmed stderr."""
+
+
+class RenderTimeout(RenderError):
+    """A render tool ran past its time limit and was killed."""
+
+
+class RenderTooLarge(RenderError):
+    """The rendered or read manifests exceed the configured size limit."""
+
+
+class ClusterError(GitopsdError):
+    """A call to a Kubernetes API server failed."""
+
+    def __init__(self, message: str, *, status: int | None = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+
+
+class ClusterUnreachable(ClusterError):
+    """The API server did not answer."""
+
+
+class NotFound(ClusterError):
+    """The object or its kind does not exist."""
+
+
+class Conflict(ClusterError):
+    """A field-manager conflict or an optimistic-concurrency conflict."""
+
+
+class Forbidden(ClusterError):
+    """RBAC denied the call."""
+
+
+class Invalid(ClusterError):
+    """The server rejected the object (schema, immutable field, admission)."""
+
+
+class DesiredSetError(GitopsdError):
+    """The desired set is inconsistent (duplicate objects, unknown kinds)."""
+
+
+class HookError(GitopsdError):
+    """A sync hook failed or timed out."""
+
+
+class HealthScriptError(GitopsdError):
+    """A Lua health customization failed to load or run."""

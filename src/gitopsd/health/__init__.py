@@ -1,0 +1,1 @@
+"""Health of Kubernetes objects: built-in checks per kind and Lua customizations."""

@@ -1,0 +1,1 @@
+"""Prometheus metrics in a registry of gitopsd's own."""

@@ -1,0 +1,1 @@
+"""Pure data shared by every stage: object identity, vocabularies, annotation constants."""

@@ -1,0 +1,1 @@
+"""The sync plan: ordering by phase, wave, kind and name; hooks; the prune set."""

@@ -1,0 +1,1 @@
+"""AppProject enforcement: source repos, destinations, resource lists, sync windows."""

@@ -1,0 +1,291 @@
+"""Typed views of an Application's spec, parsed once from the raw resource body.
+
+Field names follow Argo CD's ``Application`` spec; the CRD schema in ``crds/`` validates
+shapes at the API server, so parsing here is lenient about absent fields and strict only
+about what the schema cannot express (one of ``source``/``sources``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitopsd.errors import SpecError
+from gitopsd.model.annotations import IN_CLUSTER_SERVER, options_from_list
+
+
+@dataclass(frozen=True)
+class KustomizeOptions:
+    images: tuple[str, ...] = ()
+    name_prefix: str = ""
+    name_suffix: str = ""
+    namespace: str = ""
+    common_labels: tuple[tuple[str, str], ...] = ()
+    common_annotations: tuple[tuple[str, str], ...] = ()
+    replicas: tuple[tuple[str, int], ...] = ()  # (name, count)
+    patches: tuple[Any, ...] = ()  # raw patch entries, as in a kustomization's `patches:`
+    components: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HelmOptions:
+    release_name: str = ""
+    value_files: tuple[str, ...] = ()
+    values: str = ""  # a YAML string
+    values_object: Any = None
+    parameters: tuple[tuple[str, str, bool], ...] = ()  # (name, value, forceString)
+    skip_crds: bool = False
+    ignore_missing_value_files: bool = False
+
+
+@dataclass(frozen=True)
+class DirectoryOptions:
+    recurse: bool = False
+    include: str = ""
+    exclude: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    repo_url: str
+    path: str = "."
+    target_revision: str = "HEAD"
+    chart: str = ""
+    ref: str = ""
+    kustomize: KustomizeOptions | None = None
+    helm: HelmOptions | None = None
+    directory: DirectoryOptions | None = None
+
+
+@dataclass(frozen=True)
+class Destination:
+    server: str = ""
+    name: str = ""
+    namespace: str = ""
+
+    @property
+    def is_in_cluster(self) -> bool:
+        return self.server == IN_CLUSTER_SERVER or self.name == "in-cluster"
+
+
+@dataclass(frozen=True)
+class Backoff:
+    duration_seconds: float = 5.0
+    factor: float = 2.0
+    max_duration_seconds: float = 180.0
+
+
+@dataclass(frozen=True)
+class Retry:
+    limit: int = 0  # 0: no retry; negative: forever (as Argo CD)
+    backoff: Backoff = field(default_factory=Backoff)
+
+
+@dataclass(frozen=True)
+class Automated:
+    prune: bool = False
+    self_heal: bool = False
+    allow_empty: bool = False
+
+
+@dataclass(frozen=True)
+class IgnoreDifference:
+    group: str = ""
+    kind: str = ""
+    name: str = ""
+    namespace: str = ""
+    json_pointers: tuple[str, ...] = ()
+    jq_path_expressions: tuple[str, ...] = ()
+    managed_fields_managers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SyncPolicy:
+    automated: Automated | None = None
+    sync_options: tuple[tuple[str, str], ...] = ()  # parsed Key=value pairs, in order
+    retry: Retry | None = None
+    managed_namespace_metadata: dict[str, Any] | None = field(default=None, hash=False)
+
+    def option(self, key: str) -> str | None:
+        for name, value in self.sync_options:
+            if name == key:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class ApplicationSpec:
+    project: str
+    sources: tuple[Source, ...]
+    destination: Destination
+    sync_policy: SyncPolicy
+    ignore_differences: tuple[IgnoreDifference, ...] = ()
+    revision_history_limit: int = 10
+    multi_source: bool = False  # spec.sources was used rather than spec.source
+
+
+def parse_duration(value: str | int | float | None, default: float) -> float:
+    """Parse Go-style durations used by Argo CD (``5s``, ``3m``, ``1h30m``, ``250ms``)."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip()
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    total, number = 0.0, ""
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char.isdigit() or char == ".":
+            number += char
+            index += 1
+            continue
+        unit = text[index : index + 2] if text[index : index + 2] == "ms" else char
+        if unit not in units or not number:
+            raise SpecError(f"invalid duration {value!r}")
+        total += float(number) * units[unit]
+        number = ""
+        index += len(unit)
+    if number:  # a bare number means seconds
+        total += float(number)
+    return total
+
+
+def _pairs(mapping: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(mapping, dict):
+        return ()
+    return tuple(sorted((str(k), str(v)) for k, v in mapping.items()))
+
+
+def _parse_kustomize(raw: dict[str, Any]) -> KustomizeOptions:
+    replicas = tuple(
+        (str(item.get("name", "")), int(item.get("count", 0))) for item in raw.get("replicas") or []
+    )
+    return KustomizeOptions(
+        images=tuple(str(i) for i in raw.get("images") or []),
+        name_prefix=str(raw.get("namePrefix") or ""),
+        name_suffix=str(raw.get("nameSuffix") or ""),
+        namespace=str(raw.get("namespace") or ""),
+        common_labels=_pairs(raw.get("commonLabels")),
+        common_annotations=_pairs(raw.get("commonAnnotations")),
+        replicas=replicas,
+        patches=tuple(raw.get("patches") or []),
+        components=tuple(str(c) for c in raw.get("components") or []),
+    )
+
+
+def _parse_helm(raw: dict[str, Any]) -> HelmOptions:
+    params = tuple(
+        (str(p.get("name", "")), str(p.get("value", "")), bool(p.get("forceString", False)))
+        for p in raw.get("parameters") or []
+    )
+    return HelmOptions(
+        release_name=str(raw.get("releaseName") or ""),
+        value_files=tuple(str(v) for v in raw.get("valueFiles") or []),
+        values=str(raw.get("values") or ""),
+        values_object=raw.get("valuesObject"),
+        parameters=params,
+        skip_crds=bool(raw.get("skipCrds", False)),
+        ignore_missing_value_files=bool(raw.get("ignoreMissingValueFiles", False)),
+    )
+
+
+def parse_source(raw: dict[str, Any]) -> Source:
+    if not raw.get("repoURL"):
+        raise SpecError("source.repoURL is required")
+    directory = raw.get("directory")
+    return Source(
+        repo_url=str(raw["repoURL"]),
+        path=str(raw.get("path") or "."),
+        target_revision=str(raw.get("targetRevision") or "HEAD"),
+        chart=str(raw.get("chart") or ""),
+        ref=str(raw.get("ref") or ""),
+        kustomize=_parse_kustomize(raw["kustomize"]) if raw.get("kustomize") else None,
+        helm=_parse_helm(raw["helm"]) if raw.get("helm") else None,
+        directory=DirectoryOptions(
+            recurse=bool(directory.get("recurse", False)),
+            include=str(directory.get("include") or ""),
+            exclude=str(directory.get("exclude") or ""),
+        )
+        if isinstance(directory, dict)
+        else None,
+    )
+
+
+def _parse_sync_policy(raw: dict[str, Any]) -> SyncPolicy:
+    automated_raw = raw.get("automated")
+    automated = None
+    if isinstance(automated_raw, dict):
+        automated = Automated(
+            prune=bool(automated_raw.get("prune", False)),
+            self_heal=bool(automated_raw.get("selfHeal", False)),
+            allow_empty=bool(automated_raw.get("allowEmpty", False)),
+        )
+    retry = None
+    if isinstance(raw.get("retry"), dict):
+        retry_raw = raw["retry"]
+        backoff_raw = retry_raw.get("backoff") or {}
+        retry = Retry(
+            limit=int(retry_raw.get("limit", 0)),
+            backoff=Backoff(
+                duration_seconds=parse_duration(backoff_raw.get("duration"), 5.0),
+                factor=float(backoff_raw.get("factor", 2)),
+                max_duration_seconds=parse_duration(backoff_raw.get("maxDuration"), 180.0),
+            ),
+        )
+    options = options_from_list([str(o) for o in raw.get("syncOptions") or []])
+    return SyncPolicy(
+        automated=automated,
+        sync_options=tuple(options.items()),
+        retry=retry,
+        managed_namespace_metadata=raw.get("managedNamespaceMetadata"),
+    )
+
+
+def _parse_ignore(raw: dict[str, Any]) -> IgnoreDifference:
+    return IgnoreDifference(
+        group=str(raw.get("group") or ""),
+        kind=str(raw.get("kind") or ""),
+        name=str(raw.get("name") or ""),
+        namespace=str(raw.get("namespace") or ""),
+        json_pointers=tuple(str(p) for p in raw.get("jsonPointers") or []),
+        jq_path_expressions=tuple(str(p) for p in raw.get("jqPathExpressions") or []),
+        managed_fields_managers=tuple(str(p) for p in raw.get("managedFieldsManagers") or []),
+    )
+
+
+def parse_ignore_differences(items: list[dict[str, Any]] | None) -> tuple[IgnoreDifference, ...]:
+    return tuple(_parse_ignore(i) for i in items or [] if isinstance(i, dict))
+
+
+def parse_application_spec(spec: dict[str, Any]) -> ApplicationSpec:
+    """Parse ``Application.spec``. Raises SpecError for what the schema cannot express."""
+    if spec.get("source") and spec.get("sources"):
+        raise SpecError("spec.source and spec.sources are mutually exclusive")
+    if spec.get("sources"):
+        sources = tuple(parse_source(s) for s in spec["sources"])
+        multi = True
+    elif spec.get("source"):
+        sources = (parse_source(spec["source"]),)
+        multi = False
+    else:
+        raise SpecError("spec.source or spec.sources is required")
+    dest_raw = spec.get("destination") or {}
+    destination = Destination(
+        server=str(dest_raw.get("server") or ""),
+        name=str(dest_raw.get("name") or ""),
+        namespace=str(dest_raw.get("namespace") or ""),
+    )
+    if destination.server and destination.name:
+        raise SpecError("spec.destination: server and name are mutually exclusive")
+    if not (destination.server or destination.name):
+        raise SpecError("spec.destination.server or spec.destination.name is required")
+    return ApplicationSpec(
+        project=str(spec.get("project") or "default"),
+        sources=sources,
+        destination=destination,
+        sync_policy=_parse_sync_policy(spec.get("syncPolicy") or {}),
+        ignore_differences=parse_ignore_differences(spec.get("ignoreDifferences")),
+        revision_history_limit=int(spec.get("revisionHistoryLimit", 10)),
+        multi_source=multi,
+    )

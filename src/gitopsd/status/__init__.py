@@ -1,0 +1,1 @@
+"""Application status: resources, operationState, history, conditions, summary."""
