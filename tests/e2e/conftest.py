@@ -45,7 +45,15 @@ def namespace(request: pytest.FixtureRequest, kubectl: Kubectl) -> Iterator[str]
     )
     yield name
     subprocess.run(
-        ["kubectl", "--kubeconfig", kubectl.kubeconfig, "delete", "namespace", name, "--wait=false"],
+        [
+            "kubectl",
+            "--kubeconfig",
+            kubectl.kubeconfig,
+            "delete",
+            "namespace",
+            name,
+            "--wait=false",
+        ],
         capture_output=True,
         check=False,
     )
