@@ -70,8 +70,12 @@ class ClusterPort(Protocol):
         dry_run: bool = False,
         force: bool = True,
         field_manager: str = "gitopsd",
+        field_validation: str = "",
     ) -> KubeObject:
-        """Server-side apply (PATCH application/apply-patch+yaml)."""
+        """Server-side apply (PATCH application/apply-patch+yaml).
+
+        ``field_validation``: ``Strict``, ``Warn`` or ``Ignore`` (empty: the server's default).
+        """
         ...
 
     def create(self, obj: KubeObject, *, dry_run: bool = False) -> KubeObject: ...

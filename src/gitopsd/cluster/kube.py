@@ -1,0 +1,361 @@
+"""``KubeCluster``: the ClusterPort implementation over the kubernetes client.
+
+Talks to the API server with raw paths and JSON bodies (no generated models) so any kind,
+custom resources included, goes through the same few verbs. Every request is reported to
+an optional ``on_request(verb, kind, code)`` callback (metrics, benchmarks).
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import threading
+import urllib.parse
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import urllib3
+from kubernetes import client
+
+from gitopsd.cluster.discovery import discover
+from gitopsd.cluster.errors import error_for
+from gitopsd.errors import ClusterError, ClusterUnreachable, NotFound
+from gitopsd.model.keys import GroupKind, ResourceKey, split_api_version
+from gitopsd.model.secrets import is_secret
+from gitopsd.ports import ApiResource, KubeObject
+
+RequestHook = Callable[[str, str, int], None]
+
+APPLY_PATCH = "application/apply-patch+yaml"
+MERGE_PATCH = "application/merge-patch+json"
+JSON = "application/json"
+
+
+class KubeCluster:
+    """One API server. Thread-safe: the underlying urllib3 pool is."""
+
+    def __init__(
+        self,
+        api_client: client.ApiClient,
+        *,
+        on_request: RequestHook | None = None,
+        timeout_seconds: float = 30.0,
+    ) -> None:
+        self.api_client = api_client
+        self._on_request = on_request
+        self._timeout = timeout_seconds
+        self._resources: dict[GroupKind, ApiResource] | None = None
+        self._lock = threading.Lock()
+        self._version: str | None = None
+
+    @property
+    def host(self) -> str:
+        return str(self.api_client.configuration.host)
+
+    # --- raw HTTP -------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | None = None,
+        body: Any = None,
+        content_type: str = JSON,
+        accept: str = JSON,
+        kind: str = "",
+        what: str = "",
+        secret: bool = False,
+        timeout: float | None = None,
+        stream: bool = False,
+    ) -> Any:
+        """Send one request; return the decoded JSON body (or the raw response if stream)."""
+        headers = {"Accept": accept}
+        if body is not None:
+            headers["Content-Type"] = content_type
+        # The REST client serialises dict bodies itself for JSON and YAML content types.
+        payload = body
+        _, url, headers, _, _ = self.api_client.param_serialize(
+            method=method,
+            resource_path=path,
+            query_params=list((query or {}).items()),
+            header_params=headers,
+            auth_settings=["BearerToken"],
+        )
+        try:
+            response = self.api_client.rest_client.request(
+                method,
+                url,
+                headers=headers,
+                body=payload,
+                _request_timeout=timeout or self._timeout,
+            )
+        except (urllib3.exceptions.HTTPError, OSError, client.ApiException) as error:
+            self._report(method, kind, 0)
+            raise ClusterUnreachable(
+                f"{what or path}: API server {self.host} unreachable: {type(error).__name__}",
+                status=0,
+            ) from error
+        self._report(method, kind, response.status)
+        if stream and 200 <= response.status < 300:
+            return response.response
+        data = response.read()
+        if not 200 <= response.status < 300:
+            raise error_for(response.status, what or f"{method} {path}", data, secret=secret)
+        return json.loads(data) if data else None
+
+    def _report(self, verb: str, kind: str, code: int) -> None:
+        if self._on_request is not None:
+            self._on_request(verb, kind, code)
+
+    # --- discovery ------------------------------------------------------------------
+    def server_version(self) -> str:
+        if self._version is None:
+            info = self.request("GET", "/version", what="version")
+            self._version = str(info.get("gitVersion", ""))
+        return self._version
+
+    def resources(self, *, refresh: bool = False) -> Mapping[GroupKind, ApiResource]:
+        with self._lock:
+            if self._resources is None or refresh:
+                self._resources = discover(self._fetch_raw)
+            return self._resources
+
+    def _fetch_raw(self, path: str, headers: dict[str, str]) -> bytes:
+        result = self.request("GET", path, accept=headers["Accept"], what=f"discovery {path}")
+        return json.dumps(result).encode()
+
+    def resource_for(self, group_kind: GroupKind) -> ApiResource:
+        found = self.resources().get(group_kind)
+        if found is None:
+            found = self.resources(refresh=True).get(group_kind)
+        if found is None:
+            raise NotFound(f"{group_kind}: kind is not served by {self.host}", status=404)
+        return found
+
+    # --- paths ----------------------------------------------------------------------
+    def collection_path(self, resource: ApiResource, namespace: str | None) -> str:
+        prefix = f"/apis/{resource.group}/{resource.version}" if resource.group else "/api/v1"
+        if resource.namespaced and namespace:
+            return f"{prefix}/namespaces/{namespace}/{resource.plural}"
+        return f"{prefix}/{resource.plural}"
+
+    def object_path(self, key: ResourceKey) -> tuple[ApiResource, str]:
+        resource = self.resource_for(key.group_kind)
+        base = self.collection_path(resource, key.namespace)
+        return resource, f"{base}/{urllib.parse.quote(key.name, safe='')}"
+
+    # --- verbs ----------------------------------------------------------------------
+    def get(self, key: ResourceKey) -> KubeObject | None:
+        try:
+            _, path = self.object_path(key)
+            result: KubeObject = self.request("GET", path, kind=key.kind, what=str(key))
+        except NotFound:
+            return None
+        return result
+
+    def list(
+        self,
+        group_kind: GroupKind,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+    ) -> builtins.list[KubeObject]:
+        items, _ = self.list_with_version(
+            group_kind, namespace=namespace, label_selector=label_selector
+        )
+        return items
+
+    def list_with_version(
+        self,
+        group_kind: GroupKind,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+    ) -> tuple[builtins.list[KubeObject], str]:
+        resource = self.resource_for(group_kind)
+        query = {"labelSelector": label_selector} if label_selector else {}
+        result = self.request(
+            "GET",
+            self.collection_path(resource, namespace),
+            query=query,
+            kind=group_kind.kind,
+            what=f"list {group_kind}",
+        )
+        items: builtins.list[KubeObject] = result.get("items") or []
+        for item in items:  # list items omit apiVersion/kind
+            item.setdefault("apiVersion", resource.api_version)
+            item.setdefault("kind", resource.kind)
+        return items, str((result.get("metadata") or {}).get("resourceVersion", ""))
+
+    def apply(
+        self,
+        obj: KubeObject,
+        *,
+        dry_run: bool = False,
+        force: bool = True,
+        field_manager: str = "gitopsd",
+        field_validation: str = "",
+    ) -> KubeObject:
+        key = ResourceKey.of(obj)
+        _, path = self.object_path(key)
+        query = {"fieldManager": field_manager, "force": "true" if force else "false"}
+        if dry_run:
+            query["dryRun"] = "All"
+        if field_validation:
+            query["fieldValidation"] = field_validation
+        result: KubeObject = self.request(
+            "PATCH",
+            path,
+            query=query,
+            body=obj,
+            content_type=APPLY_PATCH,
+            kind=key.kind,
+            what=f"{key} {'dry-run ' if dry_run else ''}apply failed",
+            secret=is_secret(obj),
+        )
+        return result
+
+    def create(self, obj: KubeObject, *, dry_run: bool = False) -> KubeObject:
+        key = ResourceKey.of(obj)
+        resource = self.resource_for(key.group_kind)
+        query = {"fieldManager": "gitopsd"}
+        if dry_run:
+            query["dryRun"] = "All"
+        result: KubeObject = self.request(
+            "POST",
+            self.collection_path(resource, key.namespace),
+            query=query,
+            body=obj,
+            kind=key.kind,
+            what=f"{key} create failed",
+            secret=is_secret(obj),
+        )
+        return result
+
+    def replace(self, obj: KubeObject, *, dry_run: bool = False) -> KubeObject:
+        key = ResourceKey.of(obj)
+        _, path = self.object_path(key)
+        body = json.loads(json.dumps(obj))
+        if not body.get("metadata", {}).get("resourceVersion"):
+            live = self.get(key)
+            if live is None:
+                return self.create(obj, dry_run=dry_run)
+            body["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+        query = {"fieldManager": "gitopsd"}
+        if dry_run:
+            query["dryRun"] = "All"
+        result: KubeObject = self.request(
+            "PUT",
+            path,
+            query=query,
+            body=body,
+            kind=key.kind,
+            what=f"{key} replace failed",
+            secret=is_secret(obj),
+        )
+        return result
+
+    def delete(
+        self,
+        key: ResourceKey,
+        *,
+        propagation: str = "Foreground",
+        dry_run: bool = False,
+    ) -> None:
+        _, path = self.object_path(key)
+        body: dict[str, Any] = {
+            "apiVersion": "v1",
+            "kind": "DeleteOptions",
+            "propagationPolicy": propagation,
+        }
+        if dry_run:
+            body["dryRun"] = ["All"]
+        try:
+            self.request("DELETE", path, body=body, kind=key.kind, what=f"{key} delete failed")
+        except NotFound:
+            return
+
+    def merge_patch(self, key: ResourceKey, patch: KubeObject) -> KubeObject:
+        _, path = self.object_path(key)
+        result: KubeObject = self.request(
+            "PATCH",
+            path,
+            body=patch,
+            content_type=MERGE_PATCH,
+            kind=key.kind,
+            what=f"{key} patch failed",
+        )
+        return result
+
+    def patch_status(self, key: ResourceKey, status: dict[str, Any]) -> KubeObject:
+        """Merge-patch the status subresource."""
+        _, path = self.object_path(key)
+        result: KubeObject = self.request(
+            "PATCH",
+            f"{path}/status",
+            body={"status": status},
+            content_type=MERGE_PATCH,
+            kind=key.kind,
+            what=f"{key} status patch failed",
+        )
+        return result
+
+    def create_event(self, event: KubeObject) -> None:
+        namespace = event["metadata"]["namespace"]
+        try:
+            self.request(
+                "POST",
+                f"/api/v1/namespaces/{namespace}/events",
+                body=event,
+                kind="Event",
+                what="event",
+            )
+        except ClusterError:
+            return  # events are best effort, as in client-go's recorder
+
+    # --- watch ----------------------------------------------------------------------
+    def watch(
+        self,
+        group_kind: GroupKind,
+        *,
+        resource_version: str,
+        label_selector: str | None = None,
+        namespace: str | None = None,
+        timeout_seconds: int = 300,
+    ) -> Iterator[tuple[str, KubeObject]]:
+        """Yield (type, object) events until the server closes the watch."""
+        resource = self.resource_for(group_kind)
+        query = {
+            "watch": "true",
+            "resourceVersion": resource_version,
+            "allowWatchBookmarks": "true",
+            "timeoutSeconds": str(timeout_seconds),
+        }
+        if label_selector:
+            query["labelSelector"] = label_selector
+        raw = self.request(
+            "GET",
+            self.collection_path(resource, namespace),
+            query=query,
+            kind=group_kind.kind,
+            what=f"watch {group_kind}",
+            timeout=timeout_seconds + 30,
+            stream=True,
+        )
+        try:
+            buffer = b""
+            for chunk in raw.stream(amt=None, decode_content=False):
+                buffer += chunk
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    if line.strip():
+                        event = json.loads(line)
+                        yield str(event.get("type")), event.get("object") or {}
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise ClusterUnreachable(f"watch {group_kind}: {error}", status=0) from error
+        finally:
+            raw.release_conn()
+
+
+def api_version_of(obj: KubeObject) -> tuple[str, str]:
+    return split_api_version(str(obj.get("apiVersion", "")))
