@@ -1,0 +1,121 @@
+"""Typed sync options for one object: the app-level list merged with the object's annotation.
+
+Called by the plan (prune decisions) and by the sync engine (apply, dry run, replace).
+Option names are the constants of ``gitopsd.model.annotations``; values are compared
+case-insensitively. A per-object value wins over the app-level one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from gitopsd.errors import DesiredSetError
+from gitopsd.model import annotations as names
+
+
+class Consent(StrEnum):
+    """``Prune=`` and ``Delete=``: allowed, never, or only once a person confirms."""
+
+    ALLOWED = "true"
+    NEVER = "false"
+    CONFIRM = "confirm"
+
+
+class PropagationPolicy(StrEnum):
+    """``PrunePropagationPolicy=``, spelled as the Kubernetes delete call wants it."""
+
+    FOREGROUND = "Foreground"
+    BACKGROUND = "Background"
+    ORPHAN = "Orphan"
+
+
+@dataclass(frozen=True)
+class ObjectSyncOptions:
+    """How to sync one object. Defaults are gitopsd's (and Argo CD's) when nothing is set.
+
+    ``server_side_apply`` defaults to True: gitopsd applies server-side; ``false`` is kept
+    for the apply stage to honour. ``delete`` governs pruning and Application deletion
+    alike; ``Delete=confirm`` is treated as never deleting automatically.
+    """
+
+    create_namespace: bool = False
+    apply_out_of_sync_only: bool = False
+    server_side_apply: bool = True
+    replace: bool = False
+    force: bool = False
+    validate: bool = True
+    skip_dry_run_on_missing_resource: bool = False
+    fail_on_shared_resource: bool = False
+    respect_ignore_differences: bool = False
+    prune: Consent = Consent.ALLOWED
+    prune_last: bool = False
+    prune_propagation_policy: PropagationPolicy = PropagationPolicy.FOREGROUND
+    delete: Consent = Consent.ALLOWED
+
+
+_BOOLEANS = {
+    names.OPT_CREATE_NAMESPACE: "create_namespace",
+    names.OPT_APPLY_OUT_OF_SYNC_ONLY: "apply_out_of_sync_only",
+    names.OPT_SERVER_SIDE_APPLY: "server_side_apply",
+    names.OPT_REPLACE: "replace",
+    names.OPT_FORCE: "force",
+    names.OPT_VALIDATE: "validate",
+    names.OPT_SKIP_DRY_RUN_ON_MISSING: "skip_dry_run_on_missing_resource",
+    names.OPT_FAIL_ON_SHARED: "fail_on_shared_resource",
+    names.OPT_RESPECT_IGNORE_DIFFERENCES: "respect_ignore_differences",
+    names.OPT_PRUNE_LAST: "prune_last",
+}
+
+
+def resolve_options(
+    app_options: Mapping[str, str], obj_options: Mapping[str, str], *, owner: str = ""
+) -> ObjectSyncOptions:
+    """Merge app-level and per-object options (the object wins) into typed fields.
+
+    Unknown option names are ignored (Argo CD has more than gitopsd reads). An invalid
+    value raises DesiredSetError, its message starting with ``owner`` (an object id).
+    """
+    merged = {**app_options, **obj_options}
+    fields: dict[str, Any] = {}
+    for option, field_name in _BOOLEANS.items():
+        if option in merged:
+            fields[field_name] = _boolean(merged[option], option, owner)
+    if names.OPT_PRUNE in merged:
+        fields["prune"] = _consent(merged[names.OPT_PRUNE], names.OPT_PRUNE, owner)
+    if names.OPT_DELETE in merged:
+        fields["delete"] = _consent(merged[names.OPT_DELETE], names.OPT_DELETE, owner)
+    if names.OPT_PRUNE_PROPAGATION in merged:
+        fields["prune_propagation_policy"] = _propagation(
+            merged[names.OPT_PRUNE_PROPAGATION], owner
+        )
+    return ObjectSyncOptions(**fields)
+
+
+def _invalid(option: str, value: str, owner: str, allowed: str) -> DesiredSetError:
+    prefix = f"{owner}: " if owner else ""
+    return DesiredSetError(f"{prefix}sync option {option}={value!r} is not one of {allowed}")
+
+
+def _boolean(value: str, option: str, owner: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered not in {"true", "false"}:
+        raise _invalid(option, value, owner, "true, false")
+    return lowered == "true"
+
+
+def _consent(value: str, option: str, owner: str) -> Consent:
+    try:
+        return Consent(value.strip().lower())
+    except ValueError as e:
+        raise _invalid(option, value, owner, "true, false, confirm") from e
+
+
+def _propagation(value: str, owner: str) -> PropagationPolicy:
+    by_name = {policy.value.lower(): policy for policy in PropagationPolicy}
+    policy = by_name.get(value.strip().lower())
+    if policy is None:
+        raise _invalid(names.OPT_PRUNE_PROPAGATION, value, owner, "foreground, background, orphan")
+    return policy
