@@ -1,0 +1,163 @@
+"""Whether an Application's sources, destination and manifests stay inside its project.
+
+Every check returns a violation message (naming the object, the rule and the project) or
+None, so callers can collect them into an ``InvalidSpecError`` condition or raise
+``ProjectViolation`` with :func:`ensure_permitted`. Called by the desired-set stage before
+anything is applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from gitopsd.errors import ProjectViolation
+from gitopsd.model.keys import ResourceKey
+from gitopsd.project.globs import glob_match, is_deny, without_deny
+from gitopsd.project.projects import DestinationRule, Project, ResourceRule
+from gitopsd.spec import ApplicationSpec
+
+
+def normalize_repo_url(url: str) -> str:
+    """Compare repositories case-insensitively, ignoring a trailing ``/`` or ``.git``."""
+    return url.strip().lower().removesuffix("/").removesuffix(".git")
+
+
+def check_source(project: Project, repo_url: str) -> str | None:
+    """A repository is permitted when an allow pattern matches and no ``!`` pattern does."""
+    url = normalize_repo_url(repo_url)
+    allowed = False
+    for pattern in project.source_repos:
+        matched = glob_match(normalize_repo_url(without_deny(pattern)), url, separator="/")
+        if matched and is_deny(pattern):
+            allowed = False
+            break
+        allowed = allowed or matched
+    if allowed:
+        return None
+    return f"repository {repo_url} is not permitted in project {project.name} (sourceRepos)"
+
+
+def check_destination(project: Project, server: str, name: str, namespace: str) -> str | None:
+    """A destination is permitted when an allow entry matches it and no deny entry does.
+
+    ``server`` or ``name`` (either may be empty) identify the cluster. An entry with a
+    ``!`` pattern in any field is a deny entry: it rejects the destinations its patterns
+    match with the ``!`` taken away.
+    """
+    allowed = False
+    for rule in project.destinations:
+        if not _destination_matches(rule, server, name, namespace):
+            continue
+        if _is_deny_rule(rule):
+            allowed = False
+            break
+        allowed = True
+    if allowed:
+        return None
+    target = f"{server or name}:{namespace}" if namespace else (server or name)
+    return f"destination {target} is not permitted in project {project.name} (destinations)"
+
+
+def check_resource(project: Project, key: ResourceKey, namespaced: bool) -> str | None:
+    """Whether the project's resource white/blacklists permit one object."""
+    if namespaced:
+        whitelist, blacklist = (
+            project.namespace_resource_whitelist,
+            project.namespace_resource_blacklist,
+        )
+        list_names = ("namespaceResourceWhitelist", "namespaceResourceBlacklist")
+        # An empty namespaced whitelist means "everything", unlike the cluster-scoped one.
+        whitelisted = not whitelist or _in_list(key, whitelist)
+    else:
+        whitelist, blacklist = (
+            project.cluster_resource_whitelist,
+            project.cluster_resource_blacklist,
+        )
+        list_names = ("clusterResourceWhitelist", "clusterResourceBlacklist")
+        whitelisted = _in_list(key, whitelist)
+    if not whitelisted:
+        return _resource_violation(project, key, list_names[0])
+    if _in_list(key, blacklist):
+        return _resource_violation(project, key, list_names[1])
+    return None
+
+
+def check_application(
+    project: Project, spec: ApplicationSpec, destination_server: str
+) -> list[str]:
+    """Violations of an Application's sources and destination, sorted."""
+    violations = {check_source(project, source.repo_url) for source in spec.sources}
+    violations.add(
+        check_destination(
+            project, destination_server, spec.destination.name, spec.destination.namespace
+        )
+    )
+    return sorted(v for v in violations if v)
+
+
+def check_manifests(
+    project: Project,
+    keys: Iterable[tuple[ResourceKey, bool]],
+    *,
+    server: str = "",
+    cluster_name: str = "",
+) -> list[str]:
+    """Violations of the rendered objects ``(key, namespaced)``, sorted by object.
+
+    When the destination cluster is given (``server`` or ``cluster_name``), the namespace
+    of every namespaced object must also be a permitted destination.
+    """
+    violations: list[tuple[ResourceKey, str]] = []
+    for key, namespaced in sorted(keys):
+        message = check_resource(project, key, namespaced)
+        if message is None and namespaced and (server or cluster_name):
+            message = _namespace_violation(project, key, server, cluster_name)
+        if message:
+            violations.append((key, message))
+    return [message for _, message in violations]
+
+
+def ensure_permitted(violations: Sequence[str], *, subject: str = "") -> None:
+    """Raise ProjectViolation carrying every violation, prefixed by ``subject`` if given."""
+    if not violations:
+        return
+    prefix = f"{subject}: " if subject else ""
+    raise ProjectViolation(prefix + "; ".join(violations))
+
+
+def _is_deny_rule(rule: DestinationRule) -> bool:
+    return any(is_deny(pattern) for pattern in (rule.server, rule.name, rule.namespace))
+
+
+def _destination_matches(rule: DestinationRule, server: str, name: str, namespace: str) -> bool:
+    """Whether every field of ``rule`` (``!`` removed) matches the destination."""
+    by_server = bool(server and rule.server) and glob_match(without_deny(rule.server), server)
+    by_name = bool(name and rule.name) and glob_match(without_deny(rule.name), name)
+    return (by_server or by_name) and glob_match(without_deny(rule.namespace), namespace)
+
+
+def _in_list(key: ResourceKey, rules: tuple[ResourceRule, ...]) -> bool:
+    return any(
+        glob_match(rule.group, key.group)
+        and glob_match(rule.kind, key.kind)
+        and (not rule.name or glob_match(rule.name, key.name))
+        for rule in rules
+    )
+
+
+def _resource_violation(project: Project, key: ResourceKey, list_name: str) -> str:
+    return (
+        f"{key}: resource {key.group}:{key.kind} is not permitted in project "
+        f"{project.name} ({list_name})"
+    )
+
+
+def _namespace_violation(
+    project: Project, key: ResourceKey, server: str, cluster_name: str
+) -> str | None:
+    if check_destination(project, server, cluster_name, key.namespace) is None:
+        return None
+    return (
+        f"{key}: namespace {key.namespace} is not permitted in project "
+        f"{project.name} (destinations)"
+    )

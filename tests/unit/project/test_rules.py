@@ -1,0 +1,128 @@
+"""Source, destination and resource rules, one golden table per scenario in testdata/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from gitopsd.errors import ProjectViolation
+from gitopsd.model.keys import ResourceKey
+from gitopsd.project import (
+    check_application,
+    check_destination,
+    check_manifests,
+    check_resource,
+    check_source,
+    default_project,
+    ensure_permitted,
+    parse_project,
+)
+from gitopsd.spec import parse_application_spec
+
+TESTDATA = Path(__file__).parent / "testdata"
+
+
+def _cases(prefix: str) -> list[Any]:
+    params = []
+    for path in sorted(TESTDATA.glob(f"{prefix}*.yaml")):
+        scenario = yaml.safe_load(path.read_text())
+        for index, case in enumerate(scenario["cases"]):
+            case_id = f"{path.stem}-{case.get('name', index)}"
+            params.append(pytest.param(scenario["project"], case, id=case_id))
+    assert params, f"no testdata for {prefix}"
+    return params
+
+
+@pytest.mark.parametrize(("body", "case"), _cases("source-repos"))
+def test_source_repos(body: dict[str, Any], case: dict[str, Any]) -> None:
+    assert check_source(parse_project(body), case["repo"]) == case["expect"]
+
+
+@pytest.mark.parametrize(("body", "case"), _cases("destinations"))
+def test_destinations(body: dict[str, Any], case: dict[str, Any]) -> None:
+    project = parse_project(body)
+    verdict = check_destination(project, case["server"], case["name"], case["namespace"])
+    assert verdict == case["expect"]
+
+
+@pytest.mark.parametrize(("body", "case"), _cases("resources"))
+def test_resource_lists(body: dict[str, Any], case: dict[str, Any]) -> None:
+    key = ResourceKey(**case["key"])
+    assert check_resource(parse_project(body), key, case["namespaced"]) == case["expect"]
+
+
+def test_default_project_permits_everything() -> None:
+    project = default_project()
+    assert check_source(project, "https://any.example.com/a/b/c.git") is None
+    assert check_destination(project, "https://prod.example.com", "", "kube-system") is None
+    assert check_destination(project, "", "prod", "web") is None
+    cluster_role = ResourceKey("rbac.authorization.k8s.io", "ClusterRole", "", "admin")
+    assert check_resource(project, cluster_role, namespaced=False) is None
+
+
+TEAM_A = {
+    "metadata": {"name": "team-a"},
+    "spec": {
+        "sourceRepos": ["https://github.com/team-a/*"],
+        "destinations": [{"server": "https://kubernetes.default.svc", "namespace": "team-a-*"}],
+        "clusterResourceWhitelist": [{"group": "", "kind": "Namespace"}],
+    },
+}
+
+
+def test_application_outside_its_project_gets_one_message_per_rule() -> None:
+    spec = parse_application_spec(
+        {
+            "project": "team-a",
+            "sources": [
+                {"repoURL": "https://github.com/team-a/charts", "chart": "web"},
+                {"repoURL": "https://github.com/team-b/values", "ref": "values"},
+                {"repoURL": "https://github.com/team-b/values", "path": "extra"},
+            ],
+            "destination": {"name": "in-cluster", "namespace": "team-b"},
+        }
+    )
+    violations = check_application(parse_project(TEAM_A), spec, "https://kubernetes.default.svc")
+    assert violations == [
+        "destination https://kubernetes.default.svc:team-b is not permitted in project team-a"
+        " (destinations)",
+        "repository https://github.com/team-b/values is not permitted in project team-a"
+        " (sourceRepos)",
+    ]
+    with pytest.raises(ProjectViolation, match=r"^Application/gitopsd/web: destination .*; repo"):
+        ensure_permitted(violations, subject="Application/gitopsd/web")
+
+
+def test_application_inside_its_project_has_no_violations() -> None:
+    spec = parse_application_spec(
+        {
+            "source": {"repoURL": "https://github.com/team-a/web.git", "path": "deploy"},
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": "team-a-web"},
+        }
+    )
+    project = parse_project(TEAM_A)
+    assert check_application(project, spec, "https://kubernetes.default.svc") == []
+    ensure_permitted([])
+
+
+def test_manifests_are_checked_for_kind_and_namespace_sorted_by_object() -> None:
+    keys = [
+        (ResourceKey("apps", "Deployment", "team-a-web", "api"), True),
+        (ResourceKey("apps", "Deployment", "kube-system", "api"), True),
+        (ResourceKey("rbac.authorization.k8s.io", "ClusterRole", "", "admin"), False),
+        (ResourceKey("", "Namespace", "", "team-a-web"), False),
+    ]
+    violations = check_manifests(
+        parse_project(TEAM_A), keys, server="https://kubernetes.default.svc"
+    )
+    assert violations == [
+        "Deployment/kube-system/api: namespace kube-system is not permitted in project team-a"
+        " (destinations)",
+        "ClusterRole/admin: resource rbac.authorization.k8s.io:ClusterRole is not permitted in"
+        " project team-a (clusterResourceWhitelist)",
+    ]
+    # Without a destination only the kinds are checked.
+    assert len(check_manifests(parse_project(TEAM_A), keys)) == 1
