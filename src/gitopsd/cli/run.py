@@ -1,0 +1,70 @@
+"""``gitopsd run``: the controller."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from gitopsd.config import ControllerSettings, env_flag_default
+from gitopsd.spec import parse_duration
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("run", help="run the controller")
+    parser.add_argument("--kubeconfig", default=os.environ.get("KUBECONFIG"))
+    parser.add_argument(
+        "--namespace",
+        default=env_flag_default("namespace", "gitopsd"),
+        help="where Application resources live (default gitopsd)",
+    )
+    parser.add_argument(
+        "--metrics-port", type=int, default=int(env_flag_default("metrics-port", "8082"))
+    )
+    parser.add_argument(
+        "--webhook-port", type=int, default=int(env_flag_default("webhook-port", "8083"))
+    )
+    parser.add_argument(
+        "--reconcile-interval",
+        default=env_flag_default("reconcile-interval", "120s"),
+        help="how often every Application is refreshed from Git (plus jitter; default 120s)",
+    )
+    parser.add_argument("--workers", type=int, default=int(env_flag_default("workers", "8")))
+    parser.add_argument(
+        "--log-format", choices=["text", "json"], default=env_flag_default("log-format", "text")
+    )
+    parser.add_argument("--log-level", default=env_flag_default("log-level", "INFO"))
+    parser.add_argument("--cache-dir", default=env_flag_default("cache-dir", ""))
+    parser.add_argument(
+        "--peering", default=env_flag_default("peering", ""), help="kopf peering name (HA)"
+    )
+    parser.add_argument(
+        "--argocd-metrics",
+        action="store_true",
+        default=env_flag_default("argocd-metrics", "") == "true",
+        help="also export Argo CD-compatible metric names",
+    )
+    parser.set_defaults(func=run)
+
+
+def settings_from(args: argparse.Namespace) -> ControllerSettings:
+    base = ControllerSettings()
+    return ControllerSettings(
+        kubeconfig=args.kubeconfig,
+        namespace=args.namespace,
+        metrics_port=args.metrics_port,
+        webhook_port=args.webhook_port,
+        reconcile_interval_seconds=parse_duration(args.reconcile_interval, 120.0),
+        workers=args.workers,
+        log_format=args.log_format,
+        cache_dir=__import__("pathlib").Path(args.cache_dir) if args.cache_dir else base.cache_dir,
+        peering=args.peering,
+        argocd_metrics=args.argocd_metrics,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from gitopsd.operator import main
+
+    if args.kubeconfig:
+        os.environ["KUBECONFIG"] = args.kubeconfig  # kopf's own login reads it
+    return main.run(settings_from(args), log_level=args.log_level)

@@ -1,0 +1,101 @@
+"""Settings of the controller: command-line flags, environment, and the gitopsd-cm ConfigMap.
+
+The one place that reads the environment. Everything else receives a frozen
+``ControllerSettings`` (flags and environment) and ``ConfigMapSettings`` (reloaded when the
+ConfigMap changes).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gitopsd.errors import ConfigError
+from gitopsd.spec import IgnoreDifference, parse_duration, parse_ignore_differences
+
+
+def default_cache_dir() -> Path:
+    explicit = os.environ.get("GITOPSD_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "gitopsd" / "controller"
+
+
+@dataclass(frozen=True)
+class ControllerSettings:
+    """``gitopsd run`` flags, with their defaults."""
+
+    kubeconfig: str | None = None
+    namespace: str = "gitopsd"
+    metrics_port: int = 8082
+    webhook_port: int = 8083
+    reconcile_interval_seconds: float = 120.0
+    # Up to this fraction of the interval is added at random, so apps spread out.
+    reconcile_jitter: float = 0.2
+    workers: int = 8
+    log_format: str = "text"  # or "json"
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    peering: str = ""  # kopf peering name; empty: standalone
+    argocd_metrics: bool = False
+    self_heal_initial_seconds: float = 2.0
+    self_heal_factor: float = 3.0
+    self_heal_max_seconds: float = 300.0
+
+
+def env_flag_default(name: str, default: str) -> str:
+    """Flags fall back to GITOPSD_<NAME> environment variables (used by the Helm chart)."""
+    return os.environ.get(f"GITOPSD_{name.upper().replace('-', '_')}", default)
+
+
+@dataclass(frozen=True)
+class ConfigMapSettings:
+    """What gitopsd reads from ``gitopsd-cm`` (Argo CD's ``argocd-cm`` keys)."""
+
+    reconciliation_seconds: float | None = None
+    health_customizations: dict[str, str] = field(default_factory=dict)
+    global_ignore_differences: tuple[IgnoreDifference, ...] = ()
+    webhook_secret_keys: tuple[str, ...] = ()
+    raw: dict[str, str] = field(default_factory=dict)
+
+
+def parse_configmap(data: dict[str, str] | None) -> ConfigMapSettings:
+    """Parse ``gitopsd-cm``'s ``data``. Health customizations are left to the health
+    package (``customizations_from_configmap``) and passed in by the caller."""
+    data = dict(data or {})
+    interval = None
+    if data.get("timeout.reconciliation"):
+        try:
+            interval = parse_duration(data["timeout.reconciliation"], 120.0)
+        except Exception as error:
+            raise ConfigError(f"gitopsd-cm: timeout.reconciliation: {error}") from error
+    ignore: tuple[IgnoreDifference, ...] = ()
+    text = data.get("resource.customizations.ignoreDifferences.all")
+    if text:
+        ignore = _global_ignore(text)
+    return ConfigMapSettings(
+        reconciliation_seconds=interval, global_ignore_differences=ignore, raw=data
+    )
+
+
+def _global_ignore(text: str) -> tuple[IgnoreDifference, ...]:
+    try:
+        value: Any = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(
+            f"gitopsd-cm: resource.customizations.ignoreDifferences.all: {error}"
+        ) from error
+    if not isinstance(value, dict):
+        raise ConfigError("gitopsd-cm: resource.customizations.ignoreDifferences.all: not a map")
+    rule = {
+        "group": "*",
+        "kind": "*",
+        "jsonPointers": value.get("jsonPointers") or [],
+        "jqPathExpressions": value.get("jqPathExpressions") or [],
+        "managedFieldsManagers": value.get("managedFieldsManagers") or [],
+    }
+    return parse_ignore_differences([rule])

@@ -1,0 +1,244 @@
+"""The controller's work loop: take an Application key off the queue, reconcile it, write
+what the reconciler decided (status, operation, finalizers, events), and schedule the next
+look. Handlers only enqueue; all work happens here, in worker threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from typing import Any
+
+from gitopsd.cluster import KubeCluster
+from gitopsd.errors import ClusterError, GitopsdError
+from gitopsd.metrics import AppState, Metrics
+from gitopsd.model.annotations import (
+    ARGOCD_PREFIX,
+    GITOPSD_PREFIX,
+    REFRESH,
+    annotation,
+)
+from gitopsd.model.keys import GroupKind, ResourceKey
+from gitopsd.operator.audit import record
+from gitopsd.operator.queue import AppKey, WorkQueue
+from gitopsd.operator.watcher import ManagedObjectWatcher
+from gitopsd.ports import Clock
+from gitopsd.spec import parse_application_spec
+from gitopsd.sync.reconciler import Reconciler, ReconcileResult
+
+log = logging.getLogger(__name__)
+
+APPLICATION = GroupKind("gitopsd.io", "Application")
+# Timestamps change every pass; a status that differs only in them is written at most
+# once per this many seconds.
+STATUS_HEARTBEAT_SECONDS = 60.0
+
+
+class Controller:
+    def __init__(
+        self,
+        local: KubeCluster,
+        reconciler: Reconciler,
+        *,
+        clock: Clock,
+        metrics: Metrics | None,
+        interval_seconds: float,
+        jitter: float = 0.2,
+        workers: int = 4,
+        change_delay_seconds: float = 0.2,
+    ) -> None:
+        self.local = local
+        self.reconciler = reconciler
+        self.clock = clock
+        self.metrics = metrics
+        self.interval = interval_seconds
+        self.jitter = jitter
+        self.workers = workers
+        self.change_delay = change_delay_seconds
+        self.queue = WorkQueue()
+        self.watchers: dict[str, ManagedObjectWatcher] = {}
+        self._tracking: dict[str, AppKey] = {}  # tracking label value -> app
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._written_at: dict[AppKey, float] = {}
+
+    # --- lifecycle ------------------------------------------------------------------
+    def start(self) -> None:
+        for index in range(self.workers):
+            thread = threading.Thread(target=self._work, name=f"worker-{index}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self.queue.close()
+        for watcher in self.watchers.values():
+            watcher.stop()
+
+    def watcher_for(self, server: str, cluster: KubeCluster) -> ManagedObjectWatcher:
+        with self._lock:
+            watcher = self.watchers.get(server)
+            if watcher is None:
+                watcher = ManagedObjectWatcher(cluster, self._on_managed_change, server=server)
+                self.watchers[server] = watcher
+            return watcher
+
+    # --- inputs ---------------------------------------------------------------------
+    def enqueue(self, namespace: str, name: str, delay: float = 0.0) -> None:
+        self.queue.add((namespace, name), delay)
+
+    def _on_managed_change(self, label: str, event_type: str, obj: dict[str, Any]) -> None:
+        with self._lock:
+            key = self._tracking.get(label)
+        if key is not None:
+            log.debug("managed %s %s changed: requeue %s/%s", event_type, ResourceKey.of(obj), *key)
+            self.queue.add(key, self.change_delay)
+
+    # --- work -----------------------------------------------------------------------
+    def _work(self) -> None:
+        while True:
+            key = self.queue.get()
+            if key is None:
+                return
+            try:
+                delay = self.process(key)
+            except Exception:  # a bug must not kill the worker: log and retry later
+                log.exception("reconciling %s/%s failed", *key)
+                delay = 30.0
+            finally:
+                self.queue.done(key)
+            if delay is not None:
+                self.queue.add(key, delay)
+
+    def process(self, key: AppKey) -> float | None:
+        """Reconcile one Application; returns when to look again (None: it is gone)."""
+        namespace, name = key
+        app = self.local.get(ResourceKey(APPLICATION.group, APPLICATION.kind, namespace, name))
+        if app is None:
+            self._forget(key)
+            return None
+        # A refresh annotation only needs a pass, which this is; "hard" additionally
+        # bypasses nothing more because renders are keyed by commit SHA already.
+        refresh = annotation(app, REFRESH)
+        started = time.monotonic()
+        result = self.reconciler.reconcile(app)
+        elapsed = time.monotonic() - started
+        self._remember_tracking(app)
+        self._write(app, result)
+        if refresh:
+            self._clear_refresh(app)
+        self._watch_kinds(app, result)
+        self._report(app, result, elapsed)
+        if result.requeue_after is not None:
+            return result.requeue_after
+        return self.interval * (1 + random.random() * self.jitter)
+
+    def _remember_tracking(self, app: dict[str, Any]) -> None:
+        from gitopsd.desired import tracking_label_value
+
+        meta = app["metadata"]
+        with self._lock:
+            self._tracking[tracking_label_value(meta["namespace"], meta["name"])] = (
+                meta["namespace"],
+                meta["name"],
+            )
+
+    def _forget(self, key: AppKey) -> None:
+        self.queue.forget(key)
+        if self.metrics is not None:
+            self.metrics.forget_app(*key)
+
+    def _write(self, app: dict[str, Any], result: ReconcileResult) -> None:
+        meta = app["metadata"]
+        key = ResourceKey(APPLICATION.group, APPLICATION.kind, meta["namespace"], meta["name"])
+        previous = app.get("status") or {}
+        if self._status_changed(previous, result.status, (key.namespace, key.name)):
+            patch = {k: None for k in previous if k not in result.status}
+            patch.update(result.status)
+            try:
+                self.local.patch_status(key, patch)
+            except ClusterError as error:
+                log.warning("%s: status update failed: %s", key, error)
+        if result.clear_operation:
+            self.local.merge_patch(key, {"operation": None})
+        if result.remove_finalizers:
+            kept = [f for f in meta.get("finalizers") or [] if f not in result.remove_finalizers]
+            self.local.merge_patch(
+                key, {"metadata": {"finalizers": kept, "resourceVersion": meta["resourceVersion"]}}
+            )
+        if result.events:
+            app = {**app, "status": result.status}
+            record(self.local, app, result.events, self.clock.now())
+
+    def _status_changed(
+        self, previous: dict[str, Any], status: dict[str, Any], key: AppKey
+    ) -> bool:
+        volatile = ("reconciledAt", "observedAt")
+        before = {k: v for k, v in previous.items() if k not in volatile}
+        after = {k: v for k, v in status.items() if k not in volatile}
+        now = time.monotonic()
+        if before != after or now - self._written_at.get(key, 0.0) > STATUS_HEARTBEAT_SECONDS:
+            self._written_at[key] = now
+            return True
+        return False
+
+    def _clear_refresh(self, app: dict[str, Any]) -> None:
+        meta = app["metadata"]
+        key = ResourceKey(APPLICATION.group, APPLICATION.kind, meta["namespace"], meta["name"])
+        annotations = {f"{prefix}{REFRESH}": None for prefix in (GITOPSD_PREFIX, ARGOCD_PREFIX)}
+        try:
+            self.local.merge_patch(key, {"metadata": {"annotations": annotations}})
+        except ClusterError as error:
+            log.warning("%s: clearing the refresh annotation failed: %s", key, error)
+
+    def _watch_kinds(self, app: dict[str, Any], result: ReconcileResult) -> None:
+        try:
+            spec = parse_application_spec(app.get("spec") or {})
+            cluster, server = self.reconciler.env.cluster_for(spec.destination)
+        except GitopsdError:
+            return
+        if not isinstance(cluster, KubeCluster):
+            return
+        watcher = self.watcher_for(server, cluster)
+        for entry in result.status.get("resources") or []:
+            watcher.ensure(GroupKind(str(entry.get("group") or ""), str(entry.get("kind"))))
+
+    def _report(self, app: dict[str, Any], result: ReconcileResult, elapsed: float) -> None:
+        if self.metrics is None:
+            return
+        meta, spec, status = app["metadata"], app.get("spec") or {}, result.status
+        source = spec.get("source") or (spec.get("sources") or [{}])[0]
+        destination = spec.get("destination") or {}
+        server = destination.get("server") or destination.get("name") or ""
+        self.metrics.observe_reconcile(meta["namespace"], server, elapsed)
+        self.metrics.set_app(
+            AppState(
+                namespace=meta["namespace"],
+                name=meta["name"],
+                project=str(spec.get("project") or "default"),
+                repo=str(source.get("repoURL") or ""),
+                dest_server=server,
+                dest_namespace=str(destination.get("namespace") or ""),
+                sync_status=str((status.get("sync") or {}).get("status") or "Unknown"),
+                health_status=str((status.get("health") or {}).get("status") or "Unknown"),
+                autosync_enabled=bool((spec.get("syncPolicy") or {}).get("automated")),
+            )
+        )
+        if result.synced and result.sync_phase:
+            dry_run = bool(
+                (
+                    ((status.get("operationState") or {}).get("operation") or {}).get("sync") or {}
+                ).get("dryRun")
+            )
+            self.metrics.record_sync(
+                meta["namespace"],
+                meta["name"],
+                str(spec.get("project") or "default"),
+                result.sync_phase,
+                dest_server=server,
+                dry_run=dry_run,
+            )
+        for event in result.events:
+            if event.reason == "SelfHeal":
+                self.metrics.count_drift(meta["namespace"], meta["name"], "Application")

@@ -1,0 +1,211 @@
+"""Everything a running controller holds, built once from ``ControllerSettings``.
+
+The composition root: the local cluster, registered clusters, Git repositories and the
+renderer, health customizations, the reconciler and its work queue, the metrics and
+webhook servers. kopf handlers call into it; it never imports kopf.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+from typing import Any
+
+from gitopsd.cluster import KubeCluster, default_client
+from gitopsd.config import ControllerSettings, parse_configmap
+from gitopsd.errors import ClusterError, GitopsdError
+from gitopsd.health import HealthAssessor, customizations_from_configmap
+from gitopsd.metrics import ConnectionStatus, Metrics, serve_metrics
+from gitopsd.model.annotations import (
+    SECRET_TYPE_LABEL,
+    SECRET_TYPE_REPO_CREDS,
+    SECRET_TYPE_REPOSITORY,
+)
+from gitopsd.model.keys import ResourceKey
+from gitopsd.operator.clusters import ClusterEntry, ClusterRegistry
+from gitopsd.operator.controller import APPLICATION, Controller
+from gitopsd.operator.environment import ControllerEnvironment
+from gitopsd.ports import SystemClock
+from gitopsd.render import CachedRenderer, ManifestGenerator
+from gitopsd.source import GitRepositories, credentials_from_secrets
+from gitopsd.sync.decide import SelfHealBackoff
+from gitopsd.sync.environment import ReconcileSettings
+from gitopsd.sync.reconciler import Reconciler
+from gitopsd.webhook import AppRef, PushEvent, WebhookSecrets, WebhookServer, match_applications
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_SECRET_NAME = "gitopsd-secret"
+
+
+class Runtime:
+    def __init__(self, settings: ControllerSettings, *, metrics: Metrics | None = None) -> None:
+        self.settings = settings
+        self.metrics = metrics or Metrics(argocd_compat=settings.argocd_metrics)
+        on_request = self.metrics.count_k8s_request
+        self.local = KubeCluster(default_client(settings.kubeconfig), on_request=on_request)
+        self.clusters = ClusterRegistry(
+            self.local,
+            make_cluster=lambda creds: _remote(creds, on_request),
+            on_added=self._cluster_added,
+        )
+        self.repos = GitRepositories(settings.cache_dir / "git")
+        self.manifests = ManifestGenerator(self.repos, CachedRenderer())
+        self.env = ControllerEnvironment(self.clusters, self.manifests, HealthAssessor())
+        clock = SystemClock()
+        self.reconciler = Reconciler(
+            self.env,
+            clock,
+            ReconcileSettings(
+                self_heal_backoff=SelfHealBackoff(
+                    settings.self_heal_initial_seconds,
+                    settings.self_heal_factor,
+                    settings.self_heal_max_seconds,
+                )
+            ),
+        )
+        self.controller = Controller(
+            self.local,
+            self.reconciler,
+            clock=clock,
+            metrics=self.metrics,
+            interval_seconds=settings.reconcile_interval_seconds,
+            jitter=settings.reconcile_jitter,
+            workers=settings.workers,
+        )
+        self._repo_secrets: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._servers: list[Any] = []
+
+    # --- lifecycle ------------------------------------------------------------------
+    def start(self) -> None:
+        self.controller.start()
+        self.controller.watcher_for(self.clusters.local.server, self.local)
+        self.metrics.set_cluster(self.local.host, "in-cluster", ConnectionStatus.SUCCESSFUL)
+        if self.settings.metrics_port >= 0:
+            self._servers.append(
+                serve_metrics(self.metrics, self.settings.metrics_port, health=lambda: True)
+            )
+        if self.settings.webhook_port >= 0:
+            server = WebhookServer(
+                self._webhook_secrets(),
+                self.on_push,
+                port=self.settings.webhook_port,
+                metrics=self.metrics,
+            )
+            server.start()
+            self._servers.append(server)
+        log.info("gitopsd controller started in namespace %s", self.settings.namespace)
+
+    def stop(self) -> None:
+        self.controller.stop()
+        for server in self._servers:
+            server.stop()
+
+    # --- inputs from handlers --------------------------------------------------------
+    def requeue_all(self) -> None:
+        for namespace, name in self._applications():
+            self.controller.enqueue(namespace, name, 0.1)
+
+    def _applications(self) -> list[tuple[str, str]]:
+        try:
+            apps = self.local.list(APPLICATION, namespace=self.settings.namespace)
+        except ClusterError:
+            return []
+        return [(a["metadata"]["namespace"], a["metadata"]["name"]) for a in apps]
+
+    def cluster_secret(self, body: dict[str, Any], *, deleted: bool) -> None:
+        name = str((body.get("metadata") or {}).get("name"))
+        if deleted:
+            self.clusters.remove_secret(name)
+            return
+        try:
+            self.clusters.upsert_secret(body)
+        except GitopsdError as error:
+            log.warning("cluster Secret %s: %s", name, error)
+            return
+        self.requeue_all()
+
+    def repo_secret(self, body: dict[str, Any], *, deleted: bool) -> None:
+        name = str((body.get("metadata") or {}).get("name"))
+        with self._lock:
+            if deleted:
+                self._repo_secrets.pop(name, None)
+            else:
+                self._repo_secrets[name] = body
+            secrets = list(self._repo_secrets.values())
+        try:
+            self.repos.set_credentials(credentials_from_secrets(secrets))
+        except GitopsdError as error:
+            log.warning("repository Secret %s: %s", name, error)
+
+    def configure_from(self, configmap: dict[str, Any] | None) -> None:
+        try:
+            settings = parse_configmap((configmap or {}).get("data"))
+            assessor = HealthAssessor(customizations_from_configmap(configmap or {}))
+        except GitopsdError as error:
+            log.warning("gitopsd-cm: %s", error)
+            return
+        self.env.set_assessor(assessor)
+        self.reconciler.settings = ReconcileSettings(
+            global_ignore_differences=settings.global_ignore_differences,
+            self_heal_backoff=self.reconciler.settings.self_heal_backoff,
+        )
+        if settings.reconciliation_seconds:
+            self.controller.interval = settings.reconciliation_seconds
+        self.requeue_all()
+
+    # --- webhook --------------------------------------------------------------------
+    def on_push(self, event: PushEvent) -> list[str]:
+        refs = []
+        try:
+            apps = self.local.list(APPLICATION, namespace=self.settings.namespace)
+        except ClusterError:
+            return []
+        for app in apps:
+            refs.append(_app_ref(app))
+        matched = match_applications(event, refs)
+        for ref in matched:
+            self.controller.enqueue(ref.namespace, ref.name)
+        return [f"{ref.namespace}/{ref.name}" for ref in matched]
+
+    def _webhook_secrets(self) -> WebhookSecrets:
+        key = ResourceKey("", "Secret", self.settings.namespace, WEBHOOK_SECRET_NAME)
+        try:
+            secret = self.local.get(key) or {}
+        except ClusterError:
+            secret = {}
+        data = {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
+        return WebhookSecrets(
+            github=data.get("webhook.github.secret", ""),
+            gitlab=data.get("webhook.gitlab.secret", ""),
+            bitbucket=data.get("webhook.bitbucket.uuid", ""),
+            bitbucketserver=data.get("webhook.bitbucketserver.secret", ""),
+            gitea=data.get("webhook.gogs.secret", ""),
+            generic=data.get("webhook.generic.secret", ""),
+        )
+
+    def _cluster_added(self, entry: ClusterEntry) -> None:
+        self.controller.watcher_for(entry.server, entry.cluster)
+        self.metrics.set_cluster(entry.server, entry.name, ConnectionStatus.SUCCESSFUL)
+
+
+def _app_ref(app: dict[str, Any]) -> AppRef:
+    spec = app.get("spec") or {}
+    sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
+    return AppRef(
+        namespace=app["metadata"]["namespace"],
+        name=app["metadata"]["name"],
+        repo_urls=tuple(str(s.get("repoURL", "")) for s in sources),
+        target_revisions=tuple(str(s.get("targetRevision") or "HEAD") for s in sources),
+    )
+
+
+def _remote(creds: Any, on_request: Any) -> KubeCluster:
+    from gitopsd.cluster import from_credentials
+
+    return KubeCluster(from_credentials(creds), on_request=on_request)
+
+
+__all__ = ["SECRET_TYPE_LABEL", "SECRET_TYPE_REPOSITORY", "SECRET_TYPE_REPO_CREDS", "Runtime"]

@@ -1,0 +1,94 @@
+"""Applying one desired object, honouring its sync options.
+
+Server-side apply with field manager ``gitopsd`` and forced conflicts is the default;
+``Replace=true`` PUTs the whole object, and ``Force=true`` with it deletes an object the
+server refuses to update (immutable fields) so the next pass creates it afresh. Objects
+with no drift are not written at all. Called by the operation pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from gitopsd.desired import DesiredObject
+from gitopsd.errors import ClusterError, Invalid
+from gitopsd.model.annotations import (
+    FIELD_MANAGER,
+    OPT_FORCE,
+    OPT_REPLACE,
+    OPT_VALIDATE,
+)
+from gitopsd.model.vocab import ResultCode, SyncPhase
+from gitopsd.ports import ClusterPort
+from gitopsd.sync.compare import DryRunMemo, ObjectComparison, content_hash
+from gitopsd.sync.results import ResourceResult
+
+
+def apply_object(
+    cluster: ClusterPort,
+    item: DesiredObject,
+    comparison: ObjectComparison | None,
+    options: Mapping[str, str],
+    memo: DryRunMemo,
+    *,
+    phase: SyncPhase = SyncPhase.SYNC,
+    dry_run: bool = False,
+) -> ResourceResult:
+    """Apply ``item`` unless it is already in sync; ``options`` are the merged sync
+    options (application-level overridden by the object's annotation)."""
+    live = comparison.live if comparison else None
+    if comparison is not None and comparison.in_sync and live is not None:
+        return _result(item, ResultCode.UNCHANGED, phase)
+    code = ResultCode.CREATED if live is None else ResultCode.CONFIGURED
+    try:
+        written = _write(cluster, item.obj, options, live, dry_run=dry_run)
+    except Invalid as error:
+        if options.get(OPT_REPLACE) == "true" and options.get(OPT_FORCE) == "true" and live:
+            # Immutable field: delete now, the next pass creates it (re-entrant).
+            cluster.delete(item.key, propagation="Foreground", dry_run=dry_run)
+            memo.forget(item.key)
+            return _result(item, ResultCode.CONFIGURED, phase, "deleted to be recreated (Force)")
+        return _result(item, ResultCode.FAILED, phase, str(error))
+    except ClusterError as error:
+        return _result(item, ResultCode.FAILED, phase, str(error))
+    if not dry_run:
+        memo.store(item.key, content_hash(item.obj), written)
+    return _result(item, code, phase)
+
+
+def _write(
+    cluster: ClusterPort,
+    obj: dict[str, Any],
+    options: Mapping[str, str],
+    live: dict[str, Any] | None,
+    *,
+    dry_run: bool,
+) -> dict[str, Any]:
+    if options.get(OPT_REPLACE) == "true":
+        if live is None:
+            return cluster.create(obj, dry_run=dry_run)
+        return cluster.replace(obj, dry_run=dry_run)
+    validation = "Ignore" if options.get(OPT_VALIDATE) == "false" else "Strict"
+    return cluster.apply(
+        obj,
+        dry_run=dry_run,
+        force=True,
+        field_manager=FIELD_MANAGER,
+        field_validation=validation,
+    )
+
+
+def _result(
+    item: DesiredObject, code: ResultCode, phase: SyncPhase, message: str = ""
+) -> ResourceResult:
+    return ResourceResult(
+        key=item.key,
+        code=code,
+        message=f"{item.key}: {message}"
+        if message and not message.startswith(str(item.key))
+        else message,
+        phase=phase,
+        wave=item.wave,
+        hook=item.hook,
+    )

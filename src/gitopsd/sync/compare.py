@@ -1,0 +1,186 @@
+"""Comparison of the desired set with the live state: what is out of sync, and how healthy.
+
+For every desired object present in the cluster, the prediction of the live object after
+apply comes from a server-side-apply dry run, memoised on (desired content, live
+resourceVersion) so a pass over unchanged inputs makes no dry-run calls at all. Missing
+objects need no prediction. Called by the reconciler; the result feeds the sync pass and
+the status.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitopsd.desired import DesiredObject, DesiredSet
+from gitopsd.diff import DiffOptions, ObjectDiff, diff_object, is_ignored_extraneous
+from gitopsd.errors import ClusterError
+from gitopsd.health import Health, HealthAssessor
+from gitopsd.model.annotations import FIELD_MANAGER, OPT_SKIP_DRY_RUN_ON_MISSING
+from gitopsd.model.keys import ResourceKey
+from gitopsd.model.vocab import HealthStatus, SyncStatus
+from gitopsd.ports import ClusterPort
+from gitopsd.sync.live import LiveState
+
+
+def content_hash(obj: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class DryRunMemo:
+    """Predictions by object, valid while the desired content and live version are the same.
+
+    Shared across passes and applications of one cluster; thread-safe.
+    """
+
+    entries: dict[ResourceKey, tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def lookup(
+        self, key: ResourceKey, desired_hash: str, live_version: str
+    ) -> dict[str, Any] | None:
+        with self.lock:
+            entry = self.entries.get(key)
+        if entry and entry[0] == desired_hash and entry[1] == live_version:
+            return entry[2]
+        return None
+
+    def store(self, key: ResourceKey, desired_hash: str, result: dict[str, Any]) -> None:
+        """Remember ``result`` (a dry-run or a real apply response) as the prediction."""
+        version = str((result.get("metadata") or {}).get("resourceVersion", ""))
+        with self.lock:
+            self.entries[key] = (desired_hash, version, result)
+
+    def forget(self, key: ResourceKey) -> None:
+        with self.lock:
+            self.entries.pop(key, None)
+
+
+@dataclass(frozen=True)
+class ObjectComparison:
+    key: ResourceKey
+    desired: DesiredObject | None
+    live: dict[str, Any] | None
+    diff: ObjectDiff | None
+    in_sync: bool
+    health: Health | None
+    requires_pruning: bool = False
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    objects: tuple[ObjectComparison, ...]
+    sync_status: SyncStatus
+    health: Health
+
+    def get(self, key: ResourceKey) -> ObjectComparison | None:
+        for item in self.objects:
+            if item.key == key:
+                return item
+        return None
+
+    @property
+    def out_of_sync(self) -> tuple[ObjectComparison, ...]:
+        return tuple(o for o in self.objects if not o.in_sync)
+
+
+@dataclass(frozen=True)
+class CompareOptions:
+    diff: DiffOptions = field(default_factory=DiffOptions)
+    app_sync_options: Mapping[str, str] = field(default_factory=dict)
+
+
+def compare(
+    cluster: ClusterPort,
+    desired: DesiredSet,
+    live: LiveState,
+    inventory: frozenset[ResourceKey],
+    *,
+    memo: DryRunMemo,
+    assessor: HealthAssessor,
+    options: CompareOptions,
+) -> Comparison:
+    results: list[ObjectComparison] = []
+    for item in desired.resources:
+        results.append(_compare_one(cluster, item, live.get(item.key), memo, assessor, options))
+    desired_keys = desired.keys()
+    for key in sorted(inventory - desired_keys):
+        obj = live.get(key)
+        if obj is None:
+            continue
+        ignored = is_ignored_extraneous(obj)
+        results.append(
+            ObjectComparison(
+                key=key,
+                desired=None,
+                live=obj,
+                diff=None,
+                in_sync=ignored,
+                health=assessor.assess(obj),
+                requires_pruning=True,
+            )
+        )
+    return _summarise(results)
+
+
+def _compare_one(
+    cluster: ClusterPort,
+    item: DesiredObject,
+    live: dict[str, Any] | None,
+    memo: DryRunMemo,
+    assessor: HealthAssessor,
+    options: CompareOptions,
+) -> ObjectComparison:
+    health = assessor.assess(live) if live is not None else Health(HealthStatus.MISSING, "")
+    if live is None:
+        diff = diff_object(item.key, item.obj, None, options.diff)
+        return ObjectComparison(item.key, item, None, diff, False, health)
+    skip_dry_run = (
+        item.unknown_kind
+        and (
+            item.sync_options.get(OPT_SKIP_DRY_RUN_ON_MISSING)
+            or options.app_sync_options.get(OPT_SKIP_DRY_RUN_ON_MISSING)
+        )
+        == "true"
+    )
+    try:
+        predicted = item.obj if skip_dry_run else predict(cluster, item, live, memo)
+    except ClusterError as error:
+        return ObjectComparison(item.key, item, live, None, False, health, error=str(error))
+    diff = diff_object(item.key, predicted, live, options.diff)
+    return ObjectComparison(item.key, item, live, diff, not diff.modified, health)
+
+
+def predict(
+    cluster: ClusterPort, item: DesiredObject, live: dict[str, Any], memo: DryRunMemo
+) -> dict[str, Any]:
+    """The live object as it would be after applying ``item`` (memoised dry run)."""
+    desired_hash = content_hash(item.obj)
+    live_version = str((live.get("metadata") or {}).get("resourceVersion", ""))
+    cached = memo.lookup(item.key, desired_hash, live_version)
+    if cached is not None:
+        return cached
+    predicted = cluster.apply(item.obj, dry_run=True, force=True, field_manager=FIELD_MANAGER)
+    # A dry run does not bump resourceVersion, so the prediction is keyed on the live one.
+    with memo.lock:
+        memo.entries[item.key] = (desired_hash, live_version, predicted)
+    return predicted
+
+
+def _summarise(results: list[ObjectComparison]) -> Comparison:
+    from gitopsd.health import aggregate
+
+    ordered = tuple(results)
+    out_of_sync = any(not r.in_sync for r in ordered)
+    health = aggregate(r.health for r in ordered if r.desired is not None)
+    return Comparison(
+        objects=ordered,
+        sync_status=SyncStatus.OUT_OF_SYNC if out_of_sync else SyncStatus.SYNCED,
+        health=health,
+    )

@@ -1,0 +1,39 @@
+"""What the reconciler needs from the world, as one Protocol, and its settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from gitopsd.health import HealthAssessor
+from gitopsd.ports import ClusterPort
+from gitopsd.project import Project
+from gitopsd.render import GeneratedManifests, RenderContext
+from gitopsd.spec import ApplicationSpec, Destination, IgnoreDifference
+from gitopsd.sync.compare import DryRunMemo
+from gitopsd.sync.decide import SelfHealBackoff
+
+
+class Environment(Protocol):
+    def cluster_for(self, destination: Destination) -> tuple[ClusterPort, str]:
+        """The destination's cluster and its canonical server URL; SpecError if unknown."""
+        ...
+
+    def generate(
+        self, spec: ApplicationSpec, context: RenderContext, revisions: list[str] | None
+    ) -> GeneratedManifests: ...
+
+    def projects(self, namespace: str) -> Mapping[str, Project]: ...
+
+    def assessor(self) -> HealthAssessor: ...
+
+    def memo_for(self, server: str) -> DryRunMemo: ...
+
+
+@dataclass(frozen=True)
+class ReconcileSettings:
+    global_ignore_differences: tuple[IgnoreDifference, ...] = ()
+    self_heal_backoff: SelfHealBackoff = field(default_factory=SelfHealBackoff)
+    # How soon to come back while an operation runs (waves, hooks, health).
+    operation_poll_seconds: float = 1.0

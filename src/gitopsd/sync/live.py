@@ -1,0 +1,53 @@
+"""Reading the live state of an application's objects.
+
+One LIST per kind, filtered by the application's tracking label, finds what we manage; a
+GET finds desired objects that exist but do not carry our label yet (first sync, adopted or
+shared objects). Called by the reconciler once per pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from gitopsd.errors import NotFound
+from gitopsd.model.annotations import TRACKING_LABEL
+from gitopsd.model.keys import GroupKind, ResourceKey
+from gitopsd.ports import ClusterPort
+
+LiveState = dict[ResourceKey, dict[str, Any] | None]
+
+
+def read_live(
+    cluster: ClusterPort,
+    keys: Iterable[ResourceKey],
+    *,
+    tracking_value: str,
+) -> LiveState:
+    """Live objects for ``keys`` (None where absent) plus every other object that carries
+    this application's tracking label in the listed kinds."""
+    wanted = sorted(set(keys))
+    served = cluster.resources()
+    live: LiveState = {}
+    kinds = sorted({key.group_kind for key in wanted})
+    selector = f"{TRACKING_LABEL}={tracking_value}"
+    for group_kind in kinds:
+        if group_kind not in served:
+            continue  # kind not installed (yet): its objects are all missing
+        for obj in cluster.list(group_kind, label_selector=selector):
+            live[ResourceKey.of(obj)] = obj
+    for key in wanted:
+        if key in live:
+            continue
+        if key.group_kind not in served:
+            live[key] = None
+            continue
+        try:
+            live[key] = cluster.get(key)
+        except NotFound:
+            live[key] = None
+    return live
+
+
+def kinds_of(keys: Iterable[ResourceKey]) -> list[GroupKind]:
+    return sorted({key.group_kind for key in keys})

@@ -1,0 +1,270 @@
+"""One pass of a sync operation: apply the first unfinished wave, or finish.
+
+The order of a sync is the plan's (``gitopsd.plan``): phase, wave, kind, name. Each pass
+applies the first step that is not yet synced and healthy (creating its hooks), then
+returns ``Running``; the next step starts only on a later pass, when this one is done. A
+failed step runs the ``SyncFail`` hooks and ends the operation ``Failed``. When every step
+is done, the prune set is deleted (reverse order) and the operation ``Succeeded``.
+Because every decision is re-derived from live state and the results recorded so far, a
+restarted controller resumes an operation without doing anything twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gitopsd.desired import DesiredObject, DesiredSet
+from gitopsd.errors import ClusterError
+from gitopsd.health import HealthAssessor
+from gitopsd.model.keys import ResourceKey
+from gitopsd.model.vocab import OperationPhase, ResultCode, SyncPhase
+from gitopsd.plan import (
+    HookState,
+    ObjectState,
+    Step,
+    next_step,
+    plan_steps,
+    step_failed,
+    sync_fail_steps,
+)
+from gitopsd.ports import ClusterPort
+from gitopsd.sync import hooks as hook_util
+from gitopsd.sync.apply import apply_object
+from gitopsd.sync.compare import Comparison, DryRunMemo
+from gitopsd.sync.live import LiveState
+from gitopsd.sync.prune import PruneRequest, prune
+from gitopsd.sync.results import ResourceResult
+
+
+@dataclass(frozen=True)
+class OperationContext:
+    sync_id: str
+    app_options: Mapping[str, str]
+    dry_run: bool = False
+    selected: frozenset[ResourceKey] | None = None  # operation.sync.resources
+    prune: PruneRequest | None = None  # None: no pruning in this operation
+
+
+@dataclass(frozen=True)
+class PassOutcome:
+    phase: OperationPhase
+    message: str
+    results: tuple[ResourceResult, ...]
+
+
+def run_pass(
+    cluster: ClusterPort,
+    desired: DesiredSet,
+    comparison: Comparison,
+    hooks_live: LiveState,
+    previous: list[ResourceResult],
+    ctx: OperationContext,
+    *,
+    memo: DryRunMemo,
+    assessor: HealthAssessor,
+) -> PassOutcome:
+    if ctx.dry_run:
+        return _dry_run(cluster, desired, comparison, ctx, memo)
+    steps = _selected_steps(plan_steps(desired), ctx.selected)
+    states = _object_states(comparison)
+    hook_states, finished = _hook_states(desired, hooks_live, previous, ctx.sync_id, assessor)
+    results: list[ResourceResult] = list(finished)
+    _delete_finished_hooks(cluster, desired, hooks_live, hook_states, ctx.sync_id)
+    for planned in steps:
+        failure = step_failed(planned, states, hook_states)
+        if failure:
+            return _fail(cluster, desired, hooks_live, ctx, failure, results)
+    step = next_step(steps, states, hook_states)
+    if step is None:
+        if ctx.prune is not None:
+            outcome = prune(cluster, ctx.prune)
+            results.extend(outcome.results)
+            if outcome.failed:
+                return PassOutcome(OperationPhase.FAILED, outcome.message, tuple(results))
+        return PassOutcome(OperationPhase.SUCCEEDED, "successfully synced", tuple(results))
+    return _run_step(cluster, desired, comparison, hooks_live, step, ctx, memo, results)
+
+
+def _run_step(
+    cluster: ClusterPort,
+    desired: DesiredSet,
+    comparison: Comparison,
+    hooks_live: LiveState,
+    step: Step,
+    ctx: OperationContext,
+    memo: DryRunMemo,
+    results: list[ResourceResult],
+) -> PassOutcome:
+    for item in step.apply:
+        options = {**ctx.app_options, **item.sync_options}
+        results.append(
+            apply_object(cluster, item, comparison.get(item.key), options, memo, phase=step.phase)
+        )
+    for item in step.hooks:
+        results.extend(_start_hook(cluster, item, hooks_live.get(item.key), ctx.sync_id, step))
+    failed = [r for r in results if r.failed]
+    if failed:
+        return _fail(cluster, desired, hooks_live, ctx, failed[0].message, results)
+    return PassOutcome(
+        OperationPhase.RUNNING,
+        f"waiting for {step.phase} wave {step.wave} ({len(step.wait)} resources)",
+        tuple(results),
+    )
+
+
+def _start_hook(
+    cluster: ClusterPort,
+    item: DesiredObject,
+    live: dict[str, Any] | None,
+    sync_id: str,
+    step: Step,
+) -> list[ResourceResult]:
+    if hook_util.belongs_to(live, sync_id):
+        return []  # already created by this operation: wait for it
+    try:
+        if live is not None:
+            # A leftover of an earlier operation: BeforeHookCreation semantics (the only
+            # sane choice when the name is taken), then create on a later pass.
+            cluster.delete(item.key, propagation="Background")
+            return [_hook_result(item, step, ResultCode.PRUNED, hook_util.PENDING, "replaced")]
+        cluster.create(hook_util.with_sync_id(item, sync_id))
+    except ClusterError as error:
+        return [_hook_result(item, step, ResultCode.FAILED, hook_util.FAILED, str(error))]
+    return [_hook_result(item, step, ResultCode.CREATED, hook_util.RUNNING)]
+
+
+def _hook_result(
+    item: DesiredObject, step: Step, code: ResultCode, hook_phase: str, message: str = ""
+) -> ResourceResult:
+    return ResourceResult(
+        key=item.key,
+        code=code,
+        message=message,
+        phase=step.phase,
+        wave=item.wave,
+        hook=item.hook,
+        hook_phase=hook_phase,
+    )
+
+
+def _hook_states(
+    desired: DesiredSet,
+    hooks_live: LiveState,
+    previous: list[ResourceResult],
+    sync_id: str,
+    assessor: HealthAssessor,
+) -> tuple[dict[ResourceKey, HookState], list[ResourceResult]]:
+    """Hook phases from live objects, falling back to what earlier passes recorded (a hook
+    deleted by HookSucceeded is gone from the cluster but done)."""
+    recorded = {
+        r.key: r for r in previous if r.hook is not None and r.hook_phase in ("Succeeded", "Failed")
+    }
+    states: dict[ResourceKey, HookState] = {}
+    finished: list[ResourceResult] = []
+    for item in desired.hooks:
+        live = hooks_live.get(item.key)
+        phase, message = hook_util.hook_phase(live, sync_id, assessor)
+        if phase == hook_util.PENDING and item.key in recorded:
+            phase, message = recorded[item.key].hook_phase, recorded[item.key].message
+        states[item.key] = HookState(key=item.key, phase=phase, message=message)
+        if phase in (hook_util.SUCCEEDED, hook_util.FAILED):
+            finished.append(
+                ResourceResult(
+                    key=item.key,
+                    code=ResultCode.CREATED if phase == hook_util.SUCCEEDED else ResultCode.FAILED,
+                    message=message if phase == hook_util.FAILED else "",
+                    phase=_phase_of(item),
+                    wave=item.wave,
+                    hook=item.hook,
+                    hook_phase=phase,
+                )
+            )
+    return states, finished
+
+
+def _delete_finished_hooks(
+    cluster: ClusterPort,
+    desired: DesiredSet,
+    hooks_live: LiveState,
+    states: Mapping[ResourceKey, HookState],
+    sync_id: str,
+) -> None:
+    """HookSucceeded / HookFailed: remove this operation's finished hooks."""
+    for item in desired.hooks:
+        live = hooks_live.get(item.key)
+        state = states.get(item.key)
+        if live is None or state is None or not hook_util.belongs_to(live, sync_id):
+            continue
+        if hook_util.delete_after(item, state.phase):
+            try:
+                cluster.delete(item.key, propagation="Background")
+            except ClusterError:
+                continue  # retried on the next pass
+
+
+def _phase_of(item: DesiredObject) -> SyncPhase:
+    return SyncPhase(str(item.hook)) if item.hook else SyncPhase.SYNC
+
+
+def _object_states(comparison: Comparison) -> dict[ResourceKey, ObjectState]:
+    return {
+        c.key: ObjectState(
+            key=c.key,
+            in_sync=c.in_sync,
+            health=c.health.status if c.health else None,
+            exists=c.live is not None,
+        )
+        for c in comparison.objects
+        if c.desired is not None
+    }
+
+
+def _selected_steps(
+    steps: tuple[Step, ...], selected: frozenset[ResourceKey] | None
+) -> tuple[Step, ...]:
+    if selected is None:
+        return steps
+    kept = []
+    for step in steps:
+        apply = tuple(i for i in step.apply if i.key in selected)
+        wait = tuple(k for k in step.wait if k in selected)
+        if apply or wait:
+            kept.append(Step(phase=step.phase, wave=step.wave, apply=apply, hooks=(), wait=wait))
+    return tuple(kept)
+
+
+def _fail(
+    cluster: ClusterPort,
+    desired: DesiredSet,
+    hooks_live: LiveState,
+    ctx: OperationContext,
+    message: str,
+    results: list[ResourceResult],
+) -> PassOutcome:
+    for step in sync_fail_steps(desired):
+        for item in step.hooks:
+            results.extend(_start_hook(cluster, item, hooks_live.get(item.key), ctx.sync_id, step))
+    return PassOutcome(OperationPhase.FAILED, message, tuple(results))
+
+
+def _dry_run(
+    cluster: ClusterPort,
+    desired: DesiredSet,
+    comparison: Comparison,
+    ctx: OperationContext,
+    memo: DryRunMemo,
+) -> PassOutcome:
+    results = []
+    for item in desired.resources:
+        if ctx.selected is not None and item.key not in ctx.selected:
+            continue
+        options = {**ctx.app_options, **item.sync_options}
+        results.append(
+            apply_object(cluster, item, comparison.get(item.key), options, memo, dry_run=True)
+        )
+    failed = [r for r in results if r.failed]
+    phase = OperationPhase.FAILED if failed else OperationPhase.SUCCEEDED
+    message = failed[0].message if failed else "dry run: nothing was changed"
+    return PassOutcome(phase, message, tuple(results))
