@@ -13,7 +13,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitopsd.desired import DesiredObject, DesiredSet
@@ -153,7 +153,8 @@ def _compare_one(
         predicted = item.obj if skip_dry_run else predict(cluster, item, live, memo)
     except ClusterError as error:
         return ObjectComparison(item.key, item, live, None, False, health, error=str(error))
-    diff = diff_object(item.key, predicted, live, options.diff)
+    diff_options = replace(options.diff, dry_run_skipped=True) if skip_dry_run else options.diff
+    diff = diff_object(item.key, predicted, live, diff_options)
     return ObjectComparison(item.key, item, live, diff, not diff.modified, health)
 
 
