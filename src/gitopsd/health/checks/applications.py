@@ -1,0 +1,26 @@
+"""Health of an Application managed by another Application (the app-of-apps pattern).
+
+Registered in :data:`gitopsd.health.checks.BUILTIN_CHECKS` for ``gitopsd.io`` and for
+``argoproj.io`` Applications. The child reports its own health in ``status.health``;
+until it does, it is Progressing rather than Healthy, so a parent's sync waves wait for
+the child to be assessed at least once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gitopsd.health.checks import fields
+from gitopsd.health.result import Health, progressing, unknown
+from gitopsd.model.vocab import HealthStatus
+
+
+def application_health(obj: dict[str, Any]) -> Health:
+    reported = fields.text(obj, "status", "health", "status")
+    message = fields.text(obj, "status", "health", "message")
+    if not reported:
+        return progressing("Waiting for the application to report its health")
+    try:
+        return Health(HealthStatus(reported), message)
+    except ValueError:
+        return unknown(f'The application reports an unrecognised health "{reported}"')

@@ -1,0 +1,194 @@
+"""The Lua sandbox: what scripts cannot reach, and the limits that stop runaway scripts.
+
+A failing script must turn into ``Unknown`` with a message, never into an exception.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from gitopsd.health import Health, HealthAssessor
+from gitopsd.model.vocab import HealthStatus
+
+WIDGET: dict[str, Any] = {
+    "apiVersion": "example.com/v1",
+    "kind": "Widget",
+    "metadata": {"name": "blue", "namespace": "web", "labels": {"tier": "front"}},
+    "spec": {"sizes": [1, 2, 3], "empty": [], "nothing": None, "on": True, "ratio": 0.5},
+    "status": {"conditions": [{"type": "Ready", "status": "True"}]},
+}
+KEY = "example.com/Widget"
+
+
+def assess(script: str, *, timeout: float = 1.0, obj: dict[str, Any] | None = None) -> Health:
+    health = HealthAssessor({KEY: script}, lua_timeout_seconds=timeout).assess(obj or WIDGET)
+    assert health is not None
+    return health
+
+
+@pytest.mark.parametrize(
+    ("script", "missing"),
+    [
+        ("io.open('/etc/passwd')", "attempt to index global 'io' (a nil value)"),
+        ("io.popen('id')", "attempt to index global 'io' (a nil value)"),
+        ("os.execute('id')", "attempt to index global 'os' (a nil value)"),
+        ("os.getenv('HOME')", "attempt to index global 'os' (a nil value)"),
+        ("require('os')", "attempt to call global 'require' (a nil value)"),
+        ("load('return 1')", "attempt to call global 'load' (a nil value)"),
+        ("loadstring('return 1')", "attempt to call global 'loadstring' (a nil value)"),
+        ("dofile('/etc/passwd')", "attempt to call global 'dofile' (a nil value)"),
+        ("loadfile('/etc/passwd')", "attempt to call global 'loadfile' (a nil value)"),
+        ("package.loaded.os.exit()", "attempt to index global 'package' (a nil value)"),
+        ("debug.getinfo(1)", "attempt to index global 'debug' (a nil value)"),
+        ("collectgarbage('stop')", "attempt to call global 'collectgarbage' (a nil value)"),
+        ("setfenv(1, {})", "attempt to call global 'setfenv' (a nil value)"),
+        ("getfenv(0)", "attempt to call global 'getfenv' (a nil value)"),
+        ("coroutine.create(print)", "attempt to index global 'coroutine' (a nil value)"),
+        ("python.eval('1')", "attempt to index global 'python' (a nil value)"),
+        ("string.dump(print)", "attempt to call field 'dump' (a nil value)"),
+        ("getmetatable('').__index.rep = nil", "attempt to index a nil value"),
+    ],
+)
+def test_sandbox_hides_dangerous_globals(script: str, missing: str) -> None:
+    health = assess(script)
+    assert health.status == HealthStatus.UNKNOWN
+    assert health.message == f"health.lua for {KEY}: health.lua:1: {missing}"
+
+
+def test_the_object_reaches_lua_faithfully() -> None:
+    script = """
+    local sizes = 0
+    for i, size in ipairs(obj.spec.sizes) do sizes = sizes + size * i end
+    local parts = {
+      tostring(sizes), tostring(#obj.spec.sizes), tostring(#obj.spec.empty),
+      tostring(obj.spec.nothing == nil), tostring(obj.spec.on), tostring(obj.spec.ratio),
+      obj.metadata.labels.tier, type(obj.status.conditions[1]), tostring(obj.missing),
+    }
+    return {status = "Healthy", message = table.concat(parts, " ")}
+    """
+    assert assess(script) == Health(HealthStatus.HEALTHY, "14 3 0 true true 0.5 front table nil")
+
+
+def test_safe_libraries_are_available() -> None:
+    script = """
+    local name = string.upper(obj.metadata.name) .. ("-"):rep(2) .. string.format("%03d", 7)
+    local ok = pcall(error, "caught")
+    local list = {3, 1, 2}
+    table.sort(list)
+    return {
+      status = "Healthy",
+      message = name .. " " .. tostring(ok) .. " " .. table.concat(list, ",") .. " "
+        .. tostring(math.max(1, 5)) .. " " .. tostring(string.find("Ready=True", "=", 1, true)),
+    }
+    """
+    assert assess(script) == Health(HealthStatus.HEALTHY, "BLUE--007 false 1,2,3 5 6")
+
+
+def test_globals_do_not_leak_between_runs() -> None:
+    assessor = HealthAssessor(
+        {
+            KEY: "counter = (counter or 0) + 1 return {status = 'Healthy', "
+            "message = tostring(counter)}"
+        }
+    )
+    messages = [health.message for health in (assessor.assess(WIDGET) for _ in range(3)) if health]
+    assert messages == ["1", "1", "1"]
+
+
+def test_infinite_loop_times_out_within_the_limit() -> None:
+    started = time.monotonic()
+    health = assess("while true do end", timeout=0.2)
+    elapsed = time.monotonic() - started
+    assert health == Health(
+        HealthStatus.UNKNOWN, f"health.lua for {KEY}: execution time limit of 0.2s exceeded"
+    )
+    assert 0.2 <= elapsed < 0.6
+
+
+def test_a_script_cannot_swallow_its_own_timeout() -> None:
+    script = "while true do pcall(function() while true do end end) end"
+    started = time.monotonic()
+    health = assess(script, timeout=0.2)
+    assert health.status == HealthStatus.UNKNOWN
+    assert "execution time limit of 0.2s exceeded" in health.message
+    assert time.monotonic() - started < 0.6
+
+
+def test_a_runaway_tostring_on_an_error_object_times_out() -> None:
+    script = "error(setmetatable({}, {__tostring = function() while true do end end}))"
+    health = assess(script, timeout=0.2)
+    assert health.message == f"health.lua for {KEY}: execution time limit of 0.2s exceeded"
+
+
+def test_memory_cap_stops_a_hungry_script_and_the_runtime_recovers() -> None:
+    assessor = HealthAssessor(
+        {
+            KEY: "local s = string.rep('x', 256 * 1024 * 1024) return {status = 'Healthy'}",
+            "example.com/Gadget": "return {status = 'Healthy', message = 'still works'}",
+        },
+        lua_max_memory_bytes=32 * 1024 * 1024,
+    )
+    assert assessor.assess(WIDGET) == Health(
+        HealthStatus.UNKNOWN, f"health.lua for {KEY}: not enough memory"
+    )
+    gadget = {**WIDGET, "kind": "Gadget"}
+    assert assessor.assess(gadget) == Health(HealthStatus.HEALTHY, "still works")
+
+
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ("return 42", "expected a table or nil to be returned, got number"),
+        ("error({code = 1})", "(error object is a table value)"),
+        ("error('plain failure', 0)", "plain failure"),
+        ("return {}", "returned nothing as status, which is not a health status"),
+        ("return {status = {}}", "returned nothing as status, which is not a health status"),
+        ("\x1bLua", "precompiled Lua bytecode is not accepted"),
+    ],
+)
+def test_bad_scripts_are_unknown(script: str, message: str) -> None:
+    assert assess(script) == Health(HealthStatus.UNKNOWN, f"health.lua for {KEY}: {message}")
+
+
+def test_returned_metatables_are_not_consulted() -> None:
+    # Reading status through __index would run script code after the time limit is lifted.
+    script = "return setmetatable({}, {__index = function() while true do end end})"
+    health = assess(script, timeout=0.2)
+    assert health.status == HealthStatus.UNKNOWN
+
+
+def test_numbers_are_accepted_as_messages() -> None:
+    assert assess("return {status = 'Suspended', message = 3}") == Health(
+        HealthStatus.SUSPENDED, "3"
+    )
+
+
+def test_concurrent_assessments_share_one_runtime_safely() -> None:
+    assessor = HealthAssessor(
+        {
+            KEY: "local n = 0 for i = 1, 20000 do n = n + 1 end "
+            "return {status = 'Healthy', message = obj.metadata.name .. tostring(n)}"
+        }
+    )
+    results: dict[int, Health | None] = {}
+
+    def work(index: int) -> None:
+        obj = {**WIDGET, "metadata": {"name": f"w{index}"}}
+        results[index] = assessor.assess(obj)
+
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert results == {index: Health(HealthStatus.HEALTHY, f"w{index}20000") for index in range(8)}
+
+
+def test_integers_beyond_lua_precision_arrive_as_numbers() -> None:
+    obj = {**WIDGET, "spec": {"huge": 2**70}}
+    health = assess("return {status = 'Healthy', message = type(obj.spec.huge)}", obj=obj)
+    assert health == Health(HealthStatus.HEALTHY, "number")
