@@ -27,8 +27,9 @@ GitopsdError
 │   └── Invalid                 the server rejected an object (includes immutable fields)
 ├── DesiredSetError             duplicates, unknown kinds in the desired set
 ├── HookError                   a sync hook failed or timed out
-└── HealthScriptError           a Lua health script failed (reported as Unknown, never raised
-                                out of the health package)
+├── HealthScriptError           a Lua health script failed (reported as Unknown, never raised
+│                               out of the health package)
+└── WebhookError                a webhook request could not be parsed as a push event
 """
 
 from __future__ import annotations
@@ -129,3 +130,7 @@ class HookError(GitopsdError):
 
 class HealthScriptError(GitopsdError):
     """A Lua health customization failed to load or run."""
+
+
+class WebhookError(GitopsdError):
+    """A webhook request body is not a well-formed push event of its provider."""

@@ -1,0 +1,43 @@
+{{/* Chart name, truncated to the 63 characters a label value allows. */}}
+{{- define "gitopsd.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Release-qualified name; the release name alone when it already contains the chart's. */}}
+{{- define "gitopsd.fullname" -}}
+{{- if contains .Chart.Name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{- define "gitopsd.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gitopsd.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "gitopsd.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "gitopsd.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: gitopsd
+{{- end }}
+
+{{- define "gitopsd.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "gitopsd.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The namespace holding Application resources. */}}
+{{- define "gitopsd.appNamespace" -}}
+{{- default .Release.Namespace .Values.controller.namespace }}
+{{- end }}
+
+{{- define "gitopsd.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}

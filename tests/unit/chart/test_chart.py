@@ -1,0 +1,222 @@
+"""The Helm chart in ``deploy/helm/gitopsd`` and the ``Dockerfile``: the chart lints and
+renders with the real helm, the controller runs locked down, RBAC follows
+``rbac.clusterWide``, the CRDs are the repository's, the alerts fire (real promtool), and
+the image pins the tool versions the tests use."""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[3]
+CHART = REPO / "deploy" / "helm" / "gitopsd"
+NAMESPACE = "gitopsd"
+
+OPTION_SETS = {
+    "defaults": (),
+    "namespaced-rbac": ("rbac.clusterWide=false", "rbac.namespaces={team-a,team-b}"),
+    "monitoring": ("serviceMonitor.enabled=true", "prometheusRule.enabled=true"),
+    "standalone": ("peering.enabled=false", "replicaCount=1", "rbac.create=false"),
+}
+
+
+def _helm(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["helm", *args], capture_output=True, text=True, check=False, timeout=120)
+
+
+def _render(*sets: str) -> list[dict[str, Any]]:
+    args = [arg for value in sets for arg in ("--set", value)]
+    done = _helm("template", "gd", str(CHART), "--namespace", NAMESPACE, *args)
+    assert done.returncode == 0, done.stderr
+    return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
+
+
+def _only(docs: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
+    found = [d for d in docs if d["kind"] == kind and name in (None, d["metadata"]["name"])]
+    assert len(found) == 1, f"{kind} {name or ''}: found {len(found)}"
+    return found[0]
+
+
+@pytest.mark.parametrize("sets", OPTION_SETS.values(), ids=OPTION_SETS.keys())
+def test_chart_lints_and_renders(sets: tuple[str, ...]) -> None:
+    args = [arg for value in sets for arg in ("--set", value)]
+    lint = _helm("lint", "--strict", str(CHART), *args)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    docs = _render(*sets)
+    # Everything lands in the release namespace, but the Roles rbac.namespaces asks for.
+    granted = {
+        n
+        for v in sets
+        if v.startswith("rbac.namespaces=")
+        for n in re.findall(r"[\w-]+", v.split("=")[1])
+    }
+    assert {d["metadata"].get("namespace") for d in docs} <= {None, NAMESPACE, *granted}
+    _only(docs, "Deployment")
+
+
+def test_crds_in_the_chart_are_the_repository_crds() -> None:
+    ours = {p.name: p.read_bytes() for p in (REPO / "crds").glob("*.yaml")}
+    charted = {p.name: p.read_bytes() for p in (CHART / "crds").glob("*.yaml")}
+    assert len(ours) == 3
+    assert charted == ours
+
+
+def test_controller_runs_without_privileges() -> None:
+    pod = _only(_render(), "Deployment")["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    (container,) = pod["containers"]
+    security = container["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["runAsNonRoot"] is True
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    assert security["seccompProfile"] == {"type": "RuntimeDefault"}
+    # The read-only root needs writable scratch space and a Git cache.
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert mounts == {"tmp": "/tmp", "git-cache": "/var/cache/gitopsd"}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert set(volumes) == {"tmp", "git-cache"}
+    assert all("emptyDir" in v for v in volumes.values())
+
+
+def test_controller_watches_its_namespace_and_serves_probes_on_the_metrics_port() -> None:
+    pod = _only(_render("controller.namespace=apps"), "Deployment")["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["args"] == [
+        "--namespace=apps",
+        "--metrics-port=8082",
+        "--webhook-port=8083",
+        "--reconcile-interval=120s",
+    ]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports == {"metrics": 8082, "webhook": 8083}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "metrics"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}
+
+
+def _rules(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    rules: list[dict[str, Any]] = doc["rules"]
+    return rules
+
+
+def test_cluster_wide_rbac_manages_everything() -> None:
+    docs = _render()
+    manager = _only(docs, "ClusterRole", "gd-gitopsd-manager")
+    assert {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]} in _rules(manager)
+    binding = _only(docs, "ClusterRoleBinding", "gd-gitopsd-manager")
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "gd-gitopsd", "namespace": NAMESPACE}
+    ]
+    own = _only(docs, "Role", "gd-gitopsd")
+    resources = {r for rule in _rules(own) for r in rule["resources"]}
+    assert {"applications", "applications/status", "events", "leases", "secrets"} <= resources
+    assert "kopfpeerings" in resources
+
+
+def test_namespaced_rbac_manages_only_the_listed_namespaces() -> None:
+    docs = _render(*OPTION_SETS["namespaced-rbac"])
+    cluster_roles = [d for d in docs if d["kind"] == "ClusterRole"]
+    assert [d["metadata"]["name"] for d in cluster_roles] == ["gd-gitopsd-base"]
+    assert all("*" not in rule["verbs"] for rule in _rules(cluster_roles[0]))
+    managers = [
+        d for d in docs if d["kind"] == "Role" and d["metadata"]["name"].endswith("manager")
+    ]
+    assert sorted(d["metadata"]["namespace"] for d in managers) == ["team-a", "team-b"]
+    bindings = [d for d in docs if d["kind"] == "RoleBinding"]
+    assert sorted(d["metadata"]["namespace"] for d in bindings) == [NAMESPACE, "team-a", "team-b"]
+
+
+def test_kopf_peering_crds_and_objects_come_with_peering() -> None:
+    names = {(d["kind"], d["metadata"]["name"]) for d in _render()}
+    assert {
+        ("CustomResourceDefinition", "kopfpeerings.kopf.dev"),
+        ("CustomResourceDefinition", "clusterkopfpeerings.kopf.dev"),
+        ("KopfPeering", "gitopsd"),
+        ("ClusterKopfPeering", "gitopsd"),
+    } <= names
+    shared_crds = {(d["kind"], d["metadata"]["name"]) for d in _render("peering.createCRDs=false")}
+    assert ("KopfPeering", "gitopsd") in shared_crds
+    assert not [kind for kind, _ in shared_crds if kind == "CustomResourceDefinition"]
+    standalone = _render(*OPTION_SETS["standalone"])
+    assert not [d for d in standalone if "kopf" in d["apiVersion"] or "Kopf" in d["kind"]]
+    assert not [d for d in standalone if d["kind"].endswith(("Role", "RoleBinding"))]
+
+
+def _webhook_secret(*sets: str) -> dict[str, str]:
+    secret = _only(_render(*sets), "Secret", "gitopsd-secret")
+    return {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+
+
+def test_webhook_secrets_are_generated_unless_given() -> None:
+    generated = _webhook_secret()
+    assert sorted(generated) == ["webhook.github.secret", "webhook.gitlab.secret"]
+    assert all(re.fullmatch(r"[A-Za-z0-9]{40}", v) for v in generated.values())
+    assert generated != _webhook_secret()  # random per render (lookup keeps it in a cluster)
+    given = _webhook_secret("webhook.github.secret=s3cret", "webhook.bitbucket.uuid=0f1e2d3c")
+    assert given["webhook.github.secret"] == "s3cret"
+    assert given["webhook.bitbucket.uuid"] == "0f1e2d3c"
+
+
+def test_settings_config_map_carries_the_values_as_strings() -> None:
+    config = _only(_render("config.timeout\\.reconciliation=3m", "config.replicas=3"), "ConfigMap")
+    assert config["metadata"]["name"] == "gitopsd-cm"
+    assert config["data"] == {"timeout.reconciliation": "3m", "replicas": "3"}
+
+
+def test_service_monitor_scrapes_the_metrics_service() -> None:
+    docs = _render(*OPTION_SETS["monitoring"])
+    monitor = _only(docs, "ServiceMonitor")
+    metrics = _only(docs, "Service", "gd-gitopsd-metrics")
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= metrics["metadata"]["labels"].items()
+    assert monitor["spec"]["endpoints"][0]["port"] == metrics["spec"]["ports"][0]["name"]
+
+
+def test_alert_rules_are_the_tested_ones() -> None:
+    shipped = (REPO / "deploy" / "prometheus" / "alerts.yaml").read_bytes()
+    assert (CHART / "files" / "alerts.yaml").read_bytes() == shipped
+    rule = _only(_render(*OPTION_SETS["monitoring"]), "PrometheusRule")
+    assert rule["spec"] == yaml.safe_load(shipped)
+    exprs = {r["alert"]: r["expr"] for g in rule["spec"]["groups"] for r in g["rules"]}
+    assert 'gitopsd_app_info{sync_status="OutOfSync"} == 1' in exprs.values()
+
+
+def test_rendered_alerts_pass_the_promtool_tests(tmp_path: Path) -> None:
+    if shutil.which("promtool") is None:
+        pytest.skip("promtool is not built (GITOPSD_SKIP_PROMTOOL=1)")
+    rule = _only(_render(*OPTION_SETS["monitoring"]), "PrometheusRule")
+    (tmp_path / "alerts.yaml").write_text(yaml.safe_dump(rule["spec"]))
+    shutil.copy(REPO / "deploy" / "prometheus" / "alerts_test.yaml", tmp_path)
+    done = subprocess.run(
+        ["promtool", "test", "rules", "alerts_test.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_image_pins_the_tool_versions_the_tests_use() -> None:
+    pinned = dict(
+        line.split("=", 1)
+        for line in (REPO / "hack" / "testbed-versions.env").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    dockerfile = (REPO / "Dockerfile").read_text()
+    args = dict(re.findall(r"^ARG (\w+)=(\S+)$", dockerfile, flags=re.MULTILINE))
+    for name in ("KUBERNETES_VERSION", "KUSTOMIZE_VERSION", "HELM_VERSION"):
+        assert args[name] == pinned[name], name
+    assert re.search(r"^FROM golang:1\.26 AS tools$", dockerfile, flags=re.MULTILINE)
+    assert re.search(r"^FROM python:3\.11-slim$", dockerfile, flags=re.MULTILINE)
+    assert re.search(r"^USER 10001:10001$", dockerfile, flags=re.MULTILINE)
+    assert dockerfile.rstrip().endswith('ENTRYPOINT ["gitopsd", "run"]')
