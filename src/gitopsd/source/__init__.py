@@ -1,5 +1,26 @@
-"""Git sources.
+"""Git sources: cached clones, revision resolution, read-only checkouts, credentials.
 
-Cached clones, revision resolution, read-only checkouts per commit, credentials.
-The only user of GitPython.
+The only package that uses GitPython and runs git. Everything the rest of gitopsd needs
+is re-exported here::
+
+    repos = GitRepositories(cache_dir, credentials=credentials_from_secrets(secrets))
+    sha = repos.resolve(url, "main")
+    tree = repos.checkout(url, sha)      # read-only, <cache>/checkouts/<sha>
 """
+
+from gitopsd.source.commits import CommitInfo
+from gitopsd.source.credentials import CredentialStore, RepoCredentials, credentials_from_secrets
+from gitopsd.source.globs import glob_match
+from gitopsd.source.repositories import GitRepositories
+from gitopsd.source.urls import normalize_repo_url, redact_url
+
+__all__ = [
+    "CommitInfo",
+    "CredentialStore",
+    "GitRepositories",
+    "RepoCredentials",
+    "credentials_from_secrets",
+    "glob_match",
+    "normalize_repo_url",
+    "redact_url",
+]

@@ -1,0 +1,187 @@
+"""Kustomize sources, with the Application's ``kustomize`` overrides applied.
+
+The overrides are applied as Argo CD applies them with ``kustomize edit``: ``images`` and
+``replicas`` replace the entry of the same name; ``namePrefix``, ``nameSuffix`` and
+``namespace`` replace; ``commonLabels``/``commonAnnotations`` merge; ``patches`` and
+``components`` append. The checkout is read-only, so the app directory is copied into a
+temporary tree that mirrors the repository (every other entry on the way down is a
+symlink back into the checkout), so relative bases such as ``../base`` still resolve, and
+the copy's kustomization is edited. kustomize runs with ``LoadRestrictionsRootOnly``, no
+plugins, no exec functions, no Helm, after :func:`gitopsd.render.kustomize_refs.scan` has
+checked every reference.
+Called by :func:`gitopsd.render.rendering.render_source`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gitopsd.errors import ManifestError
+from gitopsd.render.context import RenderLimits
+from gitopsd.render.kustomize_refs import find_kustomization, load_kustomization, scan
+from gitopsd.render.manifests import Rendered, parse_stream
+from gitopsd.render.paths import RepoPath
+from gitopsd.render.runner import ToolRun, ToolRunner
+from gitopsd.render.tools import find_binary, sealed_environment
+from gitopsd.spec import KustomizeOptions
+
+LOAD_RESTRICTOR = "LoadRestrictionsRootOnly"
+
+
+def render_kustomize(
+    root: Path,
+    app: RepoPath,
+    options: KustomizeOptions | None,
+    *,
+    limits: RenderLimits,
+    runner: ToolRunner,
+    binary: str,
+    subject: str,
+) -> Rendered:
+    if find_kustomization(app.real) is None:
+        raise ManifestError(f"{subject}: no kustomization.yaml in {app.relative}")
+    components = options.components if options else ()
+    dependencies = scan(
+        root, app.real, subject, allow_remote=limits.allow_remote_bases, extra=components
+    )
+    if limits.allow_remote_bases:
+        dependencies = frozenset({"."})  # remote bases can change with any commit; be safe
+    executable = find_binary(binary, subject)
+    with tempfile.TemporaryDirectory(prefix="gitopsd-kustomize-") as scratch:
+        build_dir = app.real
+        if options is not None and has_overrides(options):
+            build_dir = mirror_app(root, app, Path(scratch) / "repo")
+            apply_overrides(build_dir, options)
+        call = ToolRun(
+            argv=[executable, "build", str(build_dir), "--load-restrictor", LOAD_RESTRICTOR],
+            cwd=Path(scratch),
+            env=sealed_environment(Path(scratch) / "env"),
+            timeout_seconds=limits.timeout_seconds,
+            max_bytes=limits.max_bytes,
+            subject=subject,
+        )
+        output = runner.run(call)
+    objects = parse_stream(output.decode("utf-8", "replace"), f"{subject}: kustomize output")
+    return Rendered(objects=objects, dependencies=dependencies)
+
+
+def has_overrides(options: KustomizeOptions) -> bool:
+    return options != KustomizeOptions()
+
+
+def mirror_app(root: Path, app: RepoPath, target: Path) -> Path:
+    """A writable copy of ``app`` at the same relative place in a mirror of ``root``."""
+    source = root.resolve()
+    destination = target
+    for part in Path(app.relative).parts if app.relative != "." else ():
+        destination.mkdir(parents=True, exist_ok=True)
+        for entry in source.iterdir():
+            if entry.name != part:
+                (destination / entry.name).symlink_to(entry)
+        source, destination = source / part, destination / part
+    _copy_tree(source, destination)
+    return destination
+
+
+def _copy_tree(source: Path, destination: Path) -> None:
+    """Copy files (writable, no permissions copied) and symlinks (as symlinks)."""
+    for current, dirnames, filenames in os.walk(source):
+        relative = Path(current).relative_to(source)
+        (destination / relative).mkdir(parents=True, exist_ok=True)
+        for name in [*dirnames, *filenames]:
+            entry, copy = Path(current, name), destination / relative / name
+            if entry.is_symlink():
+                copy.symlink_to(os.readlink(entry))
+            elif entry.is_file():
+                shutil.copyfile(entry, copy)
+        dirnames[:] = [d for d in dirnames if not Path(current, d).is_symlink()]
+
+
+def apply_overrides(build_dir: Path, options: KustomizeOptions) -> None:
+    """Edit the kustomization in ``build_dir`` as ``kustomize edit`` would."""
+    file = find_kustomization(build_dir)
+    assert file is not None  # checked by the caller before copying
+    document = load_kustomization(file, str(file.name))
+    edit_kustomization(document, options)
+    file.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+def edit_kustomization(document: dict[str, Any], options: KustomizeOptions) -> None:
+    """Apply ``options`` to a parsed kustomization in place (pure)."""
+    for field, value in (
+        ("namePrefix", options.name_prefix),
+        ("nameSuffix", options.name_suffix),
+        ("namespace", options.namespace),
+    ):
+        if value:
+            document[field] = value
+    for field, pairs in (
+        ("commonLabels", options.common_labels),
+        ("commonAnnotations", options.common_annotations),
+    ):
+        if pairs:
+            document[field] = {**(document.get(field) or {}), **dict(pairs)}
+    if options.images:
+        images: list[dict[str, Any]] = [parse_image(image) for image in options.images]
+        document["images"] = _merge_by(document.get("images"), images, "name")
+    if options.replicas:
+        updates: list[dict[str, Any]] = [
+            {"name": name, "count": count} for name, count in options.replicas
+        ]
+        document["replicas"] = _merge_by(document.get("replicas"), updates, "name")
+    if options.patches:
+        document["patches"] = [*(document.get("patches") or []), *options.patches]
+    if options.components:
+        existing = list(document.get("components") or [])
+        document["components"] = existing + [c for c in options.components if c not in existing]
+
+
+def _merge_by(existing: Any, updates: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """``existing`` with each update replacing the entry of the same ``key`` (or appended),
+    as ``kustomize edit set image``/``set replicas`` do."""
+    merged = [dict(item) for item in existing or [] if isinstance(item, dict)]
+    for update in updates:
+        positions = [i for i, item in enumerate(merged) if item.get(key) == update[key]]
+        if positions:
+            merged[positions[0]] = update
+        else:
+            merged.append(update)
+    return merged
+
+
+def parse_image(text: str) -> dict[str, str]:
+    """Argo CD's image override syntax to a kustomization ``images`` entry.
+
+    ``nginx:1.25``, ``nginx@sha256:…``, ``nginx=registry/nginx:1.25`` (rename, as
+    ``kustomize edit set image``).
+    """
+    name, sep, replacement = text.strip().partition("=")
+    reference = replacement if sep else name
+    image, digest = _split_digest(reference)
+    image, tag = _split_tag(image)
+    entry = {"name": _split_tag(_split_digest(name)[0])[0] if not sep else name}
+    if sep and image != entry["name"]:
+        entry["newName"] = image
+    if tag:
+        entry["newTag"] = tag
+    if digest:
+        entry["digest"] = digest
+    return entry
+
+
+def _split_digest(reference: str) -> tuple[str, str]:
+    image, _, digest = reference.partition("@")
+    return image, digest
+
+
+def _split_tag(image: str) -> tuple[str, str]:
+    slash, colon = image.rfind("/"), image.rfind(":")
+    if colon > slash:
+        return image[:colon], image[colon + 1 :]
+    return image, ""

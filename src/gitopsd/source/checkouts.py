@@ -1,0 +1,82 @@
+"""Read-only working trees, one per commit SHA, under ``<cache>/checkouts/<sha>``.
+
+A tree is written with ``git read-tree`` into a private index file and ``git
+checkout-index`` into a temporary directory, made read-only, then renamed into place, so
+concurrent callers (threads or processes) never see a half-written tree and never share
+the clone's index. Symlinks are written as symlinks; whether they stay inside the
+repository is checked by the renderer, which knows which paths it reads. Called by
+:meth:`gitopsd.source.repositories.GitRepositories.checkout`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+import uuid
+from pathlib import Path
+
+from gitopsd.source.gitcmd import GitCall, run_git
+
+_READ_ONLY_FILE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+_EXEC = stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
+
+
+def materialise(
+    git_dir: Path, sha: str, target: Path, *, env: dict[str, str], timeout: float, repo_url: str
+) -> Path:
+    """Write the tree of ``sha`` to ``target`` (read-only) unless it already exists."""
+    if target.is_dir():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".staging-{sha[:12]}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        _write_tree(git_dir, sha, staging, env=env, timeout=timeout, repo_url=repo_url)
+        make_read_only(staging)
+        try:
+            staging.rename(target)
+        except OSError:
+            if not target.is_dir():  # lost a race only if the winner's tree is there
+                raise
+    finally:
+        if staging.exists():
+            remove_tree(staging)
+    return target
+
+
+def _write_tree(
+    git_dir: Path, sha: str, work_tree: Path, *, env: dict[str, str], timeout: float, repo_url: str
+) -> None:
+    with tempfile.TemporaryDirectory(prefix="index-", dir=work_tree.parent) as scratch:
+        tree_env = dict(env, GIT_INDEX_FILE=str(Path(scratch) / "index"))
+        for args in (
+            ["read-tree", sha],
+            ["--work-tree", str(work_tree), "checkout-index", "--all", "--force"],
+        ):
+            run_git(GitCall(args, repo_url, git_dir, tree_env, timeout_seconds=timeout))
+
+
+def make_read_only(root: Path) -> None:
+    """Drop write permission on every file and directory under ``root`` (not symlinks)."""
+    for directory, dirnames, filenames in os.walk(root, topdown=False):
+        for name in filenames:
+            path = Path(directory, name)
+            if path.is_symlink():
+                continue
+            mode = path.stat().st_mode
+            path.chmod(_READ_ONLY_FILE | (mode & _EXEC))
+        for name in dirnames:
+            path = Path(directory, name)
+            if not path.is_symlink():
+                path.chmod(_READ_ONLY_FILE | _EXEC)
+    root.chmod(_READ_ONLY_FILE | _EXEC)
+
+
+def remove_tree(root: Path) -> None:
+    """Delete a (possibly read-only) tree: give directories write permission back first."""
+    for directory, dirnames, _ in os.walk(root):
+        os.chmod(directory, stat.S_IRWXU)
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(directory, d))]
+    shutil.rmtree(root)

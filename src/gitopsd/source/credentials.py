@@ -1,0 +1,147 @@
+"""Repository credentials read from Argo CD-shaped Secrets, matched to repository URLs.
+
+Secrets labelled ``gitopsd.io/secret-type: repository`` apply to one exact URL; those
+labelled ``repo-creds`` apply to every URL that starts with theirs. Fields follow Argo CD:
+``url``, ``username``, ``password`` (or a token), ``sshPrivateKey``, ``insecure``.
+
+The operator lists the Secrets and calls :func:`credentials_from_secrets` (pure: plain
+dicts in, a frozen store out); :class:`gitopsd.source.repositories.GitRepositories` calls
+:meth:`CredentialStore.lookup` before every network operation. Secret values never appear
+in a ``repr``, a message or a log line.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gitopsd.model.annotations import (
+    SECRET_TYPE_LABEL,
+    SECRET_TYPE_REPO_CREDS,
+    SECRET_TYPE_REPOSITORY,
+)
+from gitopsd.source.urls import normalize_repo_url, redact_url
+
+_TRUE = ("true", "yes", "1")
+
+
+@dataclass(frozen=True, repr=False)
+class RepoCredentials:
+    """How to authenticate to one repository. The ``repr`` masks every secret field."""
+
+    username: str = ""
+    password: str = ""
+    ssh_private_key: str = ""
+    insecure: bool = False
+    known_hosts: str = ""
+
+    def __repr__(self) -> str:
+        return (
+            f"RepoCredentials(username={self.username!r}, "
+            f"password={'***' if self.password else ''!r}, "
+            f"ssh_private_key={'***' if self.ssh_private_key else ''!r}, "
+            f"insecure={self.insecure!r}, known_hosts={len(self.known_hosts)} chars)"
+        )
+
+    def secret_values(self) -> tuple[str, ...]:
+        """Every value that must be scrubbed from tool output (the key line by line too)."""
+        values = [self.password, self.ssh_private_key]
+        values.extend(line.strip() for line in self.ssh_private_key.splitlines())
+        return tuple(v for v in values if v and not v.startswith("-----"))
+
+
+@dataclass(frozen=True)
+class CredentialStore:
+    """Credentials by normalised URL (exact) and by normalised URL prefix."""
+
+    exact: tuple[tuple[str, RepoCredentials], ...] = ()
+    prefixes: tuple[tuple[str, RepoCredentials], ...] = ()
+    # One line per Secret that could not be used, naming the Secret, never its values.
+    problems: tuple[str, ...] = ()
+
+    def lookup(self, repo_url: str) -> RepoCredentials | None:
+        """The exact match for ``repo_url``, else the longest matching prefix, else None."""
+        wanted = normalize_repo_url(repo_url)
+        for url, creds in self.exact:
+            if url == wanted:
+                return creds
+        best: tuple[int, RepoCredentials] | None = None
+        for prefix, creds in self.prefixes:
+            if wanted.startswith(prefix) and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), creds)
+        return best[1] if best else None
+
+
+def _secret_id(secret: Mapping[str, Any]) -> str:
+    meta = secret.get("metadata") or {}
+    return f"Secret/{meta.get('namespace') or ''}/{meta.get('name') or ''}".replace("//", "/")
+
+
+def _decoded_fields(secret: Mapping[str, Any]) -> dict[str, str]:
+    """``data`` (base64) overlaid with ``stringData``, as the API server merges them."""
+    fields: dict[str, str] = {}
+    for key, value in (secret.get("data") or {}).items():
+        try:
+            fields[str(key)] = base64.b64decode(str(value), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as error:
+            raise ValueError(f"data.{key} is not valid base64 UTF-8") from error
+    for key, value in (secret.get("stringData") or {}).items():
+        fields[str(key)] = str(value)
+    return fields
+
+
+def _credentials(fields: Mapping[str, str]) -> RepoCredentials:
+    return RepoCredentials(
+        username=fields.get("username", ""),
+        password=fields.get("password", ""),
+        ssh_private_key=fields.get("sshPrivateKey", ""),
+        insecure=fields.get("insecure", "").strip().lower() in _TRUE,
+        known_hosts=fields.get("knownHosts", ""),
+    )
+
+
+def credentials_from_secrets(secrets: list[dict[str, Any]]) -> CredentialStore:
+    """Build a store from raw Secret objects (pure; unlabelled Secrets are ignored).
+
+    Secrets are taken in namespace/name order, so when two name the same URL the first one
+    wins deterministically. A Secret without ``url`` or with undecodable data is skipped
+    and reported in ``problems``.
+    """
+    exact: dict[str, RepoCredentials] = {}
+    prefixes: dict[str, RepoCredentials] = {}
+    problems: list[str] = []
+    for secret in sorted(secrets, key=_secret_id):
+        labels = (secret.get("metadata") or {}).get("labels") or {}
+        kind = labels.get(SECRET_TYPE_LABEL)
+        if kind not in (SECRET_TYPE_REPOSITORY, SECRET_TYPE_REPO_CREDS):
+            continue
+        try:
+            fields = _decoded_fields(secret)
+        except ValueError as error:
+            problems.append(f"{_secret_id(secret)}: {error}")
+            continue
+        url = fields.get("url", "").strip()
+        if not url:
+            problems.append(f"{_secret_id(secret)}: no url field")
+            continue
+        target = exact if kind == SECRET_TYPE_REPOSITORY else prefixes
+        key = normalize_repo_url(url) if kind == SECRET_TYPE_REPOSITORY else _prefix(url)
+        if key in target:
+            problems.append(f"{_secret_id(secret)}: {redact_url(url)} is already configured")
+            continue
+        target[key] = _credentials(fields)
+    return CredentialStore(
+        exact=tuple(sorted(exact.items())),
+        prefixes=tuple(sorted(prefixes.items())),
+        problems=tuple(problems),
+    )
+
+
+def _prefix(url: str) -> str:
+    # A prefix keeps its trailing slash meaningful ("https://host/org/" must not match
+    # "https://host/organisation"), so only the host part is normalised.
+    normalised = normalize_repo_url(url)
+    return normalised + "/" if url.rstrip().endswith("/") else normalised
