@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from gitopsd.errors import NotFound
+from gitopsd.errors import ClusterError, NotFound
 from gitopsd.model.annotations import TRACKING_LABEL
 from gitopsd.model.keys import GroupKind, ResourceKey
 from gitopsd.ports import ClusterPort
@@ -51,3 +51,22 @@ def read_live(
 
 def kinds_of(keys: Iterable[ResourceKey]) -> list[GroupKind]:
     return sorted({key.group_kind for key in keys})
+
+
+def scan_namespace(
+    cluster: ClusterPort, namespace: str
+) -> list[tuple[ResourceKey, dict[str, Any]]]:
+    """Every object of every listable namespaced kind in ``namespace`` (orphan detection).
+    Kinds that fail to list (aggregated APIs down, RBAC) are skipped."""
+    found: list[tuple[ResourceKey, dict[str, Any]]] = []
+    for group_kind, resource in sorted(cluster.resources().items()):
+        if not resource.namespaced or "list" not in resource.verbs:
+            continue
+        if group_kind.kind in ("Event", "Lease", "EndpointSlice", "Endpoints"):
+            continue  # written by the system, never by people
+        try:
+            items = cluster.list(group_kind, namespace=namespace)
+        except ClusterError:
+            continue
+        found.extend((ResourceKey.of(obj), obj) for obj in items)
+    return found

@@ -1,7 +1,8 @@
 """The reconciler: one pass over one Application, in the order data flows.
 
-    spec → project checks → Git + render → desired set → live state → compare
-         → (decide and run one sync pass) → status, events
+    load spec, project, cluster → Git + render → desired set (+ project checks)
+    → live state and compare → sync windows → decide and run one sync pass
+    → orphaned resources → status and events
 
 Nothing here talks to a library directly: the cluster is a ``ClusterPort``, Git and
 rendering come through the ``Environment``. A failed fetch or render returns early with a
@@ -16,44 +17,42 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitopsd.desired import DesiredSet, build_desired_set, tracking_label_value
+from gitopsd.desired import build_desired_set, tracking_label_value
 from gitopsd.diff import DiffOptions
-from gitopsd.errors import (
-    ClusterError,
-    DesiredSetError,
-    GitopsdError,
-    RenderError,
-    SourceError,
-    SpecError,
-)
+from gitopsd.errors import ClusterError, GitopsdError, SpecError
 from gitopsd.model.annotations import (
     ARGOCD_RESOURCES_FINALIZER,
     RESOURCES_FINALIZER,
     options_from_list,
 )
-from gitopsd.model.keys import ResourceKey
 from gitopsd.model.vocab import OperationPhase, SyncStatus
-from gitopsd.ports import Clock, ClusterPort
-from gitopsd.project import check_application, check_manifests, find_project
-from gitopsd.render import GeneratedManifests, RenderContext
-from gitopsd.spec import ApplicationSpec, parse_application_spec
-from gitopsd.status import Condition, inventory_of, resource_entries, set_conditions, summary_images
+from gitopsd.ports import Clock
+from gitopsd.project import (
+    check_application,
+    check_manifests,
+    find_project,
+    orphaned_resources,
+    orphaned_warning,
+    sync_window_decision,
+)
+from gitopsd.render import RenderContext
+from gitopsd.spec import parse_application_spec
+from gitopsd.status import Condition, inventory_of
 from gitopsd.status import conditions as cond
 from gitopsd.sync import operation_state as opstate
-from gitopsd.sync.compare import CompareOptions, Comparison, compare
+from gitopsd.sync.compare import CompareOptions, compare
 from gitopsd.sync.decide import decide_auto_sync
 from gitopsd.sync.deletion import delete_app_resources
 from gitopsd.sync.environment import Environment, ReconcileSettings
-from gitopsd.sync.live import read_live
+from gitopsd.sync.live import read_live, scan_namespace
 from gitopsd.sync.namespace import ensure_namespace, wanted_namespace
 from gitopsd.sync.operation import OperationContext, run_pass
+from gitopsd.sync.passes import AppEvent, Pass
+from gitopsd.sync.report import build_status, error_status
 
+ORPHAN_SCAN_SECONDS = 60.0
 
-@dataclass(frozen=True)
-class AppEvent:
-    type: str  # Normal | Warning
-    reason: str
-    message: str
+__all__ = ["AppEvent", "ReconcileResult", "Reconciler"]
 
 
 @dataclass
@@ -63,9 +62,16 @@ class ReconcileResult:
     requeue_after: float | None = None
     clear_operation: bool = False
     remove_finalizers: tuple[str, ...] = ()
-    # For logs and metrics.
-    synced: bool = False
+    synced: bool = False  # an operation ended in this pass (for metrics)
     sync_phase: str = ""
+
+
+class _Stop(Exception):
+    """A stage ended the pass early with this result."""
+
+    def __init__(self, result: ReconcileResult) -> None:
+        super().__init__()
+        self.result = result
 
 
 @dataclass
@@ -80,369 +86,290 @@ class Reconciler:
         self.clock = clock
         self.settings = settings
         self._self_heal: dict[tuple[str, str], _SelfHealState] = {}
+        self._orphan_scans: dict[tuple[str, str], tuple[dt.datetime, list[Any]]] = {}
+        self.orphans: dict[tuple[str, str], int] = {}  # for the orphaned-resources metric
 
-    # ------------------------------------------------------------------------------
     def reconcile(self, app: dict[str, Any]) -> ReconcileResult:
+        try:
+            p = self._load(app)
+            if (app.get("metadata") or {}).get("deletionTimestamp"):
+                return self._delete(p)
+            self._refuse_blocked_manual_sync(p)
+            self._render(p)
+            self._compare(p)
+            result = ReconcileResult(status={}, clear_operation=bool(app.get("operation")))
+            self._decide_sync(p)
+            self._sync(p, result)
+            self._check_orphans(p)
+        except _Stop as stop:
+            return stop.result
+        result.status = build_status(p)
+        result.events = p.events
+        return result
+
+    # --- stages ---------------------------------------------------------------------
+    def _load(self, app: dict[str, Any]) -> Pass:
         meta = app.get("metadata") or {}
         namespace, name = str(meta.get("namespace", "")), str(meta.get("name", ""))
         previous = copy.deepcopy(app.get("status") or {})
         now = self.clock.now()
-        stamp = _iso(now)
+        stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
             spec = parse_application_spec(app.get("spec") or {})
             project = find_project(spec.project, self.env.projects(namespace))
             cluster, server = self.env.cluster_for(spec.destination)
             violations = check_application(project, spec, server)
-            if violations:
-                raise SpecError("; ".join(violations))
         except SpecError as error:
-            return self._error(previous, cond.INVALID_SPEC, str(error), stamp)
+            raise self._stop(previous, cond.INVALID_SPEC, str(error), stamp) from error
+        if violations:
+            raise self._stop(previous, cond.INVALID_SPEC, "; ".join(violations), stamp)
+        p = Pass(app, namespace, name, previous, now, stamp, spec, project, cluster, server)
+        p.operation = opstate.requested_or_running(app)
+        p.op_state = previous.get("operationState")
+        p.inventory = inventory_of(previous)
+        return p
 
-        if meta.get("deletionTimestamp"):
-            return self._delete(app, cluster, namespace, name, previous, stamp)
+    def _refuse_blocked_manual_sync(self, p: Pass) -> None:
+        """A requested (not yet running) sync outside its windows is refused."""
+        running = (p.op_state or {}).get("phase") == OperationPhase.RUNNING
+        if p.operation is None or running:
+            return
+        decision = self._window(p, manual=True)
+        if not decision.allowed:
+            p.conditions.append(Condition(cond.SYNC_WINDOW, decision.reason))
+            p.events.append(AppEvent("Warning", cond.SYNC_WINDOW, decision.reason))
+            p.operation = None
 
-        operation = opstate.requested_or_running(app)
-        revisions = opstate.revisions_of(operation) if operation else None
+    def _render(self, p: Pass) -> None:
+        revisions = opstate.revisions_of(p.operation) if p.operation else None
         try:
             context = RenderContext(
-                app_name=name,
-                namespace=spec.destination.namespace,
-                kube_version=cluster.server_version(),
+                app_name=p.name,
+                namespace=p.spec.destination.namespace,
+                kube_version=p.cluster.server_version(),
             )
-            generated = self.env.generate(spec, context, revisions)
-            desired = build_desired_set(
-                list(generated.objects),
-                app_namespace=namespace,
-                app_name=name,
-                destination_namespace=spec.destination.namespace,
-                resources=cluster.resources(),
-                revision=generated.revisions[0] if generated.revisions else "",
+            p.generated = self.env.generate(p.spec, context, revisions)
+            p.desired = build_desired_set(
+                list(p.generated.objects),
+                app_namespace=p.namespace,
+                app_name=p.name,
+                destination_namespace=p.spec.destination.namespace,
+                resources=p.cluster.resources(),
+                revision=p.generated.revisions[0] if p.generated.revisions else "",
             )
-        except (SourceError, RenderError, DesiredSetError) as error:
-            # Never prune on a failed fetch or render: keep the last known resources.
-            return self._error(previous, cond.COMPARISON_ERROR, str(error), stamp, retry=True)
         except GitopsdError as error:
-            return self._error(previous, cond.COMPARISON_ERROR, str(error), stamp, retry=True)
-
-        namespaced = cluster.resources()
-        violations = check_manifests(
-            project,
-            [(item.key, bool(item.key.namespace)) for item in (*desired.resources, *desired.hooks)],
-        )
+            # Never prune on a failed fetch or render: keep the last known resources.
+            raise self._stop(
+                p.previous, cond.COMPARISON_ERROR, str(error), p.stamp, retry=True
+            ) from error
+        keys = [(i.key, bool(i.key.namespace)) for i in (*p.desired.resources, *p.desired.hooks)]
+        violations = check_manifests(p.project, keys)
         if violations:
-            return self._error(previous, cond.INVALID_SPEC, "; ".join(violations), stamp)
-        del namespaced
+            raise self._stop(p.previous, cond.INVALID_SPEC, "; ".join(violations), p.stamp)
 
-        inventory = inventory_of(previous)
-        tracking = tracking_label_value(namespace, name)
-        comparison, hooks_live = self._compare(cluster, server, spec, desired, inventory, tracking)
-        result = ReconcileResult(status={})
-        events = result.events
-        op_state = previous.get("operationState")
-
-        raw_spec = app.get("spec") or {}
-        if operation is None:
-            operation = self._maybe_auto_sync(
-                namespace,
-                name,
-                spec,
-                raw_spec,
-                comparison,
-                generated,
-                desired,
-                op_state,
-                now,
-                events,
-            )
-        if operation is not None:
-            op_state, comparison, wait = self._run_operation(
-                app,
-                spec,
-                cluster,
-                server,
-                desired,
-                comparison,
-                hooks_live,
-                inventory,
-                tracking,
-                operation,
-                op_state,
-                generated,
-                stamp,
-                events,
-            )
-            result.clear_operation = bool(app.get("operation"))
-            result.sync_phase = str(op_state.get("phase", ""))
-            if wait is None:
-                result.synced = True
-            else:
-                result.requeue_after = wait
-        if comparison.sync_status == SyncStatus.SYNCED:
-            self._self_heal.pop((namespace, name), None)
-
-        result.status = self._status(
-            previous, spec, raw_spec, comparison, generated, desired, op_state, stamp, events
-        )
-        return result
-
-    # ------------------------------------------------------------------------------
-    def _compare(
-        self,
-        cluster: ClusterPort,
-        server: str,
-        spec: ApplicationSpec,
-        desired: DesiredSet,
-        inventory: frozenset[ResourceKey],
-        tracking: str,
-    ) -> tuple[Comparison, dict[ResourceKey, dict[str, Any] | None]]:
-        hook_keys = {item.key for item in desired.hooks}
-        live = read_live(cluster, desired.keys() | inventory | hook_keys, tracking_value=tracking)
-        hooks_live = {key: live.get(key) for key in hook_keys}
+    def _compare(self, p: Pass) -> None:
+        assert p.desired is not None
+        tracking = tracking_label_value(p.namespace, p.name)
+        hook_keys = {item.key for item in p.desired.hooks}
+        wanted = p.desired.keys() | p.inventory | hook_keys
+        live = read_live(p.cluster, wanted, tracking_value=tracking)
+        p.hooks_live = {key: live.get(key) for key in hook_keys}
         options = CompareOptions(
             diff=DiffOptions(
-                ignore=spec.ignore_differences + self.settings.global_ignore_differences
+                ignore=p.spec.ignore_differences + self.settings.global_ignore_differences
             ),
-            app_sync_options=dict(spec.sync_policy.sync_options),
+            app_sync_options=dict(p.spec.sync_policy.sync_options),
         )
-        comparison = compare(
-            cluster,
-            desired,
+        p.comparison = compare(
+            p.cluster,
+            p.desired,
             live,
-            inventory,
-            memo=self.env.memo_for(server),
+            p.inventory,
+            memo=self.env.memo_for(p.server),
             assessor=self.env.assessor(),
             options=options,
         )
-        return comparison, hooks_live
+        if p.comparison.sync_status == SyncStatus.SYNCED:
+            self._self_heal.pop(p.key, None)
 
-    def _maybe_auto_sync(
-        self,
-        namespace: str,
-        name: str,
-        spec: ApplicationSpec,
-        raw_spec: dict[str, Any],
-        comparison: Comparison,
-        generated: GeneratedManifests,
-        desired: DesiredSet,
-        op_state: dict[str, Any] | None,
-        now: dt.datetime,
-        events: list[AppEvent],
-    ) -> dict[str, Any] | None:
-        heal = self._self_heal.setdefault((namespace, name), _SelfHealState())
+    def _decide_sync(self, p: Pass) -> None:
+        """Start an automated sync when Argo CD's rules and the sync windows allow it."""
+        assert p.comparison is not None and p.generated is not None and p.desired is not None
+        if p.operation is not None or p.spec.sync_policy.automated is None:
+            return
+        out_of_sync = p.comparison.sync_status == SyncStatus.OUT_OF_SYNC
+        window = self._window(p, manual=False)
+        if not window.allowed:
+            if out_of_sync:
+                p.conditions.append(Condition(cond.SYNC_WINDOW, window.reason))
+            return
+        heal = self._self_heal.setdefault(p.key, _SelfHealState())
         decision = decide_auto_sync(
-            spec,
-            out_of_sync=comparison.sync_status == SyncStatus.OUT_OF_SYNC,
-            target_revisions=list(generated.revisions),
-            target_sources=opstate.sources_of(raw_spec),
-            last_operation=op_state,
-            desired_count=len(desired.resources),
+            p.spec,
+            out_of_sync=out_of_sync,
+            target_revisions=list(p.generated.revisions),
+            target_sources=opstate.sources_of(p.raw_spec),
+            last_operation=p.op_state,
+            desired_count=len(p.desired.resources),
             self_heal_attempts=heal.attempts,
             last_self_heal_at=heal.last_at,
-            now=now,
+            now=p.now,
             backoff=self.settings.self_heal_backoff,
         )
         if not decision.start:
-            return None
+            return
         if decision.self_heal:
             heal.attempts += 1
-            heal.last_at = now
-            drifted = [
-                f"{o.key}: {', '.join(str(m) for m in o.diff.managers)}"
-                for o in comparison.out_of_sync
-                if o.diff is not None and o.diff.managers
-            ]
-            missing = [str(o.key) for o in comparison.out_of_sync if o.live is None]
-            detail = "; ".join(drifted + [f"{k} deleted" for k in missing]) or "drift"
-            events.append(AppEvent("Normal", "SelfHeal", f"healing drift: {detail}"))
-        automated = spec.sync_policy.automated
-        return opstate.new_operation(
-            revisions=list(generated.revisions),
-            prune=bool(automated and automated.prune),
-            automated=True,
+            heal.last_at = p.now
+            p.events.append(AppEvent("Normal", "SelfHeal", f"healing drift: {_drift(p)}"))
+        automated = p.spec.sync_policy.automated
+        p.operation = opstate.new_operation(
+            revisions=list(p.generated.revisions), prune=automated.prune, automated=True
         )
 
-    def _run_operation(
-        self,
-        app: dict[str, Any],
-        spec: ApplicationSpec,
-        cluster: ClusterPort,
-        server: str,
-        desired: DesiredSet,
-        comparison: Comparison,
-        hooks_live: dict[ResourceKey, dict[str, Any] | None],
-        inventory: frozenset[ResourceKey],
-        tracking: str,
-        operation: dict[str, Any],
-        op_state: dict[str, Any] | None,
-        generated: GeneratedManifests,
-        stamp: str,
-        events: list[AppEvent],
-    ) -> tuple[dict[str, Any], Comparison, float | None]:
-        """Run one pass; returns the new state, the comparison to report, and how soon to
-        come back (None: the operation has ended)."""
-        meta = app["metadata"]
-        now = self.clock.now()
-        state = opstate.start_or_continue(operation, op_state, stamp)
+    def _sync(self, p: Pass, result: ReconcileResult) -> None:
+        """Run one pass of the operation, if there is one."""
+        if p.operation is None:
+            return
+        wait = self._run_operation(p)
+        result.sync_phase = str((p.op_state or {}).get("phase", ""))
+        result.synced = wait is None
+        result.requeue_after = wait
+
+    def _run_operation(self, p: Pass) -> float | None:
+        """Returns how soon to come back (None: the operation has ended)."""
+        assert p.operation is not None and p.desired is not None and p.comparison is not None
+        assert p.generated is not None
+        fresh = not opstate.is_continuation(p.op_state, p.operation)
+        state = opstate.start_or_continue(p.operation, p.op_state, p.stamp)
+        p.op_state = state
         if state.get("phase") != OperationPhase.RUNNING:
-            return state, comparison, None
-        retry_in = opstate.waiting_for_retry(state, now)
+            return None
+        retry_in = opstate.waiting_for_retry(state, p.now)
         if retry_in is not None:
-            return state, comparison, retry_in
-        if state["startedAt"] == stamp and not opstate.is_continuation(op_state, operation):
-            events.append(
-                AppEvent("Normal", "OperationStarted", opstate.describe(operation, generated))
-            )
-        namespace = wanted_namespace(spec, desired)
-        if namespace is not None and not (operation.get("sync") or {}).get("dryRun"):
-            try:
-                ensure_namespace(cluster, namespace)
-            except ClusterError as error:
-                events.append(AppEvent("Warning", "CreateNamespaceFailed", str(error)))
+            return retry_in
+        if fresh:
+            message = opstate.describe(p.operation, p.generated)
+            p.events.append(AppEvent("Normal", "OperationStarted", message))
+        sync = p.operation.get("sync") or {}
+        self._ensure_namespace(p, dry_run=bool(sync.get("dryRun")))
         ctx = OperationContext(
             sync_id=opstate.sync_id(state),
             app_options={
-                **dict(spec.sync_policy.sync_options),
-                **options_from_list((operation.get("sync") or {}).get("syncOptions")),
+                **dict(p.spec.sync_policy.sync_options),
+                **options_from_list(sync.get("syncOptions")),
             },
-            dry_run=bool((operation.get("sync") or {}).get("dryRun")),
-            selected=opstate.selected_resources(operation),
-            prune=opstate.prune_request(operation, spec, desired, comparison, inventory, meta, now),
+            dry_run=bool(sync.get("dryRun")),
+            selected=opstate.selected_resources(p.operation),
+            prune=opstate.prune_request(
+                p.operation, p.spec, p.desired, p.comparison, p.inventory, p.app["metadata"], p.now
+            ),
         )
         outcome = run_pass(
-            cluster,
-            desired,
-            comparison,
-            hooks_live,
+            p.cluster,
+            p.desired,
+            p.comparison,
+            p.hooks_live,
             opstate.previous_results(state),
             ctx,
-            memo=self.env.memo_for(server),
+            memo=self.env.memo_for(p.server),
             assessor=self.env.assessor(),
         )
-        state = opstate.record_pass(state, outcome, generated, app.get("spec") or {}, stamp)
+        p.op_state = opstate.record_pass(state, outcome, p.generated, p.raw_spec, p.stamp)
         if outcome.phase == OperationPhase.RUNNING:
-            return state, comparison, self.settings.operation_poll_seconds
-        state, retry_delay = opstate.maybe_retry(state, spec, now, stamp)
+            return self.settings.operation_poll_seconds
+        p.op_state, retry_delay = opstate.maybe_retry(p.op_state, p.spec, p.now, p.stamp)
         if retry_delay is not None:
-            events.append(AppEvent("Warning", "OperationRetry", state.get("message", "")))
-            return state, comparison, retry_delay
-        # The operation ended: compare again so the status shows its effect.
-        comparison, _ = self._compare(cluster, server, spec, desired, inventory, tracking)
+            message = str(p.op_state.get("message", ""))
+            p.events.append(AppEvent("Warning", "OperationRetry", message))
+            return retry_delay
+        self._compare(p)  # the operation ended: report its effect, not the state before it
         kind = "Normal" if outcome.phase == OperationPhase.SUCCEEDED else "Warning"
-        events.append(
-            AppEvent(kind, "OperationCompleted", f"sync {outcome.phase}: {outcome.message}")
+        text = f"sync {outcome.phase}: {outcome.message}"
+        p.events.append(AppEvent(kind, "OperationCompleted", text))
+        return None
+
+    def _ensure_namespace(self, p: Pass, *, dry_run: bool) -> None:
+        assert p.desired is not None
+        namespace = wanted_namespace(p.spec, p.desired)
+        if namespace is None or dry_run:
+            return
+        try:
+            ensure_namespace(p.cluster, namespace)
+        except ClusterError as error:
+            p.events.append(AppEvent("Warning", "CreateNamespaceFailed", str(error)))
+
+    def _check_orphans(self, p: Pass) -> None:
+        """``OrphanedResourceWarning`` when the project asks for it; the namespace scan is
+        costly (one LIST per kind), so it runs at most once a minute per application."""
+        if p.project.orphaned_resources is None or not p.spec.destination.namespace:
+            self.orphans.pop(p.key, None)
+            return
+        cached = self._orphan_scans.get(p.key)
+        if cached is None or (p.now - cached[0]).total_seconds() > ORPHAN_SCAN_SECONDS:
+            live = scan_namespace(p.cluster, p.spec.destination.namespace)
+            self._orphan_scans[p.key] = (p.now, orphaned_resources(p.project, live))
+        orphans = self._orphan_scans[p.key][1]
+        self.orphans[p.key] = len(orphans)
+        warning = orphaned_warning(p.project, orphans)
+        if warning:
+            p.conditions.append(Condition(cond.ORPHANED_RESOURCE_WARNING, warning))
+
+    def _delete(self, p: Pass) -> ReconcileResult:
+        """The resources finalizer: delete what we own, then release the Application."""
+        finalizers = [
+            f
+            for f in p.app["metadata"].get("finalizers") or []
+            if f.startswith((RESOURCES_FINALIZER, ARGOCD_RESOURCES_FINALIZER))
+        ]
+        if not finalizers:
+            return ReconcileResult(status=p.previous)
+        background = any(f.endswith("/background") for f in finalizers)
+        remaining = delete_app_resources(
+            p.cluster,
+            p.inventory,
+            tracking=tracking_label_value(p.namespace, p.name),
+            app_namespace=p.namespace,
+            app_name=p.name,
+            propagation="Background" if background else "Foreground",
         )
-        return state, comparison, None
+        if remaining:
+            event = AppEvent("Normal", "Deleting", f"waiting for {len(remaining)} resources")
+            return ReconcileResult(status=p.previous, requeue_after=1.0, events=[event])
+        return ReconcileResult(status=p.previous, remove_finalizers=tuple(finalizers))
 
-    # ------------------------------------------------------------------------------
-    def _status(
-        self,
-        previous: dict[str, Any],
-        spec: ApplicationSpec,
-        raw_spec: dict[str, Any],
-        comparison: Comparison,
-        generated: GeneratedManifests,
-        desired: DesiredSet,
-        op_state: dict[str, Any] | None,
-        stamp: str,
-        events: list[AppEvent],
-    ) -> dict[str, Any]:
-        status: dict[str, Any] = {}
-        sync_status = str(comparison.sync_status)
-        health = comparison.health
-        before_sync = (previous.get("sync") or {}).get("status")
-        before_health = (previous.get("health") or {}).get("status")
-        if sync_status == SyncStatus.OUT_OF_SYNC and before_sync != sync_status:
-            drifted = ", ".join(str(o.key) for o in comparison.out_of_sync[:5])
-            events.append(AppEvent("Normal", "OutOfSync", f"out of sync: {drifted}"))
-        if before_health and before_health != str(health.status):
-            events.append(
-                AppEvent(
-                    "Normal",
-                    "HealthStatusChanged",
-                    f"health changed from {before_health} to {health.status}",
-                )
-            )
-        status["sync"] = {
-            "status": sync_status,
-            "revision": generated.revisions[0] if generated.revisions else "",
-            "comparedTo": opstate.compared_to(raw_spec),
-        }
-        if len(generated.revisions) > 1:
-            status["sync"]["revisions"] = list(generated.revisions)
-        status["health"] = {"status": str(health.status)}
-        if health.message:
-            status["health"]["message"] = health.message
-        status["resources"] = resource_entries(comparison)
-        status["summary"] = {"images": summary_images(item.obj for item in desired.resources)}
-        status["history"] = opstate.history_after(previous, op_state, spec, raw_spec, generated)
-        if op_state is not None:
-            status["operationState"] = op_state
-        conditions = []
-        if op_state and op_state.get("phase") in (OperationPhase.FAILED, OperationPhase.ERROR):
-            conditions.append(Condition(cond.SYNC_ERROR, str(op_state.get("message", ""))))
-        errors = [o for o in comparison.objects if o.error]
-        for item in errors:
-            conditions.append(Condition(cond.COMPARISON_ERROR, item.error))
-        status["conditions"] = set_conditions(previous.get("conditions") or [], conditions, stamp)
-        status["reconciledAt"] = stamp
-        status["observedAt"] = stamp
-        return status
+    # --- helpers --------------------------------------------------------------------
+    def _window(self, p: Pass, *, manual: bool) -> Any:
+        return sync_window_decision(
+            p.project,
+            app_name=p.name,
+            namespace=p.spec.destination.namespace,
+            cluster=p.server,
+            now=p.now,
+            manual=manual,
+        )
 
-    def _error(
-        self,
+    @staticmethod
+    def _stop(
         previous: dict[str, Any],
         condition_type: str,
         message: str,
         stamp: str,
         *,
         retry: bool = False,
-    ) -> ReconcileResult:
-        status = copy.deepcopy(previous)
-        status["conditions"] = set_conditions(
-            previous.get("conditions") or [], [Condition(condition_type, message)], stamp
+    ) -> _Stop:
+        status, events = error_status(previous, Condition(condition_type, message), stamp)
+        return _Stop(
+            ReconcileResult(status=status, events=events, requeue_after=30.0 if retry else None)
         )
-        status.setdefault("sync", {})["status"] = str(SyncStatus.UNKNOWN)
-        status["reconciledAt"] = stamp
-        event = AppEvent("Warning", condition_type, message)
-        before = {(c.get("type"), c.get("message")) for c in previous.get("conditions") or []}
-        events = [] if (condition_type, message) in before else [event]
-        return ReconcileResult(status=status, events=events, requeue_after=30.0 if retry else None)
-
-    def _delete(
-        self,
-        app: dict[str, Any],
-        cluster: ClusterPort,
-        namespace: str,
-        name: str,
-        previous: dict[str, Any],
-        stamp: str,
-    ) -> ReconcileResult:
-        finalizers = [
-            f
-            for f in (app.get("metadata") or {}).get("finalizers") or []
-            if f.startswith((RESOURCES_FINALIZER, ARGOCD_RESOURCES_FINALIZER))
-        ]
-        if not finalizers:
-            return ReconcileResult(status=previous)
-        propagation = (
-            "Background" if any(f.endswith("/background") for f in finalizers) else ("Foreground")
-        )
-        remaining = delete_app_resources(
-            cluster,
-            inventory_of(previous),
-            tracking=tracking_label_value(namespace, name),
-            app_namespace=namespace,
-            app_name=name,
-            propagation=propagation,
-        )
-        if remaining:
-            return ReconcileResult(
-                status=previous,
-                requeue_after=1.0,
-                events=[AppEvent("Normal", "Deleting", f"waiting for {len(remaining)} resources")],
-            )
-        return ReconcileResult(status=previous, remove_finalizers=tuple(finalizers))
 
 
-def _iso(now: dt.datetime) -> str:
-    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _drift(p: Pass) -> str:
+    assert p.comparison is not None
+    parts = [
+        f"{o.key}: {', '.join(str(m) for m in o.diff.managers)}"
+        for o in p.comparison.out_of_sync
+        if o.diff is not None and o.diff.managers
+    ]
+    parts += [f"{o.key} deleted" for o in p.comparison.out_of_sync if o.live is None]
+    return "; ".join(parts) or "drift"

@@ -1,0 +1,77 @@
+"""From a finished pass to the Application's ``status`` and its events."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from gitopsd.model.vocab import OperationPhase, SyncStatus
+from gitopsd.status import Condition, resource_entries, set_conditions, summary_images
+from gitopsd.status import conditions as cond
+from gitopsd.sync import operation_state as opstate
+from gitopsd.sync.passes import AppEvent, Pass
+
+
+def build_status(p: Pass) -> dict[str, Any]:
+    assert p.comparison is not None and p.generated is not None and p.desired is not None
+    comparison, generated = p.comparison, p.generated
+    _transition_events(p)
+    status: dict[str, Any] = {
+        "sync": {
+            "status": str(comparison.sync_status),
+            "revision": generated.revisions[0] if generated.revisions else "",
+            "comparedTo": opstate.compared_to(p.raw_spec),
+        },
+        "health": {"status": str(comparison.health.status)},
+        "resources": resource_entries(comparison),
+        "summary": {"images": summary_images(item.obj for item in p.desired.resources)},
+        "history": opstate.history_after(p.previous, p.op_state, p.spec, p.raw_spec, generated),
+        "reconciledAt": p.stamp,
+        "observedAt": p.stamp,
+    }
+    if len(generated.revisions) > 1:
+        status["sync"]["revisions"] = list(generated.revisions)
+    if comparison.health.message:
+        status["health"]["message"] = comparison.health.message
+    if p.op_state is not None:
+        status["operationState"] = p.op_state
+    conditions = list(p.conditions)
+    if p.op_state and p.op_state.get("phase") in (OperationPhase.FAILED, OperationPhase.ERROR):
+        conditions.append(Condition(cond.SYNC_ERROR, str(p.op_state.get("message", ""))))
+    conditions.extend(
+        Condition(cond.COMPARISON_ERROR, o.error) for o in comparison.objects if o.error
+    )
+    status["conditions"] = set_conditions(p.previous.get("conditions") or [], conditions, p.stamp)
+    return status
+
+
+def _transition_events(p: Pass) -> None:
+    assert p.comparison is not None
+    sync_status = p.comparison.sync_status
+    health = p.comparison.health.status
+    before_sync = (p.previous.get("sync") or {}).get("status")
+    before_health = (p.previous.get("health") or {}).get("status")
+    if sync_status == SyncStatus.OUT_OF_SYNC and before_sync != sync_status:
+        drifted = ", ".join(str(o.key) for o in p.comparison.out_of_sync[:5])
+        p.events.append(AppEvent("Normal", "OutOfSync", f"out of sync: {drifted}"))
+    if before_health and before_health != str(health):
+        p.events.append(
+            AppEvent(
+                "Normal", "HealthStatusChanged", f"health changed from {before_health} to {health}"
+            )
+        )
+
+
+def error_status(
+    previous: dict[str, Any], condition: Condition, stamp: str
+) -> tuple[dict[str, Any], list[AppEvent]]:
+    """The previous status, untouched but for the condition: resources (and so the
+    inventory) stay as they were, which is what keeps a failed render from pruning."""
+    status = copy.deepcopy(previous)
+    status["conditions"] = set_conditions(previous.get("conditions") or [], [condition], stamp)
+    status.setdefault("sync", {})["status"] = str(SyncStatus.UNKNOWN)
+    status["reconciledAt"] = stamp
+    before = {(c.get("type"), c.get("message")) for c in previous.get("conditions") or []}
+    if (condition.type, condition.message) in before:
+        return status, []
+    return status, [AppEvent("Warning", condition.type, condition.message)]
