@@ -12,6 +12,7 @@ import logging
 import threading
 from typing import Any
 
+from gitopsd.appset import CheckoutRepoFiles
 from gitopsd.cluster import KubeCluster, default_client
 from gitopsd.config import ControllerSettings, parse_configmap
 from gitopsd.errors import ClusterError, GitopsdError
@@ -23,6 +24,7 @@ from gitopsd.model.annotations import (
     SECRET_TYPE_REPOSITORY,
 )
 from gitopsd.model.keys import ResourceKey
+from gitopsd.operator.appsets import AppSetController, registered_clusters
 from gitopsd.operator.clusters import ClusterEntry, ClusterRegistry
 from gitopsd.operator.controller import APPLICATION, Controller
 from gitopsd.operator.environment import ControllerEnvironment
@@ -37,6 +39,7 @@ from gitopsd.webhook import AppRef, PushEvent, WebhookSecrets, WebhookServer, ma
 log = logging.getLogger(__name__)
 
 WEBHOOK_SECRET_NAME = "gitopsd-secret"
+REFS_MAX_AGE_SECONDS = 5.0
 
 
 class Runtime:
@@ -50,7 +53,11 @@ class Runtime:
             make_cluster=lambda creds: _remote(creds, on_request),
             on_added=self._cluster_added,
         )
-        self.repos = GitRepositories(settings.cache_dir / "git")
+        # One ls-remote answer per repository is shared for a few seconds, so a poll over
+        # many applications of one repository costs one call; webhooks drop it at once.
+        self.repos = GitRepositories(
+            settings.cache_dir / "git", refs_max_age_seconds=REFS_MAX_AGE_SECONDS
+        )
         self.manifests = ManifestGenerator(self.repos, CachedRenderer())
         self.env = ControllerEnvironment(self.clusters, self.manifests, HealthAssessor())
         clock = SystemClock()
@@ -74,6 +81,13 @@ class Runtime:
             jitter=settings.reconcile_jitter,
             workers=settings.workers,
         )
+        self.appsets = AppSetController(
+            self.local,
+            repos=CheckoutRepoFiles(self.repos.resolve, self.repos.checkout),
+            clusters=lambda: registered_clusters(self.clusters),
+            clock=clock,
+            interval_seconds=settings.reconcile_interval_seconds,
+        )
         self._repo_secrets: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._servers: list[Any] = []
@@ -81,6 +95,7 @@ class Runtime:
     # --- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
         self.controller.start()
+        self.appsets.start()
         self.controller.watcher_for(self.clusters.local.server, self.local)
         self.metrics.set_cluster(self.local.host, "in-cluster", ConnectionStatus.SUCCESSFUL)
         if self.settings.metrics_port >= 0:
@@ -100,6 +115,7 @@ class Runtime:
 
     def stop(self) -> None:
         self.controller.stop()
+        self.appsets.stop()
         for server in self._servers:
             server.stop()
 
@@ -119,6 +135,7 @@ class Runtime:
         name = str((body.get("metadata") or {}).get("name"))
         if deleted:
             self.clusters.remove_secret(name)
+            self.appsets.requeue_all()
             return
         try:
             self.clusters.upsert_secret(body)
@@ -126,6 +143,7 @@ class Runtime:
             log.warning("cluster Secret %s: %s", name, error)
             return
         self.requeue_all()
+        self.appsets.requeue_all()
 
     def repo_secret(self, body: dict[str, Any], *, deleted: bool) -> None:
         name = str((body.get("metadata") or {}).get("name"))
@@ -158,6 +176,8 @@ class Runtime:
 
     # --- webhook --------------------------------------------------------------------
     def on_push(self, event: PushEvent) -> list[str]:
+        for url in event.repo_urls:
+            self.repos.forget_refs(url)
         refs = []
         try:
             apps = self.local.list(APPLICATION, namespace=self.settings.namespace)

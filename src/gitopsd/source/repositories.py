@@ -19,7 +19,9 @@ import contextlib
 import hashlib
 import re
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 from gitopsd.errors import RevisionNotFound, SourceError
@@ -47,7 +49,13 @@ class GitRepositories:
         credentials: CredentialStore | None = None,
         timeout_seconds: float = 60.0,
         shallow: bool = True,
+        refs_max_age_seconds: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``refs_max_age_seconds`` > 0 lets many apps on one repository share one
+        ``ls-remote`` answer for that long (:meth:`forget_refs` drops it, e.g. on a push
+        webhook); 0 asks the remote every time. ``shallow`` fetches depth 1 until history
+        is needed."""
         self._cache_dir = Path(cache_dir)
         self._credentials = credentials or CredentialStore()
         self._timeout = timeout_seconds
@@ -55,6 +63,11 @@ class GitRepositories:
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._commits: OrderedDict[str, CommitInfo] = OrderedDict()
+        self._diffs: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._present: set[tuple[Path, str]] = set()
+        self._refs_max_age = refs_max_age_seconds
+        self._clock = clock
+        self._refs: dict[str, tuple[float, dict[str, str]]] = {}
         self._base_env = base_environment(install_askpass(self._cache_dir / "bin"))
 
     @property
@@ -71,7 +84,25 @@ class GitRepositories:
     def ls_remote(self, repo_url: str) -> dict[str, str]:
         """Every ref the remote advertises (``HEAD``, ``refs/...``, peeled ``^{}``) -> SHA."""
         _check_url(repo_url)
-        return parse_ls_remote(self._network(repo_url, ["ls-remote", repo_url]))
+        key = normalize_repo_url(repo_url)
+        if self._refs_max_age > 0:
+            with self._guard:
+                cached = self._refs.get(key)
+            if cached is not None and self._clock() - cached[0] < self._refs_max_age:
+                return dict(cached[1])
+        refs = parse_ls_remote(self._network(repo_url, ["ls-remote", repo_url]))
+        if self._refs_max_age > 0:
+            with self._guard:
+                self._refs[key] = (self._clock(), refs)
+        return dict(refs)
+
+    def forget_refs(self, repo_url: str | None = None) -> None:
+        """Drop remembered ``ls-remote`` answers (of one repository, or all)."""
+        with self._guard:
+            if repo_url is None:
+                self._refs.clear()
+            else:
+                self._refs.pop(normalize_repo_url(repo_url), None)
 
     def remote_revision(self, repo_url: str, revision: str) -> str | None:
         """The SHA ``revision`` (HEAD, branch, tag, ``refs/...``) points at on the remote.
@@ -135,12 +166,22 @@ class GitRepositories:
         old, new = self._full_sha(repo_url, old_sha), self._full_sha(repo_url, new_sha)
         if old == new:
             return frozenset()
+        key = f"{old}..{new}"  # commits are immutable, so the answer is too
+        with self._guard:
+            cached = self._diffs.get(key)
+        if cached is not None:
+            return cached
         self._ensure_commit(repo_url, old)
         git_dir = self._ensure_commit(repo_url, new)
         out = self._local(
             repo_url, git_dir, ["diff", "--name-only", "-z", "--no-renames", old, new]
         )
-        return frozenset(p for p in out.split("\0") if p)
+        changed = frozenset(p for p in out.split("\0") if p)
+        with self._guard:
+            self._diffs[key] = changed
+            while len(self._diffs) > _COMMIT_CACHE_SIZE:
+                self._diffs.popitem(last=False)
+        return changed
 
     def list_files(self, repo_url: str, sha: str, pattern: str) -> list[str]:
         """Files of commit ``sha`` whose path matches the glob ``pattern``, sorted.
@@ -180,10 +221,16 @@ class GitRepositories:
         return git_dir
 
     def _has_commit(self, git_dir: Path, repo_url: str, sha: str) -> bool:
+        # Objects are never removed from a clone (gc is off), so a commit seen once stays.
+        with self._guard:
+            if (git_dir, sha) in self._present:
+                return True
         try:
             self._local(repo_url, git_dir, ["cat-file", "-e", f"{sha}^{{commit}}"])
         except SourceError:
             return False
+        with self._guard:
+            self._present.add((git_dir, sha))
         return True
 
     def _ensure_commit(self, repo_url: str, sha: str, *, ref: str | None = None) -> Path:

@@ -34,7 +34,7 @@ from gitopsd.sync import hooks as hook_util
 from gitopsd.sync.apply import apply_object
 from gitopsd.sync.compare import Comparison, DryRunMemo
 from gitopsd.sync.live import LiveState
-from gitopsd.sync.prune import PruneRequest, prune
+from gitopsd.sync.prune import PruneOutcome, PruneRequest, prune
 from gitopsd.sync.results import ResourceResult
 
 
@@ -77,12 +77,19 @@ def run_pass(
         if failure:
             return _fail(cluster, desired, hooks_live, ctx, failure, results)
     step = next_step(steps, states, hook_states)
+    if ctx.prune is not None and (step is None or step.phase == SyncPhase.POST_SYNC):
+        # Every PreSync and Sync step is done: prune (idempotent, so repeating it on the
+        # passes that wait for PostSync costs one DELETE per object still terminating).
+        outcome = prune(cluster, ctx.prune, last=False)
+        if step is None:
+            last = prune(cluster, ctx.prune, last=True)
+            outcome = PruneOutcome(
+                outcome.results + last.results, outcome.failed_keys | last.failed_keys
+            )
+        results.extend(outcome.results)
+        if outcome.failed:
+            return PassOutcome(OperationPhase.FAILED, outcome.message, tuple(results))
     if step is None:
-        if ctx.prune is not None:
-            outcome = prune(cluster, ctx.prune)
-            results.extend(outcome.results)
-            if outcome.failed:
-                return PassOutcome(OperationPhase.FAILED, outcome.message, tuple(results))
         return PassOutcome(OperationPhase.SUCCEEDED, "successfully synced", tuple(results))
     return _run_step(cluster, desired, comparison, hooks_live, step, ctx, memo, results)
 

@@ -126,7 +126,8 @@ def prune_request(
         for k in (*plan.requires_pruning, *plan.skipped)
     )
     return PruneRequest(
-        delete=tuple((i.key, str(i.propagation)) for i in plan.all_items()),
+        delete=tuple((i.key, str(i.propagation)) for i in plan.prune),
+        delete_last=tuple((i.key, str(i.propagation)) for i in plan.prune_last),
         skipped=skipped,
         dry_run=bool(sync.get("dryRun")),
     )

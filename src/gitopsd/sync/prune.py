@@ -19,7 +19,10 @@ from gitopsd.sync.results import ResourceResult
 
 @dataclass(frozen=True)
 class PruneRequest:
-    delete: tuple[tuple[ResourceKey, str], ...]  # (key, propagation), in deletion order
+    # (key, propagation), in deletion order: after the Sync phase, and PruneLast ones after
+    # the PostSync phase.
+    delete: tuple[tuple[ResourceKey, str], ...]
+    delete_last: tuple[tuple[ResourceKey, str], ...] = ()
     skipped: tuple[ResourceResult, ...] = ()  # Prune=false, awaiting confirmation, foreign
     dry_run: bool = False
 
@@ -39,10 +42,11 @@ class PruneOutcome:
         return "; ".join(failures) if failures else ""
 
 
-def prune(cluster: ClusterPort, request: PruneRequest) -> PruneOutcome:
-    results: list[ResourceResult] = list(request.skipped)
+def prune(cluster: ClusterPort, request: PruneRequest, *, last: bool = False) -> PruneOutcome:
+    """Delete the Sync-phase prune list, or with ``last`` the PruneLast list."""
+    results: list[ResourceResult] = [] if last else list(request.skipped)
     failed: set[ResourceKey] = set()
-    for key, propagation in request.delete:
+    for key, propagation in request.delete_last if last else request.delete:
         try:
             cluster.delete(key, propagation=propagation, dry_run=request.dry_run)
         except ClusterError as error:
