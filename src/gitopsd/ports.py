@@ -17,6 +17,10 @@ from gitopsd.model.keys import GroupKind, ResourceKey
 
 KubeObject = dict[str, Any]
 
+# ``ClusterError.reason`` when a kind is not served (yet): its CRD is missing or not
+# established. Adapters raise ``NotFound`` with this reason.
+NOT_SERVED = "NotServed"
+
 
 @dataclass(frozen=True)
 class ApiResource:

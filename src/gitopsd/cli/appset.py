@@ -1,14 +1,18 @@
-"""``gitopsd appset generate``: preview the Applications an ApplicationSet would produce.
+"""``gitopsd appset generate|list|get``: preview the Applications an ApplicationSet would
+produce, and look at the ApplicationSets in a cluster.
 
-Offline: Git generators read a local checkout (``--repo-root``, or the ``repoURL`` itself
-when it is a ``file://`` URL or an absolute path) and the clusters generator sees the
-local cluster plus every ``--cluster`` given. ``list``/``get`` against a live cluster
-belong to the operator side and are not offered here yet.
+``generate`` is offline: Git generators read a local checkout (``--repo-root``, or the
+``repoURL`` itself when it is a ``file://`` URL or an absolute path) and the clusters
+generator sees the local cluster plus every ``--cluster`` given. ``list`` and ``get`` read
+the hub cluster through :class:`gitopsd.cluster.KubeCluster` (the connection flags of
+:mod:`gitopsd.cli.app_context`) and print a table, JSON or YAML. Registered by
+:mod:`gitopsd.cli.main`.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -17,7 +21,17 @@ from typing import Any
 import yaml
 
 from gitopsd.appset import ClusterInfo, LocalRepoFiles, generate
-from gitopsd.errors import ConfigError, SpecError
+from gitopsd.cli.app_context import add_connection_flags, connect
+from gitopsd.cli.output import ExitCode, OutputFormat, dump, format_table, human_age
+from gitopsd.errors import ConfigError, NotFound, SpecError
+from gitopsd.model.annotations import GROUP
+from gitopsd.model.keys import GroupKind, ResourceKey
+
+APPLICATIONSET = GroupKind(GROUP, "ApplicationSet")
+LIST_HEADERS = ("NAME", "GENERATORS", "APPLICATIONS", "SYNCPOLICY", "UP-TO-DATE", "AGE")
+CONDITION_HEADERS = ("TYPE", "STATUS", "REASON", "MESSAGE")
+APPLICATION_HEADERS = ("NAME", "NAMESPACE", "SYNC", "HEALTH")
+DEFAULT_POLICY = "sync"  # what the controller applies when neither it nor the set chooses
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,6 +51,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     gen.add_argument("-o", "--output", choices=["yaml", "json"], default="yaml")
     gen.set_defaults(func=run_generate)
+    _live_verb(verbs, "list", "list ApplicationSets", run_list)
+    get = _live_verb(
+        verbs, "get", "show an ApplicationSet, its conditions and Applications", run_get
+    )
+    get.add_argument("appset", metavar="APPSET", help="ApplicationSet name")
+
+
+def _live_verb(
+    verbs: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str, func: Any
+) -> argparse.ArgumentParser:
+    parser = verbs.add_parser(name, help=help_text, description=help_text)
+    add_connection_flags(parser)
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=OutputFormat,
+        choices=list(OutputFormat),
+        default=OutputFormat.TABLE,
+        help="table (default), json or yaml",
+    )
+    parser.set_defaults(func=func)
+    return parser
 
 
 def parse_cluster(value: str) -> ClusterInfo:
@@ -79,3 +115,105 @@ def run_generate(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(yaml.safe_dump_all(applications, sort_keys=False) if applications else "")
     return 0
+
+
+# --- list / get against the cluster ---------------------------------------------------------
+def run_list(args: argparse.Namespace) -> int:
+    appsets = connect(args).list(APPLICATIONSET, namespace=args.namespace)
+    appsets.sort(key=lambda a: str(a["metadata"]["name"]))
+    if args.output is OutputFormat.TABLE:
+        sys.stdout.write(format_list(appsets, dt.datetime.now(dt.UTC)))
+    else:
+        sys.stdout.write(dump(appsets, args.output))
+    return ExitCode.OK
+
+
+def run_get(args: argparse.Namespace) -> int:
+    key = ResourceKey(APPLICATIONSET.group, APPLICATIONSET.kind, args.namespace, args.appset)
+    appset = connect(args).get(key)
+    if appset is None:
+        raise NotFound(f"{key}: not found", status=404)
+    if args.output is OutputFormat.TABLE:
+        sys.stdout.write(format_summary(appset))
+    else:
+        sys.stdout.write(dump(appset, args.output))
+    return ExitCode.OK
+
+
+def generator_kinds(appset: dict[str, Any]) -> str:
+    """``git``, ``list,clusters``, ``matrix(list,list)``: what each generator is."""
+    return ",".join(_generator_kind(g) for g in (appset.get("spec") or {}).get("generators") or [])
+
+
+def _generator_kind(generator: Any) -> str:
+    if not isinstance(generator, dict):
+        return "?"
+    kinds = sorted(str(k) for k in generator if k not in ("selector", "template"))
+    if not kinds:
+        return "?"
+    kind = kinds[0]
+    nested = (generator.get(kind) or {}).get("generators") if kind in ("matrix", "merge") else None
+    if nested:
+        return f"{kind}({','.join(_generator_kind(g) for g in nested)})"
+    return kind
+
+
+def _condition(appset: dict[str, Any], condition_type: str) -> dict[str, Any]:
+    for condition in (appset.get("status") or {}).get("conditions") or []:
+        if condition.get("type") == condition_type:
+            return dict(condition)
+    return {}
+
+
+def _policy(appset: dict[str, Any]) -> str:
+    sync_policy = (appset.get("spec") or {}).get("syncPolicy") or {}
+    return str(sync_policy.get("applicationsSync") or DEFAULT_POLICY)
+
+
+def format_list(appsets: list[dict[str, Any]], now: dt.datetime) -> str:
+    rows = []
+    for appset in sorted(appsets, key=lambda a: str(a["metadata"]["name"])):
+        rows.append(
+            [
+                str(appset["metadata"]["name"]),
+                generator_kinds(appset),
+                str(len((appset.get("status") or {}).get("resources") or [])),
+                _policy(appset),
+                str(_condition(appset, "ResourcesUpToDate").get("status") or "Unknown"),
+                human_age(appset["metadata"].get("creationTimestamp"), now),
+            ]
+        )
+    return format_table(LIST_HEADERS, rows)
+
+
+def format_summary(appset: dict[str, Any]) -> str:
+    """Key facts, then the conditions and the owned Applications as tables."""
+    meta, spec = appset["metadata"], appset.get("spec") or {}
+    preserve = bool((spec.get("syncPolicy") or {}).get("preserveResourcesOnDeletion"))
+    facts = [
+        ("Name", str(meta["name"])),
+        ("Namespace", str(meta.get("namespace") or "")),
+        ("Generators", generator_kinds(appset)),
+        ("Template", "go" if spec.get("goTemplate") else "fasttemplate"),
+        ("Sync policy", _policy(appset)),
+        ("Preserve resources", "true" if preserve else "false"),
+    ]
+    width = max(len(label) for label, _ in facts) + 2
+    text = "".join(f"{label + ':':<{width}}{value}\n" for label, value in facts)
+    status = appset.get("status") or {}
+    conditions = sorted(status.get("conditions") or [], key=lambda c: str(c.get("type")))
+    rows = [[str(c.get(f.lower()) or "") for f in CONDITION_HEADERS] for c in conditions]
+    if rows:
+        text += "\n" + format_table(CONDITION_HEADERS, rows)
+    apps = [
+        [
+            str(r.get("name") or ""),
+            str(r.get("namespace") or ""),
+            str(r.get("status") or "Unknown"),
+            str((r.get("health") or {}).get("status") or "Unknown"),
+        ]
+        for r in status.get("resources") or []
+    ]
+    if apps:
+        text += "\n" + format_table(APPLICATION_HEADERS, sorted(apps))
+    return text

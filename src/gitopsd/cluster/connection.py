@@ -50,8 +50,10 @@ def in_cluster() -> client.ApiClient:
 
 def default_client(kubeconfig: str | None = None) -> client.ApiClient:
     """In-cluster config when running in a Pod and no kubeconfig was given."""
-    if kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST") and not os.environ.get(
-        "KUBECONFIG"
+    if (
+        kubeconfig is None
+        and os.environ.get("KUBERNETES_SERVICE_HOST")
+        and not os.environ.get("KUBECONFIG")
     ):
         return in_cluster()
     return from_kubeconfig(kubeconfig)

@@ -22,7 +22,7 @@ from gitopsd.cluster.errors import error_for
 from gitopsd.errors import ClusterError, ClusterUnreachable, NotFound
 from gitopsd.model.keys import GroupKind, ResourceKey, split_api_version
 from gitopsd.model.secrets import is_secret
-from gitopsd.ports import ApiResource, KubeObject
+from gitopsd.ports import NOT_SERVED, ApiResource, KubeObject
 
 RequestHook = Callable[[str, str, int], None]
 
@@ -129,7 +129,9 @@ class KubeCluster:
         if found is None:
             found = self.resources(refresh=True).get(group_kind)
         if found is None:
-            raise NotFound(f"{group_kind}: kind is not served by {self.host}", status=404)
+            raise NotFound(
+                f"{group_kind}: kind is not served by {self.host}", status=404, reason=NOT_SERVED
+            )
         return found
 
     # --- paths ----------------------------------------------------------------------

@@ -97,7 +97,8 @@ class ClusterRegistry:
             namespaces=tuple(_decode(secret).get("namespaces", "").split(","))
             if _decode(secret).get("namespaces")
             else (),
-            cluster=self._make(creds),
+            # A Secret for the local cluster only names and labels it (as in Argo CD).
+            cluster=self.local.cluster if server == IN_CLUSTER_SERVER else self._make(creds),
         )
         with self._lock:
             self._by_secret[str(meta.get("name"))] = entry

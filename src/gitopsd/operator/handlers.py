@@ -64,6 +64,10 @@ def register(runtime: Runtime, registry: kopf.OperatorRegistry) -> None:
             return
         runtime.controller.enqueue(str(meta.get("namespace")), str(meta.get("name")))
 
+    @kopf.on.event("gitopsd.io", "v1alpha1", "applicationsets", registry=registry)
+    def applicationset_event(event: kopf.RawEvent, **_: Any) -> None:
+        runtime.appsets.on_event(event.get("type"), dict(event.get("object") or {}))
+
     @kopf.on.event("gitopsd.io", "v1alpha1", "appprojects", registry=registry)
     def project_event(event: kopf.RawEvent, **_: Any) -> None:
         body: dict[str, Any] = dict(event.get("object") or {})

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gitopsd.desired import DesiredObject
-from gitopsd.errors import ClusterError, Invalid
+from gitopsd.errors import ClusterError, Invalid, NotFound
 from gitopsd.model.annotations import (
     FIELD_MANAGER,
     OPT_FORCE,
@@ -20,7 +20,7 @@ from gitopsd.model.annotations import (
     OPT_VALIDATE,
 )
 from gitopsd.model.vocab import ResultCode, SyncPhase
-from gitopsd.ports import ClusterPort
+from gitopsd.ports import NOT_SERVED, ClusterPort
 from gitopsd.sync.compare import DryRunMemo, ObjectComparison, content_hash
 from gitopsd.sync.results import ResourceResult
 
@@ -49,6 +49,12 @@ def apply_object(
             cluster.delete(item.key, propagation="Foreground", dry_run=dry_run)
             memo.forget(item.key)
             return _result(item, ResultCode.CONFIGURED, phase, "deleted to be recreated (Force)")
+        return _result(item, ResultCode.FAILED, phase, str(error))
+    except NotFound as error:
+        if error.reason == NOT_SERVED:
+            # A custom resource whose CRD this same wave just created: the next pass
+            # applies it, once discovery serves the kind.
+            return _result(item, ResultCode.SKIPPED, phase, "waiting for its kind to be served")
         return _result(item, ResultCode.FAILED, phase, str(error))
     except ClusterError as error:
         return _result(item, ResultCode.FAILED, phase, str(error))

@@ -1,10 +1,12 @@
 """The Helm chart in ``deploy/helm/gitopsd`` and the ``Dockerfile``: the chart lints and
-renders with the real helm, the controller runs locked down, RBAC follows
-``rbac.clusterWide``, the CRDs are the repository's, the alerts fire (real promtool), and
-the image pins the tool versions the tests use."""
+renders with the real helm, the controller runs locked down with the flags, environment and
+Secret keys ``gitopsd run`` reads, RBAC follows ``rbac.clusterWide``, the CRDs are the
+repository's, the alerts fire (real promtool), and the image pins the tool versions the
+tests use."""
 
 from __future__ import annotations
 
+import argparse
 import base64
 import re
 import shutil
@@ -14,6 +16,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from gitopsd.cli import run
 
 REPO = Path(__file__).resolve().parents[3]
 CHART = REPO / "deploy" / "helm" / "gitopsd"
@@ -157,12 +161,67 @@ def _webhook_secret(*sets: str) -> dict[str, str]:
 
 def test_webhook_secrets_are_generated_unless_given() -> None:
     generated = _webhook_secret()
-    assert sorted(generated) == ["webhook.github.secret", "webhook.gitlab.secret"]
+    # The keys the controller reads (operator/runtime.py), but Bitbucket Cloud's UUID.
+    assert sorted(generated) == [
+        "webhook.bitbucketserver.secret",
+        "webhook.generic.secret",
+        "webhook.github.secret",
+        "webhook.gitlab.secret",
+        "webhook.gogs.secret",
+    ]
     assert all(re.fullmatch(r"[A-Za-z0-9]{40}", v) for v in generated.values())
     assert generated != _webhook_secret()  # random per render (lookup keeps it in a cluster)
     given = _webhook_secret("webhook.github.secret=s3cret", "webhook.bitbucket.uuid=0f1e2d3c")
     assert given["webhook.github.secret"] == "s3cret"
     assert given["webhook.bitbucket.uuid"] == "0f1e2d3c"
+
+
+def test_pods_roll_when_a_given_webhook_secret_changes() -> None:
+    def checksum(*sets: str) -> str:
+        pod = _only(_render(*sets), "Deployment")["spec"]["template"]
+        value: str = pod["metadata"]["annotations"]["checksum/webhook-secrets"]
+        return value
+
+    assert checksum() == checksum()  # generated secrets never roll the pods
+    assert checksum("webhook.github.secret=a") != checksum("webhook.github.secret=b")
+
+
+def test_settings_and_secrets_live_where_the_controller_reads_them() -> None:
+    docs = _render("controller.namespace=apps")
+    assert _only(docs, "ConfigMap", "gitopsd-cm")["metadata"]["namespace"] == "apps"
+    assert _only(docs, "Secret", "gitopsd-secret")["metadata"]["namespace"] == "apps"
+    own = _only(docs, "Role", "gd-gitopsd")
+    assert own["metadata"]["namespace"] == "apps"
+    assert {"secrets", "configmaps"} <= {r for rule in _rules(own) for r in rule["resources"]}
+
+
+def _run_options() -> set[str]:
+    subparsers = argparse.ArgumentParser().add_subparsers()
+    run.register(subparsers)
+    return {s for action in subparsers.choices["run"]._actions for s in action.option_strings}
+
+
+def test_controller_arguments_and_environment_are_flags_of_gitopsd_run() -> None:
+    options = _run_options()
+    (container,) = _only(_render(), "Deployment")["spec"]["template"]["spec"]["containers"]
+    for arg in container["args"]:
+        assert arg.split("=", 1)[0] in options, arg
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    # GITOPSD_<FLAG> is the default of --<flag> (config.env_flag_default).
+    flags = {
+        "--" + name.removeprefix("GITOPSD_").lower().replace("_", "-")
+        for name in env
+        if name.startswith("GITOPSD_")
+    }
+    assert flags == {"--cache-dir", "--peering"}
+    assert flags <= options
+    assert env["GITOPSD_PEERING"] == "gitopsd"
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert env["GITOPSD_CACHE_DIR"] == mounts["git-cache"]
+    assert "valueFrom" in next(e for e in container["env"] if e["name"] == "POD_ID")  # kopf's
+    standalone = _only(_render(*OPTION_SETS["standalone"]), "Deployment")
+    (alone,) = standalone["spec"]["template"]["spec"]["containers"]
+    assert "GITOPSD_PEERING" not in {e["name"] for e in alone["env"]}
 
 
 def test_settings_config_map_carries_the_values_as_strings() -> None:

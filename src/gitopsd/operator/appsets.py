@@ -1,0 +1,353 @@
+"""The ApplicationSet work loop: take an ApplicationSet key off its queue, plan with the
+pure core (:func:`gitopsd.appset.reconcile`), apply the plan to the Applications it owns,
+and write ``status.conditions`` and ``status.resources``.
+
+Handlers call :meth:`AppSetController.on_event` for every ApplicationSet event; the
+runtime constructs, starts and stops the loop and calls :meth:`requeue_all` when cluster
+Secrets change. Every ApplicationSet is also looked at again each reconcile interval, which
+is what notices new commits and repairs hand-deleted Applications.
+
+Safety comes from the core: a failed generation plans no actions at all, so nothing here
+ever deletes on an error. Deleting an ApplicationSet needs no code: Kubernetes garbage
+collection removes the Applications through their ownerReferences, and each Application
+keeps or removes its resources according to its own finalizer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gitopsd.appset import (
+    ActionVerb,
+    AppSetAction,
+    AppSetCondition,
+    AppSetPlan,
+    ClusterInfo,
+    PolicyOptions,
+    RepoFiles,
+    parse_appset,
+    reconcile,
+)
+from gitopsd.appset.application import is_resources_finalizer
+from gitopsd.appset.vocab import ConditionReason, ConditionType
+from gitopsd.cluster import KubeCluster
+from gitopsd.errors import ClusterError, Conflict, GitopsdError
+from gitopsd.model.annotations import GROUP
+from gitopsd.model.keys import GroupKind, ResourceKey
+from gitopsd.operator.clusters import ClusterRegistry
+from gitopsd.operator.queue import AppKey, WorkQueue
+from gitopsd.ports import Clock
+
+log = logging.getLogger(__name__)
+
+APPLICATIONSET = GroupKind(GROUP, "ApplicationSet")
+APPLICATION = GroupKind(GROUP, "Application")
+APPLICATION_VERSION = "v1alpha1"
+# A failed generation (Git down, bad template) is retried this soon, at the latest.
+ERROR_RETRY_SECONDS = 10.0
+# Another writer changed an Application between our read and our write: read again soon.
+CONFLICT_RETRY_SECONDS = 1.0
+# Events on one ApplicationSet arriving together are handled in one pass.
+EVENT_DELAY_SECONDS = 0.1
+
+
+def registered_clusters(registry: ClusterRegistry) -> list[ClusterInfo]:
+    """The clusters generator's view of the registry. The implicit local entry is left out:
+    the core adds the local cluster itself, and only for an empty selector (as Argo CD
+    does); a cluster Secret for ``https://kubernetes.default.svc`` is kept, labels and all."""
+    return [
+        ClusterInfo(
+            name=entry.name,
+            server=entry.server,
+            labels=dict(entry.labels),
+            annotations=dict(entry.annotations),
+        )
+        for entry in registry.entries()
+        if entry is not registry.local
+    ]
+
+
+class AppSetController:
+    def __init__(
+        self,
+        local: KubeCluster,
+        *,
+        repos: RepoFiles,
+        clusters: Callable[[], Sequence[ClusterInfo]],
+        clock: Clock,
+        interval_seconds: float,
+        options: PolicyOptions | None = None,
+        workers: int = 2,
+        jitter: float = 0.2,
+    ) -> None:
+        self.local = local
+        self.repos = repos
+        self.clusters = clusters
+        self.clock = clock
+        self.interval = interval_seconds
+        self.options = options or PolicyOptions()
+        self.workers = workers
+        self.jitter = jitter
+        self.queue = WorkQueue()
+        self._known: set[AppKey] = set()
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    # --- lifecycle ------------------------------------------------------------------
+    def start(self) -> None:
+        for index in range(self.workers):
+            thread = threading.Thread(target=self._work, name=f"appset-{index}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self.queue.close()
+
+    # --- inputs ---------------------------------------------------------------------
+    def on_event(self, event_type: str | None, body: dict[str, Any]) -> None:
+        """An ApplicationSet was listed, added, changed or deleted."""
+        meta = body.get("metadata") or {}
+        key = (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+        if event_type == "DELETED":
+            with self._lock:
+                self._known.discard(key)
+            self.queue.forget(key)
+            return
+        with self._lock:
+            self._known.add(key)
+        self.queue.add(key, EVENT_DELAY_SECONDS)
+
+    def enqueue(self, namespace: str, name: str, delay: float = 0.0) -> None:
+        self.queue.add((namespace, name), delay)
+
+    def requeue_all(self) -> None:
+        """Look at every known ApplicationSet again (the cluster list changed)."""
+        with self._lock:
+            known = sorted(self._known)
+        for key in known:
+            self.queue.add(key, EVENT_DELAY_SECONDS)
+
+    # --- work -----------------------------------------------------------------------
+    def _work(self) -> None:
+        while True:
+            key = self.queue.get()
+            if key is None:
+                return
+            try:
+                delay = self.process(key)
+            except Exception:  # a bug must not kill the worker: log and retry later
+                log.exception("ApplicationSet %s/%s: reconcile failed", *key)
+                delay = 30.0
+            finally:
+                self.queue.done(key)
+            if delay is not None:
+                self.queue.add(key, delay)
+
+    def process(self, key: AppKey) -> float | None:
+        """One pass over one ApplicationSet; returns when to look again (None: it is gone)."""
+        appset_key = ResourceKey(APPLICATIONSET.group, APPLICATIONSET.kind, *key)
+        try:
+            appset = self.local.get(appset_key)
+            if appset is None or (appset.get("metadata") or {}).get("deletionTimestamp"):
+                self._forget(key)
+                return None
+            owned = self._owned(appset)
+        except ClusterError as error:
+            log.warning("%s: reading failed: %s", appset_key, error)
+            return ERROR_RETRY_SECONDS
+        plan = reconcile(
+            appset, owned, repos=self.repos, clusters=self.clusters, options=self.options
+        )
+        if not plan.ok:
+            log.warning("%s", plan.error)
+        applied = self._apply(appset, plan, owned)
+        conditions = plan.conditions
+        if applied.failures:
+            conditions = apply_failed_conditions("; ".join(applied.failures))
+        self._write_status(appset_key, appset, conditions, applied.current)
+        return self._next_look(plan, applied)
+
+    def _forget(self, key: AppKey) -> None:
+        with self._lock:
+            self._known.discard(key)
+        self.queue.forget(key)
+
+    def _next_look(self, plan: AppSetPlan, applied: Applied) -> float:
+        if applied.conflicted:
+            return CONFLICT_RETRY_SECONDS
+        if not plan.ok or applied.failures:
+            return min(self.interval, ERROR_RETRY_SECONDS)
+        return self.interval * (1 + random.random() * self.jitter)
+
+    def _owned(self, appset: dict[str, Any]) -> list[dict[str, Any]]:
+        meta = appset["metadata"]
+        apps = self.local.list(APPLICATION, namespace=str(meta["namespace"]))
+        uid = str(meta.get("uid") or "")
+        return sorted((a for a in apps if is_owned_by(a, uid)), key=_name_of)
+
+    # --- applying the plan ------------------------------------------------------------
+    def _apply(
+        self, appset: dict[str, Any], plan: AppSetPlan, owned: Sequence[dict[str, Any]]
+    ) -> Applied:
+        current = {_name_of(a): a for a in owned}
+        if not plan.ok:
+            return Applied(tuple(current.values()))  # planned nothing: everything stays
+        preserve = parse_appset(appset).preserve_resources_on_deletion
+        failures: list[str] = []
+        conflicted = False
+        for action in plan.actions:
+            if action.verb == ActionVerb.UNCHANGED:
+                continue
+            try:
+                result = self._apply_one(action, preserve=preserve)
+            except GitopsdError as error:
+                conflicted = conflicted or isinstance(error, Conflict)
+                failures.append(f"{action.key} {action.verb} failed: {error}")
+                log.warning("%s", failures[-1])
+                continue
+            if result is None:
+                current.pop(action.name, None)
+            else:
+                current[action.name] = result
+        ordered = tuple(current[name] for name in sorted(current))
+        return Applied(ordered, tuple(sorted(failures)), conflicted)
+
+    def _apply_one(self, action: AppSetAction, *, preserve: bool) -> dict[str, Any] | None:
+        """Create, update or delete one Application; the live body after, None if deleted."""
+        body = action.body or {}
+        if action.verb == ActionVerb.CREATE:
+            created = self.local.create(body)
+            log.info("%s created", action.key)
+            return created
+        if action.verb == ActionVerb.UPDATE:
+            updated = self.local.replace(body)
+            log.info("%s updated", action.key)
+            return updated
+        self._delete(action, body, preserve=preserve)
+        log.info("%s deleted", action.key)
+        return None
+
+    def _delete(self, action: AppSetAction, app: dict[str, Any], *, preserve: bool) -> None:
+        meta = app.get("metadata") or {}
+        finalizers = [str(f) for f in meta.get("finalizers") or []]
+        kept = [f for f in finalizers if not is_resources_finalizer(f)]
+        if preserve and kept != finalizers:
+            # Without the resources finalizer the Application goes and its resources stay.
+            patch = {"metadata": {"finalizers": kept, "resourceVersion": meta["resourceVersion"]}}
+            self.local.merge_patch(action.key, patch)
+        self.local.delete(action.key, propagation="Background")
+
+    # --- status ---------------------------------------------------------------------
+    def _write_status(
+        self,
+        key: ResourceKey,
+        appset: dict[str, Any],
+        conditions: Sequence[AppSetCondition],
+        applications: Sequence[dict[str, Any]],
+    ) -> None:
+        previous = appset.get("status") or {}
+        status = appset_status(previous, conditions, applications, now=_iso(self.clock))
+        if all(previous.get(field) == value for field, value in status.items()):
+            return  # unchanged: no write, so no event, so no pass of our own making
+        try:
+            self.local.patch_status(key, status)
+        except ClusterError as error:
+            log.warning("%s: status update failed: %s", key, error)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying one plan left: the owned Applications by name, and what failed."""
+
+    current: tuple[dict[str, Any], ...]
+    failures: tuple[str, ...] = ()
+    conflicted: bool = False
+
+
+# --- pure helpers ---------------------------------------------------------------------
+def is_owned_by(app: dict[str, Any], uid: str) -> bool:
+    references = (app.get("metadata") or {}).get("ownerReferences") or []
+    return bool(uid) and any(ref.get("uid") == uid for ref in references)
+
+
+def apply_failed_conditions(message: str) -> tuple[AppSetCondition, ...]:
+    """Generation worked but writing Applications did not (the reason says which)."""
+    return (
+        AppSetCondition(
+            ConditionType.ERROR_OCCURRED, True, ConditionReason.ERROR_OCCURRED, message
+        ),
+        AppSetCondition(
+            ConditionType.PARAMETERS_GENERATED,
+            True,
+            ConditionReason.PARAMETERS_GENERATED,
+            "Successfully generated parameters for all Applications",
+        ),
+        AppSetCondition(
+            ConditionType.RESOURCES_UP_TO_DATE, False, ConditionReason.ERROR_OCCURRED, message
+        ),
+    )
+
+
+def appset_status(
+    previous: dict[str, Any],
+    conditions: Sequence[AppSetCondition],
+    applications: Sequence[dict[str, Any]],
+    *,
+    now: str,
+) -> dict[str, Any]:
+    """``status.conditions`` and ``status.resources``; a condition keeps its
+    ``lastTransitionTime`` while its status stays the same (Kubernetes' convention)."""
+    return {
+        "conditions": stamp_conditions(previous.get("conditions") or [], conditions, now),
+        "resources": resource_entries(applications),
+    }
+
+
+def stamp_conditions(
+    previous: Sequence[dict[str, Any]], conditions: Sequence[AppSetCondition], now: str
+) -> list[dict[str, Any]]:
+    before = {str(c.get("type")): c for c in previous}
+    stamped = []
+    for condition in sorted(conditions, key=lambda c: str(c.type)):
+        earlier = before.get(str(condition.type)) or {}
+        entry = condition.to_dict(now)
+        if earlier.get("status") == entry["status"] and earlier.get("lastTransitionTime"):
+            entry["lastTransitionTime"] = earlier["lastTransitionTime"]
+        stamped.append(entry)
+    return stamped
+
+
+def resource_entries(applications: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per owned Application with its sync and health, sorted by name."""
+    entries = []
+    for app in applications:
+        meta, status = app.get("metadata") or {}, app.get("status") or {}
+        entry: dict[str, Any] = {
+            "group": GROUP,
+            "version": APPLICATION_VERSION,
+            "kind": APPLICATION.kind,
+            "namespace": str(meta.get("namespace") or ""),
+            "name": str(meta.get("name") or ""),
+            "status": str((status.get("sync") or {}).get("status") or ""),
+        }
+        health = status.get("health") or {}
+        if health.get("status"):
+            entry["health"] = {"status": str(health["status"])}
+            if health.get("message"):
+                entry["health"]["message"] = str(health["message"])
+        entries.append(entry)
+    return sorted(entries, key=lambda e: (e["name"], e["namespace"]))
+
+
+def _name_of(app: dict[str, Any]) -> str:
+    return str((app.get("metadata") or {}).get("name") or "")
+
+
+def _iso(clock: Clock) -> str:
+    return clock.now().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
