@@ -25,22 +25,29 @@ def read_live(
     tracking_value: str,
 ) -> LiveState:
     """Live objects for ``keys`` (None where absent) plus every other object that carries
-    this application's tracking label in the listed kinds."""
+    this application's tracking label in the listed kinds and namespaces.
+
+    Namespaced kinds are listed per namespace, so a controller whose RBAC covers only its
+    destination namespaces can read them."""
     wanted = sorted(set(keys))
     served = cluster.resources()
     live: LiveState = {}
-    kinds = sorted({key.group_kind for key in wanted})
     selector = f"{TRACKING_LABEL}={tracking_value}"
-    for group_kind in kinds:
-        if group_kind not in served:
-            continue  # kind not installed (yet): its objects are all missing
-        for obj in cluster.list(group_kind, label_selector=selector):
+    scopes = sorted(
+        {
+            (key.group_kind, key.namespace if served[key.group_kind].namespaced else "")
+            for key in wanted
+            if key.group_kind in served
+        }
+    )
+    for group_kind, namespace in scopes:
+        for obj in cluster.list(group_kind, namespace=namespace or None, label_selector=selector):
             live[ResourceKey.of(obj)] = obj
     for key in wanted:
         if key in live:
             continue
         if key.group_kind not in served:
-            live[key] = None
+            live[key] = None  # kind not installed (yet): its objects are all missing
             continue
         try:
             live[key] = cluster.get(key)

@@ -77,6 +77,10 @@ def run_pass(
         if failure:
             return _fail(cluster, desired, hooks_live, ctx, failure, results)
     step = next_step(steps, states, hook_states)
+    if step is not None and step is steps[-1] and _applied(step, states, hook_states):
+        # Health gates the next wave; after the last one there is nothing to gate, so the
+        # operation ends once everything is applied (health is reported, not awaited).
+        step = None
     if ctx.prune is not None and (step is None or step.phase == SyncPhase.POST_SYNC):
         # Every PreSync and Sync step is done: prune (idempotent, so repeating it on the
         # passes that wait for PostSync costs one DELETE per object still terminating).
@@ -92,6 +96,20 @@ def run_pass(
     if step is None:
         return PassOutcome(OperationPhase.SUCCEEDED, "successfully synced", tuple(results))
     return _run_step(cluster, desired, comparison, hooks_live, step, ctx, memo, results)
+
+
+def _applied(
+    step: Step, states: Mapping[ResourceKey, ObjectState], hooks: Mapping[ResourceKey, HookState]
+) -> bool:
+    objects_applied = all(
+        (state := states.get(item.key)) is not None and state.exists and state.in_sync
+        for item in step.apply
+    )
+    hooks_done = all(
+        (hook := hooks.get(item.key)) is not None and hook.phase == hook_util.SUCCEEDED
+        for item in step.hooks
+    )
+    return objects_applied and hooks_done
 
 
 def _run_step(

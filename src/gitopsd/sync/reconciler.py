@@ -172,7 +172,12 @@ class Reconciler:
         tracking = tracking_label_value(p.namespace, p.name)
         hook_keys = {item.key for item in p.desired.hooks}
         wanted = p.desired.keys() | p.inventory | hook_keys
-        live = read_live(p.cluster, wanted, tracking_value=tracking)
+        try:
+            live = read_live(p.cluster, wanted, tracking_value=tracking)
+        except ClusterError as error:
+            raise self._stop(
+                p.previous, cond.COMPARISON_ERROR, str(error), p.stamp, retry=True
+            ) from error
         p.hooks_live = {key: live.get(key) for key in hook_keys}
         options = CompareOptions(
             diff=DiffOptions(
