@@ -47,10 +47,12 @@ unit: venv
 	hack/pytest.sh tests/unit $(PYTEST_ARGS)
 
 e2e: venv testbed
-	hack/pytest.sh -m e2e tests/e2e $(PYTEST_ARGS)
+	hack/pytest.sh -m e2e tests/e2e -n 4 --dist loadfile $(PYTEST_ARGS)
 
+# e2e stories mostly wait on the cluster, so four workers share two cores well; a test
+# file stays on one worker (the chart tests install cluster-wide objects).
 test: venv testbed lint
-	hack/pytest.sh tests $(PYTEST_ARGS)
+	hack/pytest.sh tests -n 4 --dist loadfile $(PYTEST_ARGS)
 
 cluster-up: testbed
 	@hack/cluster.sh up

@@ -239,6 +239,11 @@ class Controller:
                 dest_server=server,
                 dry_run=dry_run,
             )
+        orphans = self.reconciler.orphans.get((meta["namespace"], meta["name"]))
+        if orphans is not None:
+            self.metrics.set_orphaned_resources(
+                meta["namespace"], meta["name"], str(spec.get("project") or "default"), orphans
+            )
         for event in result.events:
             if event.reason == "SelfHeal":
                 self.metrics.count_drift(meta["namespace"], meta["name"], "Application")
