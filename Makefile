@@ -43,7 +43,7 @@ fmt: venv
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-unit: venv
+unit: venv testbed
 	hack/pytest.sh tests/unit $(PYTEST_ARGS)
 
 e2e: venv testbed

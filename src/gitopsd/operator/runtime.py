@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import posixpath
 import threading
 from typing import Any
 
@@ -17,11 +18,12 @@ from gitopsd.cluster import KubeCluster, default_client
 from gitopsd.config import ControllerSettings, parse_configmap
 from gitopsd.errors import ClusterError, GitopsdError
 from gitopsd.health import HealthAssessor, customizations_from_configmap
-from gitopsd.metrics import ConnectionStatus, Metrics, serve_metrics
+from gitopsd.metrics import ConnectionStatus, GitRequestType, Metrics, serve_metrics
 from gitopsd.model.annotations import (
     SECRET_TYPE_LABEL,
     SECRET_TYPE_REPO_CREDS,
     SECRET_TYPE_REPOSITORY,
+    annotation,
 )
 from gitopsd.model.keys import ResourceKey
 from gitopsd.operator.appsets import AppSetController, registered_clusters
@@ -56,7 +58,9 @@ class Runtime:
         # One ls-remote answer per repository is shared for a few seconds, so a poll over
         # many applications of one repository costs one call; webhooks drop it at once.
         self.repos = GitRepositories(
-            settings.cache_dir / "git", refs_max_age_seconds=REFS_MAX_AGE_SECONDS
+            settings.cache_dir / "git",
+            refs_max_age_seconds=REFS_MAX_AGE_SECONDS,
+            on_request=self._git_request,
         )
         self.manifests = ManifestGenerator(self.repos, CachedRenderer())
         self.env = ControllerEnvironment(self.clusters, self.manifests, HealthAssessor())
@@ -206,6 +210,12 @@ class Runtime:
             generic=data.get("webhook.generic.secret", ""),
         )
 
+    def _git_request(self, repo: str, request_type: str, seconds: float, ok: bool) -> None:
+        kind = GitRequestType.LS_REMOTE if request_type == "ls-remote" else GitRequestType.FETCH
+        self.metrics.record_git_request(repo, kind, seconds)
+        if not ok and kind == GitRequestType.FETCH:
+            self.metrics.count_git_fetch_failure(repo)
+
     def _cluster_added(self, entry: ClusterEntry) -> None:
         self.controller.watcher_for(entry.server, entry.cluster)
         self.metrics.set_cluster(entry.server, entry.name, ConnectionStatus.SUCCESSFUL)
@@ -219,7 +229,26 @@ def _app_ref(app: dict[str, Any]) -> AppRef:
         name=app["metadata"]["name"],
         repo_urls=tuple(str(s.get("repoURL", "")) for s in sources),
         target_revisions=tuple(str(s.get("targetRevision") or "HEAD") for s in sources),
+        watch_paths=_generate_paths(app, sources),
     )
+
+
+def _generate_paths(app: dict[str, Any], sources: list[dict[str, Any]]) -> tuple[str, ...]:
+    """Argo CD's ``manifest-generate-paths`` annotation: a push that changes none of these
+    paths does not refresh the app. ``.`` is the source path; relative entries are relative
+    to it, ``/``-rooted ones to the repository."""
+    value = annotation(app, "manifest-generate-paths")
+    if not value:
+        return ()
+    base = str((sources[0] if sources else {}).get("path") or ".")
+    paths = []
+    for raw in value.split(";"):
+        entry = raw.strip()
+        if not entry:
+            continue
+        joined = entry.lstrip("/") if entry.startswith("/") else posixpath.join(base, entry)
+        paths.append(posixpath.normpath(joined))
+    return tuple(paths)
 
 
 def _remote(creds: Any, on_request: Any) -> KubeCluster:

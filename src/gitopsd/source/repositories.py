@@ -51,11 +51,13 @@ class GitRepositories:
         shallow: bool = True,
         refs_max_age_seconds: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        on_request: Callable[[str, str, float, bool], None] | None = None,
     ) -> None:
-        """``refs_max_age_seconds`` > 0 lets many apps on one repository share one
-        ``ls-remote`` answer for that long (:meth:`forget_refs` drops it, e.g. on a push
-        webhook); 0 asks the remote every time. ``shallow`` fetches depth 1 until history
-        is needed."""
+        """``on_request(repo_url, request_type, seconds, ok)`` is told about every network
+        call (``ls-remote`` or ``fetch``), for metrics. ``refs_max_age_seconds`` > 0 lets
+        many apps on one repository share one ``ls-remote`` answer for that long
+        (:meth:`forget_refs` drops it, e.g. on a push webhook); 0 asks the remote every
+        time. ``shallow`` fetches depth 1 until history is needed."""
         self._cache_dir = Path(cache_dir)
         self._credentials = credentials or CredentialStore()
         self._timeout = timeout_seconds
@@ -69,6 +71,7 @@ class GitRepositories:
         self._clock = clock
         self._refs: dict[str, tuple[float, dict[str, str]]] = {}
         self._base_env = base_environment(install_askpass(self._cache_dir / "bin"))
+        self._on_request = on_request
 
     @property
     def cache_dir(self) -> Path:
@@ -300,7 +303,15 @@ class GitRepositories:
         with credential_environment(self._base_env, creds, scratch) as env:
             secrets = creds.secret_values() if creds else ()
             call = GitCall(args, repo_url, git_dir, env, self._timeout, secrets, network=True)
-            return run_git(call)
+            started = self._clock()
+            ok = False
+            try:
+                output = run_git(call)
+                ok = True
+                return output
+            finally:
+                if self._on_request is not None:
+                    self._on_request(repo_url, args[0], self._clock() - started, ok)
 
 
 def _has_refs(git_dir: Path) -> bool:

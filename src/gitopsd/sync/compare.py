@@ -20,7 +20,11 @@ from gitopsd.desired import DesiredObject, DesiredSet
 from gitopsd.diff import DiffOptions, ObjectDiff, diff_object, is_ignored_extraneous
 from gitopsd.errors import ClusterError
 from gitopsd.health import Health, HealthAssessor
-from gitopsd.model.annotations import FIELD_MANAGER, OPT_SKIP_DRY_RUN_ON_MISSING
+from gitopsd.model.annotations import (
+    FIELD_MANAGER,
+    OPT_SKIP_DRY_RUN_ON_MISSING,
+    TRACKING_ID_ANNOTATION,
+)
 from gitopsd.model.keys import ResourceKey
 from gitopsd.model.vocab import HealthStatus, SyncStatus
 from gitopsd.ports import ClusterPort
@@ -185,3 +189,21 @@ def _summarise(results: list[ObjectComparison]) -> Comparison:
         sync_status=SyncStatus.OUT_OF_SYNC if out_of_sync else SyncStatus.SYNCED,
         health=health,
     )
+
+
+def shared_resources(
+    comparison: Comparison, app_namespace: str, app_name: str
+) -> frozenset[ResourceKey]:
+    """Desired objects whose live tracking-id names another application."""
+    ours = f"{app_namespace}_{app_name}:"
+    shared = set()
+    for item in comparison.objects:
+        if item.desired is None or item.live is None:
+            continue
+        annotations = (item.live.get("metadata") or {}).get("annotations") or {}
+        tracking = annotations.get(TRACKING_ID_ANNOTATION) or annotations.get(
+            "argocd.argoproj.io/tracking-id"
+        )
+        if tracking and not str(tracking).startswith(ours):
+            shared.add(item.key)
+    return frozenset(shared)

@@ -12,12 +12,14 @@ restarted controller resumes an operation without doing anything twice.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gitopsd.desired import DesiredObject, DesiredSet
+from gitopsd.diff import respect_ignored
 from gitopsd.errors import ClusterError
 from gitopsd.health import HealthAssessor
+from gitopsd.model.annotations import OPT_FAIL_ON_SHARED, OPT_RESPECT_IGNORE_DIFFERENCES
 from gitopsd.model.keys import ResourceKey
 from gitopsd.model.vocab import OperationPhase, ResultCode, SyncPhase
 from gitopsd.plan import (
@@ -30,6 +32,7 @@ from gitopsd.plan import (
     sync_fail_steps,
 )
 from gitopsd.ports import ClusterPort
+from gitopsd.spec import IgnoreDifference
 from gitopsd.sync import hooks as hook_util
 from gitopsd.sync.apply import apply_object
 from gitopsd.sync.compare import Comparison, DryRunMemo
@@ -45,6 +48,10 @@ class OperationContext:
     dry_run: bool = False
     selected: frozenset[ResourceKey] | None = None  # operation.sync.resources
     prune: PruneRequest | None = None  # None: no pruning in this operation
+    # Objects another application also tracks (FailOnSharedResource refuses them).
+    shared: frozenset[ResourceKey] = frozenset()
+    # ignoreDifferences rules, kept at apply time with RespectIgnoreDifferences=true.
+    ignore_rules: tuple[IgnoreDifference, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,9 +131,15 @@ def _run_step(
 ) -> PassOutcome:
     for item in step.apply:
         options = {**ctx.app_options, **item.sync_options}
-        results.append(
-            apply_object(cluster, item, comparison.get(item.key), options, memo, phase=step.phase)
-        )
+        compared = comparison.get(item.key)
+        if item.key in ctx.shared and options.get(OPT_FAIL_ON_SHARED) == "true":
+            message = f"{item.key}: is also tracked by another application (FailOnSharedResource)"
+            results.append(ResourceResult(item.key, ResultCode.FAILED, message, step.phase))
+            continue
+        if options.get(OPT_RESPECT_IGNORE_DIFFERENCES) == "true" and compared is not None:
+            kept = respect_ignored(item.obj, compared.live, ctx.ignore_rules, item.key)
+            item = replace(item, obj=kept)  # noqa: PLW2901 - the object to apply instead
+        results.append(apply_object(cluster, item, compared, options, memo, phase=step.phase))
     for item in step.hooks:
         results.extend(_start_hook(cluster, item, hooks_live.get(item.key), ctx.sync_id, step))
     failed = [r for r in results if r.failed]

@@ -103,6 +103,8 @@ def prune_request(
     inventory: frozenset[ResourceKey],
     meta: dict[str, Any],
     now: dt.datetime,
+    *,
+    required_since: dt.datetime | None = None,
 ) -> PruneRequest | None:
     sync = operation.get("sync") or {}
     automated = spec.sync_policy.automated
@@ -119,6 +121,7 @@ def prune_request(
         app_options=dict(spec.sync_policy.sync_options),
         enabled=bool(sync.get("prune")),
         confirmed_at=_confirmed_at(meta),
+        required_since=required_since,
         now=now,
     )
     skipped = tuple(

@@ -48,6 +48,7 @@ class Pass:
     hooks_live: LiveState = field(default_factory=dict)
     operation: dict[str, Any] | None = None
     op_state: dict[str, Any] | None = None
+    shared: frozenset[ResourceKey] = frozenset()
 
     @property
     def raw_spec(self) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from gitopsd.spec import parse_application_spec
 from gitopsd.status import Condition, inventory_of
 from gitopsd.status import conditions as cond
 from gitopsd.sync import operation_state as opstate
-from gitopsd.sync.compare import CompareOptions, compare
+from gitopsd.sync.compare import CompareOptions, compare, shared_resources
 from gitopsd.sync.decide import decide_auto_sync
 from gitopsd.sync.deletion import delete_app_resources
 from gitopsd.sync.environment import Environment, ReconcileSettings
@@ -88,6 +88,7 @@ class Reconciler:
         self._self_heal: dict[tuple[str, str], _SelfHealState] = {}
         self._orphan_scans: dict[tuple[str, str], tuple[dt.datetime, list[Any]]] = {}
         self.orphans: dict[tuple[str, str], int] = {}  # for the orphaned-resources metric
+        self._prune_pending: dict[tuple[str, str], dt.datetime] = {}
 
     def reconcile(self, app: dict[str, Any]) -> ReconcileResult:
         try:
@@ -196,6 +197,11 @@ class Reconciler:
         )
         if p.comparison.sync_status == SyncStatus.SYNCED:
             self._self_heal.pop(p.key, None)
+        p.shared = shared_resources(p.comparison, p.namespace, p.name)
+        if p.shared:
+            listed = ", ".join(str(k) for k in sorted(p.shared)[:5])
+            message = f"resources also tracked by another application: {listed}"
+            p.conditions.append(Condition(cond.SHARED_RESOURCE_WARNING, message))
 
     def _decide_sync(self, p: Pass) -> None:
         """Start an automated sync when Argo CD's rules and the sync windows allow it."""
@@ -266,10 +272,20 @@ class Reconciler:
             },
             dry_run=bool(sync.get("dryRun")),
             selected=opstate.selected_resources(p.operation),
+            shared=p.shared,
+            ignore_rules=p.spec.ignore_differences + self.settings.global_ignore_differences,
             prune=opstate.prune_request(
-                p.operation, p.spec, p.desired, p.comparison, p.inventory, p.app["metadata"], p.now
+                p.operation,
+                p.spec,
+                p.desired,
+                p.comparison,
+                p.inventory,
+                p.app["metadata"],
+                p.now,
+                required_since=self._prune_pending.get(p.key),
             ),
         )
+        self._remember_pending_confirmation(p, ctx)
         outcome = run_pass(
             p.cluster,
             p.desired,
@@ -293,6 +309,18 @@ class Reconciler:
         text = f"sync {outcome.phase}: {outcome.message}"
         p.events.append(AppEvent(kind, "OperationCompleted", text))
         return None
+
+    def _remember_pending_confirmation(self, p: Pass, ctx: OperationContext) -> None:
+        """Prune=confirm: an approval counts only when newer than the need for it, so the
+        moment the need first appeared is kept (in memory: after a restart a fresh
+        approval is asked for, the safe direction)."""
+        waiting = ctx.prune is not None and any(
+            "Prune=confirm" in r.message for r in ctx.prune.skipped
+        )
+        if waiting:
+            self._prune_pending.setdefault(p.key, p.now)
+        else:
+            self._prune_pending.pop(p.key, None)
 
     def _ensure_namespace(self, p: Pass, *, dry_run: bool) -> None:
         assert p.desired is not None

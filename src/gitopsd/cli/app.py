@@ -1,0 +1,250 @@
+"""``gitopsd app list|get|diff|sync|rollback|history|wait|set|delete``: the people's verbs
+on Applications, against the Kubernetes API (RBAC on Applications is the permission model).
+
+This module declares the verbs and runs the read-only and spec-editing ones; ``sync`` and
+``rollback`` live in :mod:`gitopsd.cli.app_sync`, ``diff`` in :mod:`gitopsd.cli.app_diff`.
+Exit codes: 0 done, 1 failed or refused, 2 usage, 3 timed out. Registered by
+:mod:`gitopsd.cli.main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from gitopsd.cli import app_sync
+from gitopsd.cli.app_context import (
+    APPLICATION,
+    add_connection_flags,
+    application_key,
+    connect,
+    get_application,
+)
+from gitopsd.cli.app_views import format_history, format_list, format_resources, format_summary
+from gitopsd.cli.app_wait import Poller, WaitFor, add_timeout_flag, unmet_conditions
+from gitopsd.cli.output import ExitCode, OutputFormat, dump
+from gitopsd.errors import ConfigError
+from gitopsd.model.annotations import ARGOCD_RESOURCES_FINALIZER, RESOURCES_FINALIZER
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("app", help="list, inspect, sync and roll back Applications")
+    verbs = parser.add_subparsers(dest="app_command", metavar="VERB", required=True)
+    _with_output(_verb(verbs, "list", "list Applications", run_list, app=False))
+    _with_output(_verb(verbs, "get", "show an Application and its resources", run_get))
+    _with_output(_verb(verbs, "history", "list the deployments of an Application", run_history))
+    diff = _verb(verbs, "diff", "diff Git against the live cluster", run_diff)
+    diff.add_argument("--revision", default="", help="diff against this revision instead")
+    diff.add_argument("--cache-dir", help="Git cache (default: a temporary directory)")
+    app_sync.register_sync(_verb(verbs, "sync", "sync an Application now"))
+    app_sync.register_rollback(_verb(verbs, "rollback", "redeploy an earlier revision"))
+    wait = _verb(verbs, "wait", "wait until Synced, Healthy and idle", run_wait)
+    wait.add_argument("--sync", action="store_true", help="wait until Synced")
+    wait.add_argument("--health", action="store_true", help="wait until Healthy")
+    wait.add_argument("--operation", action="store_true", help="wait until no operation runs")
+    add_timeout_flag(wait)
+    _register_set(_verb(verbs, "set", "change an Application's sync policy", run_set))
+    delete = _verb(verbs, "delete", "delete an Application", run_delete)
+    delete.add_argument(
+        "--cascade",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also delete the Application's resources (default)",
+    )
+    delete.add_argument("--wait", action="store_true", help="wait until the Application is gone")
+    add_timeout_flag(delete)
+
+
+def _verb(
+    verbs: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_text: str,
+    func: Callable[[argparse.Namespace], int] | None = None,
+    *,
+    app: bool = True,
+) -> argparse.ArgumentParser:
+    parser = verbs.add_parser(name, help=help_text, description=help_text)
+    if app:
+        parser.add_argument("app", metavar="APP", help="Application name")
+    add_connection_flags(parser)
+    if func is not None:
+        parser.set_defaults(func=func)
+    return parser
+
+
+def _with_output(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=OutputFormat,
+        choices=list(OutputFormat),
+        default=OutputFormat.TABLE,
+        help="table (default), json or yaml",
+    )
+
+
+def _register_set(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sync-policy", choices=["automated", "none"], help="automated or none")
+    parser.add_argument(
+        "--self-heal", action=argparse.BooleanOptionalAction, help="undo manual changes"
+    )
+    parser.add_argument(
+        "--prune", action=argparse.BooleanOptionalAction, help="delete what left Git"
+    )
+    parser.add_argument(
+        "--allow-empty",
+        action=argparse.BooleanOptionalAction,
+        help="let an empty render prune everything",
+    )
+
+
+# --- list / get / history ----------------------------------------------------------------
+def run_list(args: argparse.Namespace) -> int:
+    apps = connect(args).list(APPLICATION, namespace=args.namespace)
+    apps.sort(key=lambda a: str(a["metadata"]["name"]))
+    if args.output is OutputFormat.TABLE:
+        sys.stdout.write(format_list(apps, dt.datetime.now(dt.UTC)))
+    else:
+        sys.stdout.write(dump(apps, args.output))
+    return ExitCode.OK
+
+
+def run_get(args: argparse.Namespace) -> int:
+    app = get_application(connect(args), args.namespace, args.app)
+    if args.output is not OutputFormat.TABLE:
+        sys.stdout.write(dump(app, args.output))
+        return ExitCode.OK
+    sys.stdout.write(format_summary(app))
+    resources = format_resources(app)
+    if resources:
+        sys.stdout.write("\n" + resources)
+    return ExitCode.OK
+
+
+def run_history(args: argparse.Namespace) -> int:
+    app = get_application(connect(args), args.namespace, args.app)
+    if args.output is OutputFormat.TABLE:
+        sys.stdout.write(format_history(app))
+    else:
+        sys.stdout.write(dump((app.get("status") or {}).get("history") or [], args.output))
+    return ExitCode.OK
+
+
+# --- diff --------------------------------------------------------------------------------
+def run_diff(args: argparse.Namespace) -> int:
+    # Rendering pulls in Git and the sync engine: imported only when a diff is asked for.
+    from gitopsd.cli import app_diff
+
+    return app_diff.run(args)
+
+
+# --- wait --------------------------------------------------------------------------------
+def run_wait(args: argparse.Namespace) -> int:
+    cluster = connect(args)
+    wanted = WaitFor(sync=args.sync, health=args.health, operation=args.operation).chosen()
+    done, app = Poller().until(
+        lambda: get_application(cluster, args.namespace, args.app),
+        lambda app: True if not unmet_conditions(app, wanted) else None,
+        args.timeout,
+    )
+    app_id = application_key(args.namespace, args.app)
+    if done is None:
+        unmet = "; ".join(unmet_conditions(app, wanted))
+        print(f"{app_id}: timed out after {args.timeout:g}s waiting for {unmet}", file=sys.stderr)
+        return ExitCode.TIMEOUT
+    print(f"{app_id}: {_state_line(app)}")
+    return ExitCode.OK
+
+
+def _state_line(app: dict[str, Any]) -> str:
+    status = app.get("status") or {}
+    sync = (status.get("sync") or {}).get("status") or "Unknown"
+    health = (status.get("health") or {}).get("status") or "Unknown"
+    return f"{sync}, {health}"
+
+
+# --- set ---------------------------------------------------------------------------------
+def sync_policy_patch(
+    spec: dict[str, Any],
+    *,
+    policy: str | None,
+    self_heal: bool | None,
+    prune: bool | None,
+    allow_empty: bool | None,
+) -> dict[str, Any]:
+    """The merge patch of ``spec.syncPolicy.automated`` for ``app set`` (``none``: null)."""
+    flags = {"selfHeal": self_heal, "prune": prune, "allowEmpty": allow_empty}
+    chosen = {name: value for name, value in flags.items() if value is not None}
+    if policy == "none":
+        if chosen:
+            raise ConfigError("--self-heal, --prune and --allow-empty need automated sync")
+        return {"spec": {"syncPolicy": {"automated": None}}}
+    if policy is None:
+        if not chosen:
+            raise ConfigError("nothing to set: give --sync-policy or an automated-sync flag")
+        if (spec.get("syncPolicy") or {}).get("automated") is None:
+            raise ConfigError("automated sync is off: add --sync-policy automated")
+    return {"spec": {"syncPolicy": {"automated": chosen}}}
+
+
+def run_set(args: argparse.Namespace) -> int:
+    cluster = connect(args)
+    app = get_application(cluster, args.namespace, args.app)
+    patch = sync_policy_patch(
+        app.get("spec") or {},
+        policy=args.sync_policy,
+        self_heal=args.self_heal,
+        prune=args.prune,
+        allow_empty=args.allow_empty,
+    )
+    updated = cluster.merge_patch(application_key(args.namespace, args.app), patch)
+    automated = ((updated.get("spec") or {}).get("syncPolicy") or {}).get("automated")
+    shown = "none" if automated is None else json.dumps(automated, sort_keys=True)
+    print(f"{application_key(args.namespace, args.app)}: syncPolicy.automated is {shown}")
+    return ExitCode.OK
+
+
+# --- delete ------------------------------------------------------------------------------
+def finalizers_patch(metadata: dict[str, Any], *, cascade: bool) -> dict[str, Any] | None:
+    """The patch that adds (cascade) or removes (no cascade) the resources finalizer.
+
+    None when nothing needs to change. The resourceVersion makes the patch fail rather
+    than drop a finalizer someone else added meanwhile (merge patches replace lists).
+    """
+    current = list(metadata.get("finalizers") or [])
+    ours = (RESOURCES_FINALIZER, ARGOCD_RESOURCES_FINALIZER)
+    if cascade:
+        if any(f.startswith(ours) for f in current):
+            return None
+        wanted = [*current, RESOURCES_FINALIZER]
+    else:
+        wanted = [f for f in current if not f.startswith(ours)]
+        if wanted == current:
+            return None
+    return {"metadata": {"finalizers": wanted, "resourceVersion": metadata.get("resourceVersion")}}
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    cluster = connect(args)
+    key = application_key(args.namespace, args.app)
+    app = get_application(cluster, args.namespace, args.app)
+    patch = finalizers_patch(app.get("metadata") or {}, cascade=args.cascade)
+    if patch is not None:
+        cluster.merge_patch(key, patch)
+    cluster.delete(key, propagation="Background")
+    how = "with its resources" if args.cascade else "leaving its resources in place"
+    print(f"{key}: deletion requested, {how}")
+    if not args.wait:
+        return ExitCode.OK
+    gone, _ = Poller().until(
+        lambda: cluster.get(key), lambda app: True if app is None else None, args.timeout
+    )
+    if gone is None:
+        print(f"{key}: timed out after {args.timeout:g}s waiting for deletion", file=sys.stderr)
+        return ExitCode.TIMEOUT
+    print(f"{key}: deleted")
+    return ExitCode.OK

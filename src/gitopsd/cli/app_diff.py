@@ -1,0 +1,241 @@
+"""``gitopsd app diff APP``: the live diff of an Application as the controller sees it, and
+the comparison machinery ``gitopsd diff`` shares.
+
+Renders the app's source locally (``ManifestGenerator``, Git cache in ``--cache-dir`` or a
+temporary directory), builds the desired set, reads the live objects, compares them with
+server-side-apply dry runs against the real destination (a fresh ``DryRunMemo``) and prints
+``format_diffs``: Secret values masked, "who drifted" lines included. Exit 0 when in sync,
+1 when something differs, 2 on error. Called by :mod:`gitopsd.cli.app` (``run``) and
+:mod:`gitopsd.cli.diff` (the rest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitopsd.cli.app_context import connect, get_application
+from gitopsd.cli.output import ExitCode
+from gitopsd.cluster import KubeCluster
+from gitopsd.config import parse_configmap
+from gitopsd.desired import build_desired_set, tracking_label_value
+from gitopsd.diff import DiffOptions, ObjectDiff, diff_object, format_diffs
+from gitopsd.errors import ConfigError, Forbidden, GitopsdError, SpecError
+from gitopsd.health import HealthAssessor, customizations_from_configmap
+from gitopsd.model.annotations import (
+    CONFIGMAP_NAME,
+    SECRET_TYPE_CLUSTER,
+    SECRET_TYPE_LABEL,
+    SECRET_TYPE_REPO_CREDS,
+    SECRET_TYPE_REPOSITORY,
+    TRACKING_LABEL,
+)
+from gitopsd.model.keys import GroupKind, ResourceKey
+from gitopsd.operator.clusters import ClusterRegistry
+from gitopsd.ports import ClusterPort
+from gitopsd.render import CachedRenderer, ManifestGenerator, RenderContext
+from gitopsd.source import CredentialStore, GitRepositories, credentials_from_secrets
+from gitopsd.source.checkouts import remove_tree
+from gitopsd.spec import ApplicationSpec, Destination, IgnoreDifference, parse_application_spec
+from gitopsd.status import inventory_of
+from gitopsd.sync.compare import CompareOptions, Comparison, DryRunMemo, compare
+from gitopsd.sync.live import LiveState, read_live
+
+SECRET = GroupKind("", "Secret")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except GitopsdError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return ExitCode.USAGE
+
+
+def _run(args: argparse.Namespace) -> int:
+    hub = connect(args)
+    app = get_application(hub, args.namespace, args.app)
+    spec = parse_application_spec(app.get("spec") or {})
+    cluster = destination_cluster(hub, args.namespace, spec.destination)
+    settings = HubSettings.read(hub, args.namespace)
+    with cache_dir(args.cache_dir) as cache:
+        repos = GitRepositories(cache, credentials=repo_credentials(hub, args.namespace))
+        generator = ManifestGenerator(repos, CachedRenderer())
+        context = RenderContext(
+            app_name=args.app,
+            namespace=spec.destination.namespace,
+            kube_version=cluster.server_version(),
+        )
+        revisions = [args.revision] if args.revision else None
+        generated = generator.generate(spec, context, revisions=revisions)
+    target = DiffTarget(
+        app_namespace=args.namespace,
+        app_name=args.app,
+        destination_namespace=spec.destination.namespace,
+        revision=generated.revisions[0] if generated.revisions else "",
+    )
+    inventory = inventory_of(app.get("status"))
+    options = settings.compare_options(spec)
+    comparison = live_comparison(cluster, generated.objects, target, inventory, options, settings)
+    return report(comparison, options.diff)
+
+
+# --- shared with `gitopsd diff` ---------------------------------------------------------
+@dataclass(frozen=True)
+class DiffTarget:
+    """Whose objects to compare: the tracking identity and the default namespace."""
+
+    app_namespace: str
+    app_name: str
+    destination_namespace: str
+    revision: str = ""
+
+    @property
+    def tracking(self) -> str:
+        return tracking_label_value(self.app_namespace, self.app_name)
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """What ``gitopsd-cm`` in the Applications' namespace adds to a comparison."""
+
+    customizations: dict[str, str] = field(default_factory=dict)
+    global_ignore: tuple[IgnoreDifference, ...] = ()
+
+    @classmethod
+    def read(cls, hub: ClusterPort, namespace: str) -> HubSettings:
+        """The ConfigMap's settings, or the defaults when it is absent or unreadable."""
+        try:
+            configmap = hub.get(ResourceKey("", "ConfigMap", namespace, CONFIGMAP_NAME))
+        except Forbidden:
+            return cls()
+        if configmap is None:
+            return cls()
+        return cls(
+            customizations=customizations_from_configmap(configmap),
+            global_ignore=parse_configmap(configmap.get("data")).global_ignore_differences,
+        )
+
+    def compare_options(self, spec: ApplicationSpec | None = None) -> CompareOptions:
+        ignore = (spec.ignore_differences if spec else ()) + self.global_ignore
+        sync_options = dict(spec.sync_policy.sync_options) if spec else {}
+        return CompareOptions(diff=DiffOptions(ignore=ignore), app_sync_options=sync_options)
+
+
+def live_comparison(
+    cluster: ClusterPort,
+    objects: Sequence[dict[str, Any]],
+    target: DiffTarget,
+    inventory: frozenset[ResourceKey] | None,
+    options: CompareOptions,
+    settings: HubSettings,
+) -> Comparison:
+    """Compare ``objects`` (rendered) with the live cluster, as one reconcile pass would.
+
+    ``inventory`` None means "no status to read it from": every live object carrying the
+    target's tracking label in the desired kinds counts as the app's.
+    """
+    desired = build_desired_set(
+        list(objects),
+        app_namespace=target.app_namespace,
+        app_name=target.app_name,
+        destination_namespace=target.destination_namespace,
+        resources=cluster.resources(),
+        revision=target.revision,
+    )
+    keys = desired.keys() | (inventory or frozenset())
+    live = read_live(cluster, keys, tracking_value=target.tracking)
+    if inventory is None:
+        inventory = tracked_keys(live, target.tracking)
+    return compare(
+        cluster,
+        desired,
+        live,
+        inventory,
+        memo=DryRunMemo(),
+        assessor=HealthAssessor(settings.customizations),
+        options=options,
+    )
+
+
+def tracked_keys(live: LiveState, tracking: str) -> frozenset[ResourceKey]:
+    return frozenset(
+        key
+        for key, obj in live.items()
+        if obj is not None
+        and ((obj.get("metadata") or {}).get("labels") or {}).get(TRACKING_LABEL) == tracking
+    )
+
+
+def object_diffs(comparison: Comparison, options: DiffOptions) -> list[ObjectDiff]:
+    """One diff per compared object; live objects not in Git get their one-sided diff."""
+    diffs = []
+    for item in comparison.objects:
+        if item.diff is not None:
+            diffs.append(item.diff)
+        elif item.desired is None and item.live is not None:
+            diffs.append(diff_object(item.key, None, item.live, options))
+    return diffs
+
+
+def report(comparison: Comparison, options: DiffOptions) -> int:
+    """Print the masked diffs (stdout) and comparison errors (stderr); the exit code."""
+    sys.stdout.write(format_diffs(object_diffs(comparison, options)))
+    errors = [item for item in comparison.objects if item.error]
+    for item in errors:
+        print(f"error: {item.error}", file=sys.stderr)
+    if errors:
+        return ExitCode.USAGE
+    differs = any(not item.in_sync for item in comparison.objects)
+    return ExitCode.FAILED if differs else ExitCode.OK
+
+
+# --- the hub: destinations, repository credentials, scratch space ------------------------
+def destination_cluster(hub: KubeCluster, namespace: str, destination: Destination) -> ClusterPort:
+    """The destination as the controller resolves it: the hub, or a registered cluster."""
+    if destination.is_in_cluster or destination.server.rstrip("/") == hub.host.rstrip("/"):
+        return hub
+    registry = ClusterRegistry(hub)
+    try:
+        secrets = hub.list(
+            SECRET, namespace=namespace, label_selector=f"{SECRET_TYPE_LABEL}={SECRET_TYPE_CLUSTER}"
+        )
+    except Forbidden as error:
+        raise SpecError(f"cannot read the cluster Secrets in {namespace}: {error}") from error
+    for secret in secrets:
+        try:
+            registry.upsert_secret(secret)
+        except ConfigError as error:
+            print(f"warning: {error}", file=sys.stderr)
+    return registry.resolve(destination).cluster
+
+
+def repo_credentials(hub: ClusterPort, namespace: str) -> CredentialStore:
+    """Repository credentials from the namespace's Secrets; none when they are unreadable."""
+    secrets: list[dict[str, Any]] = []
+    for secret_type in (SECRET_TYPE_REPOSITORY, SECRET_TYPE_REPO_CREDS):
+        selector = f"{SECRET_TYPE_LABEL}={secret_type}"
+        try:
+            secrets.extend(hub.list(SECRET, namespace=namespace, label_selector=selector))
+        except Forbidden as error:
+            print(f"warning: cannot read {secret_type} Secrets: {error}", file=sys.stderr)
+    return credentials_from_secrets(secrets)
+
+
+@contextmanager
+def cache_dir(explicit: str | None) -> Iterator[Path]:
+    """``--cache-dir`` as given, else a temporary directory removed afterwards."""
+    if explicit:
+        yield Path(explicit)
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="gitopsd-diff-"))
+    try:
+        yield scratch
+    finally:
+        remove_tree(scratch)  # checkouts are read-only

@@ -1,0 +1,183 @@
+"""``gitopsd app sync`` and ``gitopsd app rollback``: request an operation, then follow it.
+
+Both write ``operation`` on the Application with one merge patch guarded by its
+resourceVersion (so a concurrent request makes this one fail instead of replacing it),
+refuse while another operation is pending or running, and, unless ``--async``, print one
+line per change until that very operation finishes: exit 0 on Succeeded, 1 on Failed or
+Error, 3 on timeout. Registered by :mod:`gitopsd.cli.app`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from gitopsd.cli.app_context import application_key, connect, current_username, get_application
+from gitopsd.cli.app_operation import (
+    ResourceSelector,
+    SyncRequest,
+    build_operation,
+    finished_phase,
+    operation_refusal,
+    parse_resource_selector,
+    parse_sync_option,
+    resolve_selectors,
+    rollback_entry,
+    rollback_refusal,
+    rollback_request,
+    state_of,
+)
+from gitopsd.cli.app_wait import Poller, ProgressTracker, add_timeout_flag
+from gitopsd.cli.output import ExitCode, short_revision
+from gitopsd.cluster import KubeCluster
+from gitopsd.errors import ConfigError
+from gitopsd.model.keys import ResourceKey
+from gitopsd.model.vocab import OperationPhase
+
+
+def _argument(parse: Any) -> Any:
+    """An argparse ``type`` that turns our ConfigError into a usage error (exit 2)."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ConfigError as error:
+            raise argparse.ArgumentTypeError(str(error)) from error
+
+    return convert
+
+
+def _follow_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--async", dest="no_wait", action="store_true", help="request it and return at once"
+    )
+    add_timeout_flag(parser)
+
+
+def register_sync(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--prune", action="store_true", help="delete resources no longer in Git")
+    parser.add_argument("--dry-run", action="store_true", help="only dry-run every change")
+    parser.add_argument("--revision", default="", help="sync to this revision instead")
+    parser.add_argument(
+        "--resource",
+        action="append",
+        default=[],
+        type=_argument(parse_resource_selector),
+        metavar="GROUP:KIND:[NAMESPACE/]NAME",
+        help="sync only this resource (repeatable)",
+    )
+    parser.add_argument(
+        "--sync-option",
+        action="append",
+        default=[],
+        type=_argument(parse_sync_option),
+        metavar="KEY=VALUE",
+        help="a sync option for this operation, e.g. ServerSideApply=true (repeatable)",
+    )
+    _follow_flags(parser)
+    parser.set_defaults(func=run_sync)
+
+
+def register_rollback(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "id", metavar="ID", nargs="?", type=int, help="history id (default: the previous one)"
+    )
+    parser.add_argument("--prune", action="store_true", help="delete resources not in it")
+    _follow_flags(parser)
+    parser.set_defaults(func=run_rollback)
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    cluster = connect(args)
+    app = get_application(cluster, args.namespace, args.app)
+    refusal = operation_refusal(app)
+    if refusal:
+        print(f"error: {refusal}", file=sys.stderr)
+        return ExitCode.FAILED
+    request = sync_request(args, (app.get("status") or {}).get("resources") or [])
+    return request_and_follow(cluster, args, app, request)
+
+
+def sync_request(
+    args: argparse.Namespace, status_resources: Sequence[dict[str, Any]]
+) -> SyncRequest:
+    """The request ``app sync`` flags describe; selectors completed from the app's status."""
+    selectors: list[ResourceSelector] = args.resource
+    return SyncRequest(
+        revision=args.revision,
+        prune=args.prune,
+        dry_run=args.dry_run,
+        resources=resolve_selectors(selectors, status_resources),
+        sync_options=tuple(args.sync_option),
+    )
+
+
+def run_rollback(args: argparse.Namespace) -> int:
+    cluster = connect(args)
+    app = get_application(cluster, args.namespace, args.app)
+    refusal = rollback_refusal(app)
+    if refusal:
+        print(f"error: {refusal}", file=sys.stderr)
+        return ExitCode.FAILED
+    entry = rollback_entry(app, args.id)
+    request = rollback_request(entry, prune=args.prune)
+    print(f"rolling back to history entry {entry.get('id')} ({short_revision(request.revision)})")
+    return request_and_follow(cluster, args, app, request)
+
+
+def describe(request: SyncRequest, username: str) -> str:
+    """``sync to abc1234 (prune, dry run, 2 resources) requested by alice``."""
+    target = short_revision(request.revision) if request.revision else "the target revision"
+    details = [
+        *(["prune"] if request.prune else []),
+        *(["dry run"] if request.dry_run else []),
+        *([_count(len(request.resources), "resource")] if request.resources else []),
+        *request.sync_options,
+    ]
+    extra = f" ({', '.join(details)})" if details else ""
+    return f"sync to {target}{extra} requested by {username}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def request_and_follow(
+    cluster: KubeCluster, args: argparse.Namespace, app: dict[str, Any], request: SyncRequest
+) -> int:
+    key = application_key(args.namespace, args.app)
+    username = current_username(args)
+    request_id = uuid.uuid4().hex
+    patch = {
+        "metadata": {"resourceVersion": app["metadata"]["resourceVersion"]},
+        "operation": build_operation(request, username=username, request_id=request_id),
+    }
+    cluster.merge_patch(key, patch)
+    print(f"{key}: {describe(request, username)}", flush=True)
+    if args.no_wait:
+        return ExitCode.OK
+    return follow(cluster, key, request_id, args.timeout, Poller())
+
+
+def follow(
+    cluster: KubeCluster, key: ResourceKey, request_id: str, timeout: float, poller: Poller
+) -> int:
+    """Print progress until the operation ``request_id`` ends; its exit code."""
+    tracker = ProgressTracker()
+
+    def fetch() -> dict[str, Any]:
+        return get_application(cluster, key.namespace, key.name)
+
+    def check(app: dict[str, Any]) -> OperationPhase | None:
+        for line in tracker.lines(state_of(app, request_id)):
+            print(line, flush=True)
+        return finished_phase(app, request_id)
+
+    phase, _ = poller.until(fetch, check, timeout)
+    if phase is None:
+        print(f"{key}: timed out after {timeout:g}s waiting for the operation", file=sys.stderr)
+        return ExitCode.TIMEOUT
+    return ExitCode.OK if phase == OperationPhase.SUCCEEDED else ExitCode.FAILED

@@ -1,0 +1,97 @@
+"""Printing shared by the people's verbs (``app``, ``cluster``, ``diff``): aligned tables,
+JSON and YAML documents, ages and short revisions, and the exit codes they share.
+
+Pure formatting: callers pass ``now`` for ages and write the returned text themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from enum import IntEnum, StrEnum
+from typing import Any
+
+import yaml
+
+COLUMN_GAP = "   "  # kubectl's spacing between table columns
+SHORT_SHA = 7
+
+
+class ExitCode(IntEnum):
+    """What the verbs return: 0 done, 1 failed, 2 usage or error, 3 timed out."""
+
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    TIMEOUT = 3
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    YAML = "yaml"
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns, one line per row, no trailing spaces; ``""`` without rows."""
+    if not rows:
+        return ""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], len(cell))
+    lines = []
+    for row in (headers, *rows):
+        cells = [cell.ljust(widths[index]) for index, cell in enumerate(row)]
+        lines.append(COLUMN_GAP.join(cells).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def dump(value: Any, output: OutputFormat) -> str:
+    """``value`` as an indented JSON document or a YAML document (keys as given)."""
+    if output is OutputFormat.JSON:
+        return json.dumps(value, indent=2, sort_keys=True) + "\n"
+    return str(yaml.safe_dump(value, sort_keys=True, default_flow_style=False))
+
+
+def short_revision(revision: str | None) -> str:
+    """The first seven characters of a commit SHA; other revisions as they are."""
+    text = str(revision or "")
+    is_sha = len(text) == 40 and all(c in "0123456789abcdef" for c in text)
+    return text[:SHORT_SHA] if is_sha else text
+
+
+def parse_time(value: str | None) -> dt.datetime | None:
+    """An RFC 3339 timestamp as the API server writes it, or None."""
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def human_age(since: str | None, now: dt.datetime) -> str:
+    """kubectl-style age (``45s``, ``3m12s``, ``5h``, ``12d``); ``<unknown>`` without a time."""
+    start = parse_time(since)
+    if start is None:
+        return "<unknown>"
+    seconds = max(0, int((now - start).total_seconds()))
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if seconds < 120:
+        return f"{seconds}s"
+    if minutes < 10:
+        return f"{minutes}m{seconds % 60}s" if seconds % 60 else f"{minutes}m"
+    if hours < 3:
+        return f"{minutes}m"
+    if hours < 8:
+        return f"{hours}h{minutes % 60}m" if minutes % 60 else f"{hours}h"
+    if hours < 48:
+        return f"{hours}h"
+    if days < 8:
+        return f"{days}d{hours % 24}h" if hours % 24 else f"{days}d"
+    if days < 365 * 2:
+        return f"{days}d"
+    return f"{days // 365}y"
