@@ -419,3 +419,81 @@ def test_a_failing_presync_hook_runs_the_syncfail_hooks_and_applies_nothing(
         what="the SyncFail hook to run",
     )
     assert kubectl.get("configmap", "-n", namespace, "main") is None
+
+
+def stuck_hook(name: str, timeout: str = "") -> dict[str, Any]:
+    """A PreSync hook that never finishes here: a claim no provisioner will bind."""
+    annotations = {"argocd.argoproj.io/hook": "PreSync"}
+    if timeout:
+        annotations["gitopsd.io/hook-timeout"] = timeout
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name, "annotations": annotations},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+    }
+
+
+def test_a_stuck_hook_times_out_and_a_running_operation_can_be_terminated(
+    kubectl: Kubectl, namespace: str, tmp_path: Path, ctl: RunningController
+) -> None:
+    repo = bare_repo(tmp_path)
+    main = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "main"}}
+    repo.commit(
+        {
+            "a/hook.yaml": yaml.safe_dump(stuck_hook("stuck-a", "3s")),
+            "a/main.yaml": yaml.safe_dump(main),
+        },
+        "a hook with a short timeout",
+    )
+    other = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "other"}}
+    repo.commit(
+        {
+            "b/hook.yaml": yaml.safe_dump(stuck_hook("stuck-b")),
+            "b/main.yaml": yaml.safe_dump(other),
+        },
+        "a hook that waits for ever",
+    )
+    kubectl.apply(app_manifest("timeout", namespace, repo, "a", automated={}))
+    kubectl.apply(app_manifest("manual", namespace, repo, "b"))
+    kubectl.run(
+        "patch",
+        "application.gitopsd.io",
+        "-n",
+        namespace,
+        "manual",
+        "--type=merge",
+        "-p",
+        json.dumps({"operation": {"sync": {}, "initiatedBy": {"username": "e2e"}}}),
+    )
+
+    def phase(name: str) -> str:
+        return str((status_of(kubectl, namespace, name).get("operationState") or {}).get("phase"))
+
+    kubectl.wait_for(lambda: phase("timeout") == "Failed", timeout=60, what="the hook timeout")
+    assert "timed out" in json.dumps(status_of(kubectl, namespace, "timeout")["operationState"])
+
+    kubectl.wait_for(lambda: phase("manual") == "Running", timeout=30, what="a running sync")
+    kubectl.run(
+        "annotate",
+        "application.gitopsd.io",
+        "-n",
+        namespace,
+        "manual",
+        "gitopsd.io/terminate-operation=true",
+    )
+    kubectl.wait_for(lambda: phase("manual") == "Failed", timeout=30, what="the termination")
+    state = status_of(kubectl, namespace, "manual")["operationState"]
+    assert state["message"] == "operation terminated"
+    kubectl.wait_for(
+        lambda: (
+            kubectl.get("pvc", "-n", namespace, "stuck") is None
+            or (kubectl.get("pvc", "-n", namespace, "stuck") or {})["metadata"].get(
+                "deletionTimestamp"
+            )
+        ),
+        timeout=30,
+        what="the stuck hook deleted",
+    )
+    assert kubectl.get("configmap", "-n", namespace, "main") is None
+    assert kubectl.get("configmap", "-n", namespace, "other") is None

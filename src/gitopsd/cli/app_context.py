@@ -11,13 +11,17 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from gitopsd.cluster import KubeCluster, default_client, from_kubeconfig
+from gitopsd.cluster import KubeCluster, default_client, from_credentials, from_kubeconfig
+from gitopsd.cluster.connection import ClusterCredentials
 from gitopsd.config import env_flag_default
 from gitopsd.errors import ConfigError, NotFound
 from gitopsd.model.annotations import GROUP
@@ -50,6 +54,27 @@ def connect(args: argparse.Namespace, *, context: str | None = None) -> KubeClus
     if chosen is None:
         return KubeCluster(default_client(path))  # in a Pod without a kubeconfig: in-cluster
     return KubeCluster(from_kubeconfig(path, context=chosen))
+
+
+@contextmanager
+def registered_cluster(
+    creds: ClusterCredentials, *, timeout_seconds: float = 30.0
+) -> Iterator[KubeCluster]:
+    """A client for a registered cluster, its PEM scratch files removed afterwards.
+
+    ``from_credentials`` writes certificates to private temp files for urllib3; a one-shot
+    command removes them again rather than leaving keys behind.
+    """
+    cluster = KubeCluster(from_credentials(creds), timeout_seconds=timeout_seconds)
+    try:
+        yield cluster
+    finally:
+        configuration = cluster.api_client.configuration
+        scratch = Path(tempfile.gettempdir())
+        for attribute in ("ssl_ca_cert", "cert_file", "key_file"):
+            value = getattr(configuration, attribute, None)
+            if value and Path(value).parent == scratch and Path(value).name.startswith("gitopsd-"):
+                Path(value).unlink(missing_ok=True)
 
 
 def kubeconfig_path(explicit: str | None) -> str | None:

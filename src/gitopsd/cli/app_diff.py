@@ -16,11 +16,11 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gitopsd.cli.app_context import connect, get_application
+from gitopsd.cli.app_context import connect, get_application, registered_cluster
 from gitopsd.cli.output import ExitCode
 from gitopsd.cluster import KubeCluster
 from gitopsd.config import parse_configmap
@@ -37,7 +37,7 @@ from gitopsd.model.annotations import (
     TRACKING_LABEL,
 )
 from gitopsd.model.keys import GroupKind, ResourceKey
-from gitopsd.operator.clusters import ClusterRegistry
+from gitopsd.operator.clusters import parse_cluster_secret
 from gitopsd.ports import ClusterPort
 from gitopsd.render import CachedRenderer, ManifestGenerator, RenderContext
 from gitopsd.source import CredentialStore, GitRepositories, credentials_from_secrets
@@ -62,28 +62,43 @@ def _run(args: argparse.Namespace) -> int:
     hub = connect(args)
     app = get_application(hub, args.namespace, args.app)
     spec = parse_application_spec(app.get("spec") or {})
-    cluster = destination_cluster(hub, args.namespace, spec.destination)
     settings = HubSettings.read(hub, args.namespace)
-    with cache_dir(args.cache_dir) as cache:
-        repos = GitRepositories(cache, credentials=repo_credentials(hub, args.namespace))
-        generator = ManifestGenerator(repos, CachedRenderer())
-        context = RenderContext(
+    with destination_cluster(hub, args.namespace, spec.destination) as cluster:
+        target = DiffTarget(
+            app_namespace=args.namespace,
             app_name=args.app,
-            namespace=spec.destination.namespace,
-            kube_version=cluster.server_version(),
+            destination_namespace=spec.destination.namespace,
         )
-        revisions = [args.revision] if args.revision else None
-        generated = generator.generate(spec, context, revisions=revisions)
-    target = DiffTarget(
-        app_namespace=args.namespace,
-        app_name=args.app,
-        destination_namespace=spec.destination.namespace,
-        revision=generated.revisions[0] if generated.revisions else "",
-    )
-    inventory = inventory_of(app.get("status"))
-    options = settings.compare_options(spec)
-    comparison = live_comparison(cluster, generated.objects, target, inventory, options, settings)
+        credentials = repo_credentials(hub, args.namespace)
+        objects, revision = generate(spec, target, cluster, credentials, args)
+        target = replace(target, revision=revision)
+        options = settings.compare_options(spec)
+        inventory = inventory_of(app.get("status"))
+        comparison = live_comparison(cluster, objects, target, inventory, options, settings)
     return report(comparison, options.diff)
+
+
+def generate(
+    spec: ApplicationSpec,
+    target: DiffTarget,
+    cluster: ClusterPort,
+    credentials: CredentialStore,
+    args: argparse.Namespace,
+) -> tuple[list[dict[str, Any]], str]:
+    """The app's objects from Git (``args.revision`` overrides the first source's) and the
+    first source's commit SHA."""
+    with cache_dir(args.cache_dir) as cache:
+        repos = GitRepositories(cache, credentials=credentials)
+        generated = ManifestGenerator(repos, CachedRenderer()).generate(
+            spec,
+            RenderContext(
+                app_name=target.app_name,
+                namespace=target.destination_namespace,
+                kube_version=cluster.server_version(),
+            ),
+            revisions=[args.revision] if args.revision else None,
+        )
+    return list(generated.objects), generated.revisions[0] if generated.revisions else ""
 
 
 # --- shared with `gitopsd diff` ---------------------------------------------------------
@@ -197,23 +212,31 @@ def report(comparison: Comparison, options: DiffOptions) -> int:
 
 
 # --- the hub: destinations, repository credentials, scratch space ------------------------
-def destination_cluster(hub: KubeCluster, namespace: str, destination: Destination) -> ClusterPort:
+@contextmanager
+def destination_cluster(
+    hub: KubeCluster, namespace: str, destination: Destination
+) -> Iterator[ClusterPort]:
     """The destination as the controller resolves it: the hub, or a registered cluster."""
     if destination.is_in_cluster or destination.server.rstrip("/") == hub.host.rstrip("/"):
-        return hub
-    registry = ClusterRegistry(hub)
+        yield hub
+        return
+    selector = f"{SECRET_TYPE_LABEL}={SECRET_TYPE_CLUSTER}"
     try:
-        secrets = hub.list(
-            SECRET, namespace=namespace, label_selector=f"{SECRET_TYPE_LABEL}={SECRET_TYPE_CLUSTER}"
-        )
+        secrets = hub.list(SECRET, namespace=namespace, label_selector=selector)
     except Forbidden as error:
         raise SpecError(f"cannot read the cluster Secrets in {namespace}: {error}") from error
-    for secret in secrets:
+    for secret in sorted(secrets, key=lambda s: str(s["metadata"]["name"])):
         try:
-            registry.upsert_secret(secret)
-        except ConfigError as error:
+            name, server, creds, _ = parse_cluster_secret(secret)
+        except (ConfigError, ValueError) as error:
             print(f"warning: {error}", file=sys.stderr)
-    return registry.resolve(destination).cluster
+            continue
+        if server == destination.server.rstrip("/") or (name and name == destination.name):
+            with registered_cluster(creds) as cluster:
+                yield cluster
+            return
+    wanted = destination.server or destination.name
+    raise SpecError(f"destination cluster {wanted} is not registered in {namespace}")
 
 
 def repo_credentials(hub: ClusterPort, namespace: str) -> CredentialStore:

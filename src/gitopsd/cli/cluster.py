@@ -16,9 +16,7 @@ import json
 import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from gitopsd.cli.app_context import (
@@ -26,9 +24,10 @@ from gitopsd.cli.app_context import (
     Kubeconfig,
     KubeContext,
     connect,
+    registered_cluster,
 )
 from gitopsd.cli.output import ExitCode, OutputFormat, dump, format_table
-from gitopsd.cluster import KubeCluster, from_credentials
+from gitopsd.cluster import KubeCluster
 from gitopsd.config import env_flag_default
 from gitopsd.errors import ConfigError, GitopsdError, NotFound
 from gitopsd.model.annotations import IN_CLUSTER_SERVER, SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
@@ -171,23 +170,9 @@ def _probe_secret(secret: dict[str, Any]) -> ClusterRow:
         name, server, creds, _ = parse_cluster_secret(secret)
     except (ConfigError, ValueError):
         return ClusterRow(str(secret["metadata"]["name"]), "", "Failed", "")
-    cluster = KubeCluster(from_credentials(creds), timeout_seconds=PROBE_TIMEOUT_SECONDS)
-    try:
+    with registered_cluster(creds, timeout_seconds=PROBE_TIMEOUT_SECONDS) as cluster:
         connection, version = probe(cluster)
-    finally:
-        _remove_pem_files(cluster)
     return ClusterRow(name, server, connection, version)
-
-
-def _remove_pem_files(cluster: KubeCluster) -> None:
-    # from_credentials writes PEM material to private temp files for urllib3; a one-shot
-    # command removes them again rather than leaving keys behind in the temp directory.
-    configuration = cluster.api_client.configuration
-    scratch = Path(tempfile.gettempdir())
-    for attribute in ("ssl_ca_cert", "cert_file", "key_file"):
-        value = getattr(configuration, attribute, None)
-        if value and Path(value).parent == scratch and Path(value).name.startswith("gitopsd-"):
-            Path(value).unlink(missing_ok=True)
 
 
 def cluster_rows(hub: KubeCluster, namespace: str) -> list[ClusterRow]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,8 @@ from gitopsd.cli.app_context import DEFAULT_NAMESPACE, add_connection_flags, con
 from gitopsd.cli.app_diff import (
     DiffTarget,
     HubSettings,
-    cache_dir,
     destination_cluster,
+    generate,
     live_comparison,
     repo_credentials,
     report,
@@ -38,10 +39,8 @@ from gitopsd.cli.output import ExitCode
 from gitopsd.cli.render import repository_root
 from gitopsd.cluster import KubeCluster
 from gitopsd.errors import ConfigError, GitopsdError, SpecError
-from gitopsd.ports import ClusterPort
-from gitopsd.render import CachedRenderer, ManifestGenerator, RenderContext, render_source
-from gitopsd.source import GitRepositories
-from gitopsd.spec import ApplicationSpec, Source, parse_application_spec
+from gitopsd.render import RenderContext, render_source
+from gitopsd.spec import Source, parse_application_spec
 
 DEFAULT_DESTINATION_NAMESPACE = "default"
 
@@ -115,37 +114,16 @@ def _diff_application(args: argparse.Namespace, hub: KubeCluster, settings: HubS
     spec = parse_application_spec(application.get("spec") or {})
     target = DiffTarget(
         app_namespace=str(meta.get("namespace") or args.app_namespace),
-        app_name=str(meta.get("name") or ""),
+        app_name=str(meta["name"]),
         destination_namespace=args.namespace or spec.destination.namespace,
     )
-    cluster = destination_cluster(hub, target.app_namespace, spec.destination)
-    objects, revision = _generate(args, hub, cluster, spec, target)
-    target = DiffTarget(
-        target.app_namespace, target.app_name, target.destination_namespace, revision
-    )
-    options = settings.compare_options(spec)
-    return report(live_comparison(cluster, objects, target, None, options, settings), options.diff)
-
-
-def _generate(
-    args: argparse.Namespace,
-    hub: KubeCluster,
-    cluster: ClusterPort,
-    spec: ApplicationSpec,
-    target: DiffTarget,
-) -> tuple[list[dict[str, Any]], str]:
-    with cache_dir(args.cache_dir) as cache:
-        repos = GitRepositories(cache, credentials=repo_credentials(hub, target.app_namespace))
-        generated = ManifestGenerator(repos, CachedRenderer()).generate(
-            spec,
-            RenderContext(
-                app_name=target.app_name,
-                namespace=target.destination_namespace,
-                kube_version=cluster.server_version(),
-            ),
-            revisions=[args.revision] if args.revision else None,
-        )
-    return list(generated.objects), generated.revisions[0] if generated.revisions else ""
+    with destination_cluster(hub, target.app_namespace, spec.destination) as cluster:
+        credentials = repo_credentials(hub, target.app_namespace)
+        objects, revision = generate(spec, target, cluster, credentials, args)
+        target = replace(target, revision=revision)
+        options = settings.compare_options(spec)
+        comparison = live_comparison(cluster, objects, target, None, options, settings)
+    return report(comparison, options.diff)
 
 
 def read_application(path: Path) -> dict[str, Any]:

@@ -22,6 +22,10 @@ HOOK_DELETE_POLICY = "hook-delete-policy"
 SYNC_OPTIONS = "sync-options"
 COMPARE_OPTIONS = "compare-options"
 REFRESH = "refresh"
+# gitopsd's own: how long a hook may run (Go-style duration, default 10m), and a request
+# on the Application to terminate its running operation.
+HOOK_TIMEOUT = "hook-timeout"
+TERMINATE_OPERATION_ANNOTATION = "gitopsd.io/terminate-operation"
 
 # Written by gitopsd on every managed object. The label is our own rather than Argo CD's
 # default ``app.kubernetes.io/instance``, which Helm charts set themselves and so collides.

@@ -18,6 +18,7 @@ from gitopsd.model.annotations import (
     ARGOCD_PREFIX,
     GITOPSD_PREFIX,
     REFRESH,
+    TERMINATE_OPERATION_ANNOTATION,
     annotation,
 )
 from gitopsd.model.keys import GroupKind, ResourceKey
@@ -120,7 +121,9 @@ class Controller:
             return None
         # A refresh annotation only needs a pass, which this is; "hard" additionally
         # bypasses nothing more because renders are keyed by commit SHA already.
-        refresh = annotation(app, REFRESH)
+        refresh = annotation(app, REFRESH) or (
+            (app["metadata"].get("annotations") or {}).get(TERMINATE_OPERATION_ANNOTATION)
+        )
         started = time.monotonic()
         result = self.reconciler.reconcile(app)
         elapsed = time.monotonic() - started
@@ -186,7 +189,10 @@ class Controller:
     def _clear_refresh(self, app: dict[str, Any]) -> None:
         meta = app["metadata"]
         key = ResourceKey(APPLICATION.group, APPLICATION.kind, meta["namespace"], meta["name"])
-        annotations = {f"{prefix}{REFRESH}": None for prefix in (GITOPSD_PREFIX, ARGOCD_PREFIX)}
+        annotations: dict[str, None] = {
+            f"{prefix}{REFRESH}": None for prefix in (GITOPSD_PREFIX, ARGOCD_PREFIX)
+        }
+        annotations[TERMINATE_OPERATION_ANNOTATION] = None
         try:
             self.local.merge_patch(key, {"metadata": {"annotations": annotations}})
         except ClusterError as error:

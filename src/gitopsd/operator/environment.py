@@ -11,15 +11,21 @@ from gitopsd.operator.clusters import ClusterRegistry
 from gitopsd.ports import ClusterPort
 from gitopsd.project import Project, parse_project
 from gitopsd.render import GeneratedManifests, ManifestGenerator, RenderContext
+from gitopsd.source import GitRepositories
 from gitopsd.spec import ApplicationSpec, Destination
 from gitopsd.sync.compare import DryRunMemo
 
 
 class ControllerEnvironment:
     def __init__(
-        self, clusters: ClusterRegistry, manifests: ManifestGenerator, assessor: HealthAssessor
+        self,
+        clusters: ClusterRegistry,
+        manifests: ManifestGenerator,
+        assessor: HealthAssessor,
+        repos: GitRepositories,
     ) -> None:
         self.clusters = clusters
+        self.repos = repos
         self.manifests = manifests
         self._assessor = assessor
         self._projects: dict[str, dict[str, Project]] = {}
@@ -32,8 +38,16 @@ class ControllerEnvironment:
         return entry.cluster, entry.server
 
     def generate(
-        self, spec: ApplicationSpec, context: RenderContext, revisions: list[str] | None
+        self,
+        spec: ApplicationSpec,
+        context: RenderContext,
+        revisions: list[str] | None,
+        *,
+        fresh: bool = False,
     ) -> GeneratedManifests:
+        if fresh:
+            for source in spec.sources:
+                self.repos.forget_refs(source.repo_url)
         return self.manifests.generate(spec, context, revisions=revisions)
 
     def projects(self, namespace: str) -> Mapping[str, Project]:

@@ -63,7 +63,9 @@ class Runtime:
             on_request=self._git_request,
         )
         self.manifests = ManifestGenerator(self.repos, CachedRenderer())
-        self.env = ControllerEnvironment(self.clusters, self.manifests, HealthAssessor())
+        self.env = ControllerEnvironment(
+            self.clusters, self.manifests, HealthAssessor(), self.repos
+        )
         clock = SystemClock()
         self.reconciler = Reconciler(
             self.env,

@@ -21,8 +21,15 @@ class Environment(Protocol):
         ...
 
     def generate(
-        self, spec: ApplicationSpec, context: RenderContext, revisions: list[str] | None
-    ) -> GeneratedManifests: ...
+        self,
+        spec: ApplicationSpec,
+        context: RenderContext,
+        revisions: list[str] | None,
+        *,
+        fresh: bool = False,
+    ) -> GeneratedManifests:
+        """Render; ``fresh`` asks Git for the branch heads again."""
+        ...
 
     def projects(self, namespace: str) -> Mapping[str, Project]: ...
 

@@ -8,11 +8,15 @@ one. Called by the operation pass.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import Any
 
 from gitopsd.desired import DesiredObject
+from gitopsd.errors import SpecError
 from gitopsd.health import HealthAssessor
+from gitopsd.model.annotations import HOOK_TIMEOUT, annotation
 from gitopsd.model.vocab import HealthStatus, HookDeletePolicy
+from gitopsd.spec import parse_duration
 
 SYNC_ID_ANNOTATION = "gitopsd.io/sync-id"
 
@@ -33,12 +37,38 @@ def belongs_to(live: dict[str, Any] | None, sync_id: str) -> bool:
     return annotations.get(SYNC_ID_ANNOTATION) == sync_id
 
 
+DEFAULT_HOOK_TIMEOUT_SECONDS = 600.0
+
+
 def hook_phase(
-    live: dict[str, Any] | None, sync_id: str, assessor: HealthAssessor
+    live: dict[str, Any] | None,
+    sync_id: str,
+    assessor: HealthAssessor,
+    now: dt.datetime | None = None,
 ) -> tuple[str, str]:
-    """(phase, message) of a hook for operation ``sync_id``."""
+    """(phase, message) of a hook for operation ``sync_id``; a hook still running past
+    its timeout (``hook-timeout`` annotation, default 10 minutes) has failed."""
     if live is None or not belongs_to(live, sync_id):
         return PENDING, ""
+    phase, message = _observed_phase(live, assessor)
+    if phase == RUNNING and now is not None and _timed_out(live, now):
+        return FAILED, "hook timed out"
+    return phase, message
+
+
+def _timed_out(live: dict[str, Any], now: dt.datetime) -> bool:
+    created = (live.get("metadata") or {}).get("creationTimestamp")
+    if not created:
+        return False
+    try:
+        limit = parse_duration(annotation(live, HOOK_TIMEOUT), DEFAULT_HOOK_TIMEOUT_SECONDS)
+    except SpecError:
+        limit = DEFAULT_HOOK_TIMEOUT_SECONDS
+    started = dt.datetime.fromisoformat(str(created).replace("Z", "+00:00"))
+    return (now - started).total_seconds() > limit
+
+
+def _observed_phase(live: dict[str, Any], assessor: HealthAssessor) -> tuple[str, str]:
     kind = live.get("kind")
     status = live.get("status") or {}
     if kind == "Job":

@@ -11,6 +11,7 @@ restarted controller resumes an operation without doing anything twice.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -19,7 +20,11 @@ from gitopsd.desired import DesiredObject, DesiredSet
 from gitopsd.diff import respect_ignored
 from gitopsd.errors import ClusterError
 from gitopsd.health import HealthAssessor
-from gitopsd.model.annotations import OPT_FAIL_ON_SHARED, OPT_RESPECT_IGNORE_DIFFERENCES
+from gitopsd.model.annotations import (
+    OPT_FAIL_ON_SHARED,
+    OPT_RESPECT_IGNORE_DIFFERENCES,
+    TRACKING_ID_ANNOTATION,
+)
 from gitopsd.model.keys import ResourceKey
 from gitopsd.model.vocab import OperationPhase, ResultCode, SyncPhase
 from gitopsd.plan import (
@@ -52,6 +57,7 @@ class OperationContext:
     shared: frozenset[ResourceKey] = frozenset()
     # ignoreDifferences rules, kept at apply time with RespectIgnoreDifferences=true.
     ignore_rules: tuple[IgnoreDifference, ...] = ()
+    now: dt.datetime | None = None  # for hook timeouts
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,9 @@ def run_pass(
         return _dry_run(cluster, desired, comparison, ctx, memo)
     steps = _selected_steps(plan_steps(desired), ctx.selected)
     states = _object_states(comparison)
-    hook_states, finished = _hook_states(desired, hooks_live, previous, ctx.sync_id, assessor)
+    hook_states, finished = _hook_states(
+        desired, hooks_live, previous, ctx.sync_id, assessor, ctx.now
+    )
     results: list[ResourceResult] = list(finished)
     _delete_finished_hooks(cluster, desired, hooks_live, hook_states, ctx.sync_id)
     for planned in steps:
@@ -161,6 +169,9 @@ def _start_hook(
 ) -> list[ResourceResult]:
     if hook_util.belongs_to(live, sync_id):
         return []  # already created by this operation: wait for it
+    if live is not None and _tracking_id(live) != _tracking_id(item.obj):
+        message = f"{item.key}: the name is taken by an object this application does not own"
+        return [_hook_result(item, step, ResultCode.FAILED, hook_util.FAILED, message)]
     try:
         if live is not None:
             # A leftover of an earlier operation: BeforeHookCreation semantics (the only
@@ -171,6 +182,12 @@ def _start_hook(
     except ClusterError as error:
         return [_hook_result(item, step, ResultCode.FAILED, hook_util.FAILED, str(error))]
     return [_hook_result(item, step, ResultCode.CREATED, hook_util.RUNNING)]
+
+
+def _tracking_id(obj: dict[str, Any]) -> str | None:
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    value = annotations.get(TRACKING_ID_ANNOTATION)
+    return None if value is None else str(value)
 
 
 def _hook_result(
@@ -193,6 +210,7 @@ def _hook_states(
     previous: list[ResourceResult],
     sync_id: str,
     assessor: HealthAssessor,
+    now: dt.datetime | None = None,
 ) -> tuple[dict[ResourceKey, HookState], list[ResourceResult]]:
     """Hook phases from live objects, falling back to what earlier passes recorded (a hook
     deleted by HookSucceeded is gone from the cluster but done)."""
@@ -203,7 +221,7 @@ def _hook_states(
     finished: list[ResourceResult] = []
     for item in desired.hooks:
         live = hooks_live.get(item.key)
-        phase, message = hook_util.hook_phase(live, sync_id, assessor)
+        phase, message = hook_util.hook_phase(live, sync_id, assessor, now)
         if phase == hook_util.PENDING and item.key in recorded:
             phase, message = recorded[item.key].hook_phase, recorded[item.key].message
         states[item.key] = HookState(key=item.key, phase=phase, message=message)
@@ -306,3 +324,20 @@ def _dry_run(
     phase = OperationPhase.FAILED if failed else OperationPhase.SUCCEEDED
     message = failed[0].message if failed else "dry run: nothing was changed"
     return PassOutcome(phase, message, tuple(results))
+
+
+def terminate(
+    cluster: ClusterPort, desired: DesiredSet, hooks_live: LiveState, sync_id: str
+) -> PassOutcome:
+    """Stop the operation: delete this operation's hooks that are still there."""
+    results = []
+    for item in desired.hooks:
+        live = hooks_live.get(item.key)
+        if live is not None and hook_util.belongs_to(live, sync_id):
+            try:
+                cluster.delete(item.key, propagation="Background")
+            except ClusterError as error:
+                results.append(ResourceResult(item.key, ResultCode.FAILED, str(error)))
+                continue
+            results.append(ResourceResult(item.key, ResultCode.PRUNED, "hook terminated"))
+    return PassOutcome(OperationPhase.FAILED, "operation terminated", tuple(results))

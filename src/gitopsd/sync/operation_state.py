@@ -286,15 +286,16 @@ def history_after(
     spec: ApplicationSpec,
     raw_spec: dict[str, Any],
     generated: GeneratedManifests,
+    *,
+    finished_now: bool,
 ) -> list[dict[str, Any]]:
+    """History with an entry for the operation that succeeded in this very pass."""
     history: list[dict[str, Any]] = list(previous.get("history") or [])
-    if not op_state or op_state.get("phase") != OperationPhase.SUCCEEDED:
+    if not finished_now or not op_state or op_state.get("phase") != OperationPhase.SUCCEEDED:
         return history
     if (op_state.get("operation") or {}).get("sync", {}).get("dryRun"):
         return history
     started = str(op_state.get("startedAt", ""))
-    if any(h.get("deployStartedAt") == started for h in history):
-        return history
     result = op_state.get("syncResult") or {}
     commit = generated.commits[0] if generated.commits else None
     sources = sources_of(raw_spec)

@@ -49,6 +49,8 @@ class Pass:
     operation: dict[str, Any] | None = None
     op_state: dict[str, Any] | None = None
     shared: frozenset[ResourceKey] = frozenset()
+    finished: bool = False  # an operation ended in this pass
+    fresh: bool = False  # ask Git again instead of reusing a recent ls-remote answer
 
     @property
     def raw_spec(self) -> dict[str, Any]:

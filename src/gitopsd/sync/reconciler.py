@@ -22,7 +22,10 @@ from gitopsd.diff import DiffOptions
 from gitopsd.errors import ClusterError, GitopsdError, SpecError
 from gitopsd.model.annotations import (
     ARGOCD_RESOURCES_FINALIZER,
+    REFRESH,
     RESOURCES_FINALIZER,
+    TERMINATE_OPERATION_ANNOTATION,
+    annotation,
     options_from_list,
 )
 from gitopsd.model.vocab import OperationPhase, SyncStatus
@@ -46,7 +49,7 @@ from gitopsd.sync.deletion import delete_app_resources
 from gitopsd.sync.environment import Environment, ReconcileSettings
 from gitopsd.sync.live import read_live, scan_namespace
 from gitopsd.sync.namespace import ensure_namespace, wanted_namespace
-from gitopsd.sync.operation import OperationContext, run_pass
+from gitopsd.sync.operation import OperationContext, run_pass, terminate
 from gitopsd.sync.passes import AppEvent, Pass
 from gitopsd.sync.report import build_status, error_status
 
@@ -128,6 +131,8 @@ class Reconciler:
         p.operation = opstate.requested_or_running(app)
         p.op_state = previous.get("operationState")
         p.inventory = inventory_of(previous)
+        # A requested sync or refresh must see the latest push, not a shared answer.
+        p.fresh = bool(app.get("operation")) or bool(annotation(app, REFRESH))
         return p
 
     def _refuse_blocked_manual_sync(self, p: Pass) -> None:
@@ -149,7 +154,7 @@ class Reconciler:
                 namespace=p.spec.destination.namespace,
                 kube_version=p.cluster.server_version(),
             )
-            p.generated = self.env.generate(p.spec, context, revisions)
+            p.generated = self.env.generate(p.spec, context, revisions, fresh=p.fresh)
             p.desired = build_desired_set(
                 list(p.generated.objects),
                 app_namespace=p.namespace,
@@ -262,6 +267,11 @@ class Reconciler:
         if fresh:
             message = opstate.describe(p.operation, p.generated)
             p.events.append(AppEvent("Normal", "OperationStarted", message))
+        if (p.app["metadata"].get("annotations") or {}).get(TERMINATE_OPERATION_ANNOTATION):
+            outcome = terminate(p.cluster, p.desired, p.hooks_live, opstate.sync_id(state))
+            p.op_state = opstate.record_pass(state, outcome, p.generated, p.raw_spec, p.stamp)
+            p.events.append(AppEvent("Warning", "OperationTerminated", "operation terminated"))
+            return None
         sync = p.operation.get("sync") or {}
         self._ensure_namespace(p, dry_run=bool(sync.get("dryRun")))
         ctx = OperationContext(
@@ -274,6 +284,7 @@ class Reconciler:
             selected=opstate.selected_resources(p.operation),
             shared=p.shared,
             ignore_rules=p.spec.ignore_differences + self.settings.global_ignore_differences,
+            now=p.now,
             prune=opstate.prune_request(
                 p.operation,
                 p.spec,
@@ -304,6 +315,7 @@ class Reconciler:
             message = str(p.op_state.get("message", ""))
             p.events.append(AppEvent("Warning", "OperationRetry", message))
             return retry_delay
+        p.finished = True
         self._compare(p)  # the operation ended: report its effect, not the state before it
         kind = "Normal" if outcome.phase == OperationPhase.SUCCEEDED else "Warning"
         text = f"sync {outcome.phase}: {outcome.message}"

@@ -25,7 +25,9 @@ def build_status(p: Pass) -> dict[str, Any]:
         "health": {"status": str(comparison.health.status)},
         "resources": resource_entries(comparison),
         "summary": {"images": summary_images(item.obj for item in p.desired.resources)},
-        "history": opstate.history_after(p.previous, p.op_state, p.spec, p.raw_spec, generated),
+        "history": opstate.history_after(
+            p.previous, p.op_state, p.spec, p.raw_spec, generated, finished_now=p.finished
+        ),
         "reconciledAt": p.stamp,
         "observedAt": p.stamp,
     }

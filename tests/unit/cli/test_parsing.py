@@ -1,0 +1,98 @@
+"""Argument parsing of the people's verbs: defaults, flags, selectors and usage errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from gitopsd.cli.app_operation import ResourceSelector, parse_resource_selector, parse_sync_option
+from gitopsd.cli.main import build_parser, main
+from gitopsd.cli.output import OutputFormat
+from gitopsd.errors import ConfigError
+
+
+def test_app_verbs_default_to_the_gitopsd_namespace_and_tables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("GITOPSD_NAMESPACE", raising=False)
+    args = build_parser("app").parse_args(["app", "get", "web"])
+    assert (args.namespace, args.output, args.context) == ("gitopsd", OutputFormat.TABLE, None)
+    args = build_parser("app").parse_args(["app", "list", "-n", "team-a", "-o", "json"])
+    assert (args.namespace, args.output) == ("team-a", OutputFormat.JSON)
+
+
+def test_sync_flags() -> None:
+    args = build_parser("app").parse_args(
+        ["app", "sync", "web", "--async", "--timeout", "30", "--sync-option", "Prune=false"]
+    )
+    assert (args.no_wait, args.timeout, args.prune, args.dry_run) == (True, 30.0, False, False)
+    assert args.sync_option == ["Prune=false"]
+    assert args.resource == []
+
+
+def test_wait_and_delete_flags() -> None:
+    parser = build_parser("app")
+    args = parser.parse_args(["app", "wait", "web", "--health"])
+    assert (args.sync, args.health, args.operation, args.timeout) == (False, True, False, 300.0)
+    args = parser.parse_args(["app", "delete", "web"])
+    assert (args.cascade, args.wait) == (True, False)
+    args = parser.parse_args(["app", "delete", "web", "--no-cascade", "--wait"])
+    assert (args.cascade, args.wait) == (False, True)
+
+
+def test_set_flags_are_tri_state() -> None:
+    args = build_parser("app").parse_args(
+        ["app", "set", "web", "--sync-policy", "automated", "--no-self-heal"]
+    )
+    assert (args.sync_policy, args.self_heal, args.prune, args.allow_empty) == (
+        "automated",
+        False,
+        None,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("apps:Deployment:web/api", ResourceSelector("apps", "Deployment", "web", "api")),
+        (":Service:api", ResourceSelector("", "Service", "", "api")),
+        (
+            "rbac.authorization.k8s.io:ClusterRole:reader",
+            ResourceSelector("rbac.authorization.k8s.io", "ClusterRole", "", "reader"),
+        ),
+    ],
+)
+def test_resource_selectors(text: str, expected: ResourceSelector) -> None:
+    assert parse_resource_selector(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["Deployment:api", "apps:Deployment:", "apps::api", "a:b:c:d", "apps:Deployment:a/b/c"]
+)
+def test_malformed_resource_selectors_are_refused(text: str) -> None:
+    with pytest.raises(ConfigError, match="--resource"):
+        parse_resource_selector(text)
+
+
+def test_sync_options_default_to_true_and_are_trimmed() -> None:
+    assert parse_sync_option(" Replace ") == "Replace=true"
+    assert parse_sync_option("PrunePropagationPolicy = background") == (
+        "PrunePropagationPolicy=background"
+    )
+    with pytest.raises(ConfigError):
+        parse_sync_option("=true")
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["app", "sync", "web", "--resource", "Deployment:api"])
+    assert raised.value.code == 2
+    assert "expected GROUP:KIND:NAME" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as raised:
+        main(["app", "get"])
+    assert raised.value.code == 2
+
+
+def test_diff_needs_exactly_one_input(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diff"]) == 2
+    assert "give exactly one of PATH or -f FILE" in capsys.readouterr().err
