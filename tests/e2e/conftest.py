@@ -7,10 +7,15 @@ import re
 import subprocess
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests.support.controller import RunningController, controller
+from tests.support.crds import install_crds
+from tests.support.gitserver import BareRepo
 from tests.support.kube import Kubectl
+from tests.support.seed import seed_repo
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -57,3 +62,24 @@ def namespace(request: pytest.FixtureRequest, kubectl: Kubectl) -> Iterator[str]
         capture_output=True,
         check=False,
     )
+
+
+@pytest.fixture(scope="session")
+def crds(kubectl: Kubectl) -> None:
+    """gitopsd's CRDs, installed once per session (idempotent across workers)."""
+    install_crds(kubectl)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> BareRepo:
+    """The example repository (examples/repo) in a real bare Git repository."""
+    return seed_repo(tmp_path)
+
+
+@pytest.fixture
+def ctl(crds: None, namespace: str, tmp_path: Path, kubeconfig: str) -> Iterator[RunningController]:
+    """A controller process for this test's namespace, polling Git every 3 s."""
+    with controller(
+        namespace, tmp_path / "ctl", kubeconfig=kubeconfig, reconcile_interval="3s"
+    ) as running:
+        yield running

@@ -11,7 +11,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,31 +29,14 @@ from tests.support.appsets import (
     status_of,
     wait_synced_healthy,
 )
-from tests.support.controller import RunningController, controller
-from tests.support.crds import install_crds
+from tests.support.controller import RunningController
 from tests.support.gitserver import BareRepo
 from tests.support.kube import Kubectl
-from tests.support.seed import seed_repo
 
 PRODUCTION = "apps/*/overlays/production"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _crds(kubectl: Kubectl) -> None:
-    install_crds(kubectl)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> BareRepo:
-    return seed_repo(tmp_path)
-
-
-@pytest.fixture
-def ctl(namespace: str, tmp_path: Path, kubeconfig: str) -> Iterator[RunningController]:
-    with controller(
-        namespace, tmp_path / "ctl", kubeconfig=kubeconfig, reconcile_interval="4s"
-    ) as running:
-        yield running
+pytestmark = pytest.mark.usefixtures("crds")
 
 
 @pytest.fixture

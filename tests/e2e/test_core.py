@@ -7,15 +7,13 @@ from __future__ import annotations
 import hashlib
 import json
 import string
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.support.controller import RunningController, controller
-from tests.support.crds import install_crds
+from tests.support.controller import RunningController
 from tests.support.gitserver import BareRepo, bare_repo
 from tests.support.kube import Kubectl
 
@@ -23,17 +21,7 @@ TESTDATA = Path(__file__).parent / "testdata"
 PLANTED = "PLANTED-SECRET-VALUE-7f3a9c"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _crds(kubectl: Kubectl) -> None:
-    install_crds(kubectl)
-
-
-@pytest.fixture
-def ctl(namespace: str, tmp_path: Path, kubeconfig: str) -> Iterator[RunningController]:
-    with controller(
-        namespace, tmp_path / "ctl", kubeconfig=kubeconfig, reconcile_interval="3s"
-    ) as running:
-        yield running
+pytestmark = pytest.mark.usefixtures("crds")
 
 
 def app_manifest(

@@ -6,7 +6,6 @@ the spoke is healed by the watcher the controller starts for it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,18 +20,14 @@ from tests.support.appsets import (
     wait_synced_healthy,
 )
 from tests.support.cluster2 import SpokeCluster, hub_secret, second_cluster
-from tests.support.controller import RunningController, controller
-from tests.support.crds import install_crds
+from tests.support.controller import RunningController
 from tests.support.gitserver import BareRepo
 from tests.support.kube import Kubectl
-from tests.support.seed import seed_repo
 
 FLEET_LABEL = "fleet.example.com/tier"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _crds(kubectl: Kubectl) -> None:
-    install_crds(kubectl)
+pytestmark = pytest.mark.usefixtures("crds")
 
 
 @pytest.fixture(scope="session")
@@ -40,19 +35,6 @@ def spoke() -> Iterator[SpokeCluster]:
     """One second control plane for every multi-cluster story, stopped at the end."""
     with second_cluster() as cluster:
         yield cluster
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> BareRepo:
-    return seed_repo(tmp_path)
-
-
-@pytest.fixture
-def ctl(namespace: str, tmp_path: Path, kubeconfig: str) -> Iterator[RunningController]:
-    with controller(
-        namespace, tmp_path / "ctl", kubeconfig=kubeconfig, reconcile_interval="4s"
-    ) as running:
-        yield running
 
 
 def fleet_appset(namespace: str, repo: BareRepo) -> str:

@@ -4,39 +4,21 @@ why. Each story has its own namespace, controller and AppProject."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
 from tests.support.appsets import APPS, IN_CLUSTER, condition, exists, status_of
-from tests.support.controller import RunningController, controller
-from tests.support.crds import install_crds
+from tests.support.controller import RunningController
 from tests.support.gitserver import BareRepo
 from tests.support.kube import Kubectl
-from tests.support.seed import application, seed_repo
+from tests.support.seed import application
 
 DEPLOYMENT = "dev-guestbook"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _crds(kubectl: Kubectl) -> None:
-    install_crds(kubectl)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> BareRepo:
-    return seed_repo(tmp_path)
-
-
-@pytest.fixture
-def ctl(namespace: str, tmp_path: Path, kubeconfig: str) -> Iterator[RunningController]:
-    with controller(
-        namespace, tmp_path / "ctl", kubeconfig=kubeconfig, reconcile_interval="4s"
-    ) as running:
-        yield running
+pytestmark = pytest.mark.usefixtures("crds")
 
 
 def project(name: str, namespace: str, **spec: Any) -> str:

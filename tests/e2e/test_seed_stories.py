@@ -9,38 +9,21 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.controller import RunningController, controller
-from tests.support.crds import install_crds
 from tests.support.gitserver import BareRepo
 from tests.support.kube import Kubectl
-from tests.support.seed import application, seed_repo
+from tests.support.seed import application
 
 DEPLOYMENT = "dev-guestbook"
 OVERLAY = "apps/guestbook/overlays/dev/kustomization.yaml"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _crds(kubectl: Kubectl) -> None:
-    install_crds(kubectl)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> BareRepo:
-    return seed_repo(tmp_path)
-
-
-@pytest.fixture
-def ctl(namespace: str, tmp_path: Path, kubeconfig: str) -> Iterator[RunningController]:
-    with controller(
-        namespace, tmp_path / "ctl", kubeconfig=kubeconfig, reconcile_interval="4s"
-    ) as running:
-        yield running
+pytestmark = pytest.mark.usefixtures("crds")
 
 
 def app_status(kubectl: Kubectl, namespace: str, name: str) -> dict[str, Any]:

@@ -41,7 +41,7 @@ from gitopsd.errors import ClusterError, Conflict, GitopsdError
 from gitopsd.model.annotations import GROUP
 from gitopsd.model.keys import GroupKind, ResourceKey
 from gitopsd.operator.clusters import ClusterRegistry
-from gitopsd.operator.queue import AppKey, WorkQueue
+from gitopsd.operator.queue import AppKey, WorkQueue, run_worker
 from gitopsd.ports import Clock
 
 log = logging.getLogger(__name__)
@@ -135,19 +135,7 @@ class AppSetController:
 
     # --- work -----------------------------------------------------------------------
     def _work(self) -> None:
-        while True:
-            key = self.queue.get()
-            if key is None:
-                return
-            try:
-                delay = self.process(key)
-            except Exception:  # a bug must not kill the worker: log and retry later
-                log.exception("ApplicationSet %s/%s: reconcile failed", *key)
-                delay = 30.0
-            finally:
-                self.queue.done(key)
-            if delay is not None:
-                self.queue.add(key, delay)
+        run_worker(self.queue, self.process, "ApplicationSet")
 
     def process(self, key: AppKey) -> float | None:
         """One pass over one ApplicationSet; returns when to look again (None: it is gone)."""

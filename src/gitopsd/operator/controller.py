@@ -23,7 +23,7 @@ from gitopsd.model.annotations import (
 )
 from gitopsd.model.keys import GroupKind, ResourceKey
 from gitopsd.operator.audit import record
-from gitopsd.operator.queue import AppKey, WorkQueue
+from gitopsd.operator.queue import AppKey, WorkQueue, run_worker
 from gitopsd.operator.watcher import ManagedObjectWatcher
 from gitopsd.ports import Clock
 from gitopsd.spec import parse_application_spec
@@ -98,19 +98,7 @@ class Controller:
 
     # --- work -----------------------------------------------------------------------
     def _work(self) -> None:
-        while True:
-            key = self.queue.get()
-            if key is None:
-                return
-            try:
-                delay = self.process(key)
-            except Exception:  # a bug must not kill the worker: log and retry later
-                log.exception("reconciling %s/%s failed", *key)
-                delay = 30.0
-            finally:
-                self.queue.done(key)
-            if delay is not None:
-                self.queue.add(key, delay)
+        run_worker(self.queue, self.process, "Application")
 
     def process(self, key: AppKey) -> float | None:
         """Reconcile one Application; returns when to look again (None: it is gone)."""

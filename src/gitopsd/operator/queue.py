@@ -8,11 +8,16 @@ time. Thread-safe; workers block in ``get``.
 from __future__ import annotations
 
 import heapq
+import logging
 import threading
 import time
 from collections.abc import Callable
 
 AppKey = tuple[str, str]  # (namespace, name)
+
+log = logging.getLogger(__name__)
+# How soon a key whose processing raised is looked at again.
+ERROR_RETRY_SECONDS = 30.0
 
 
 class WorkQueue:
@@ -87,3 +92,21 @@ class WorkQueue:
     def __len__(self) -> int:
         with self._cond:
             return len(self._due)
+
+
+def run_worker(queue: WorkQueue, process: Callable[[AppKey], float | None], what: str) -> None:
+    """A worker thread's loop: process keys until the queue closes. ``process`` returns
+    when to look at the key again (None: not until something changes)."""
+    while True:
+        key = queue.get()
+        if key is None:
+            return
+        try:
+            delay = process(key)
+        except Exception:  # a bug must not kill the worker: log and retry later
+            log.exception("%s %s/%s: reconcile failed", what, *key)
+            delay = ERROR_RETRY_SECONDS
+        finally:
+            queue.done(key)
+        if delay is not None:
+            queue.add(key, delay)
