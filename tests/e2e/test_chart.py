@@ -354,11 +354,6 @@ def test_namespaced_rbac_grants_only_the_listed_namespaces(
         assert post_webhook(ctl, push, secret) == (200, {"refreshed": []})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the controller lists the managed kinds at cluster scope (sync/live.py read_live; "
-    "operator/watcher.py), which namespaced RBAC cannot grant without cluster-wide reads",
-)
 def test_namespaced_rbac_syncs_into_its_listed_namespace(
     kubectl: Kubectl, namespaced: NamespacedInstall, tmp_path: Path
 ) -> None:

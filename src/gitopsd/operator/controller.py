@@ -196,7 +196,8 @@ class Controller:
             return
         watcher = self.watcher_for(server, cluster)
         for entry in result.status.get("resources") or []:
-            watcher.ensure(GroupKind(str(entry.get("group") or ""), str(entry.get("kind"))))
+            group_kind = GroupKind(str(entry.get("group") or ""), str(entry.get("kind")))
+            watcher.ensure(group_kind, str(entry.get("namespace") or ""))
 
     def _report(self, app: dict[str, Any], result: ReconcileResult, elapsed: float) -> None:
         if self.metrics is None:

@@ -4,6 +4,8 @@ Application within seconds.
 One thread per (cluster, kind) lists and then watches objects carrying the tracking label
 (server-side label selector, so unrelated objects never reach us), and reports the
 label's value on every change. Kinds are added as applications start to manage them.
+When RBAC forbids watching a kind cluster-wide (a controller installed with namespaced
+rights), the kind is watched in each namespace applications deploy it to instead.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from collections.abc import Callable
 from typing import Any
 
 from gitopsd.cluster import KubeCluster
-from gitopsd.errors import ClusterError
+from gitopsd.errors import ClusterError, Forbidden
 from gitopsd.model.annotations import TRACKING_LABEL
 from gitopsd.model.keys import GroupKind
 
 log = logging.getLogger(__name__)
 
 OnChange = Callable[[str, str, dict[str, Any]], None]  # (label value, event type, object)
+Scope = tuple[GroupKind, str]  # (kind, namespace); "" is cluster-wide
 
 
 class ManagedObjectWatcher:
@@ -28,44 +31,75 @@ class ManagedObjectWatcher:
         self.cluster = cluster
         self.server = server
         self._on_change = on_change
-        self._kinds: set[GroupKind] = set()
+        self._started: set[Scope] = set()
+        self._namespaces: dict[GroupKind, set[str]] = {}
+        self._per_namespace: set[GroupKind] = set()  # cluster-wide watching was forbidden
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.connected = True
 
-    def ensure(self, group_kind: GroupKind) -> None:
+    def ensure(self, group_kind: GroupKind, namespace: str = "") -> None:
+        """Watch ``group_kind`` (cluster-wide, or in ``namespace`` once that is forbidden)."""
         with self._lock:
-            if group_kind in self._kinds or self._stop.is_set():
-                return
-            self._kinds.add(group_kind)
-        thread = threading.Thread(
-            target=self._run, args=(group_kind,), name=f"watch-{group_kind}", daemon=True
-        )
-        thread.start()
+            if namespace:
+                self._namespaces.setdefault(group_kind, set()).add(namespace)
+            scope = (group_kind, namespace if group_kind in self._per_namespace else "")
+        self._start(scope)
 
     def stop(self) -> None:
         self._stop.set()
 
-    def _run(self, group_kind: GroupKind) -> None:
+    def _start(self, scope: Scope) -> None:
+        with self._lock:
+            if scope in self._started or self._stop.is_set():
+                return
+            self._started.add(scope)
+        name = f"watch-{scope[0]}-{scope[1] or 'all'}"
+        threading.Thread(target=self._run, args=scope, name=name, daemon=True).start()
+
+    def _run(self, group_kind: GroupKind, namespace: str) -> None:
         delay = 0.5
         while not self._stop.is_set():
             try:
                 _, version = self.cluster.list_with_version(
-                    group_kind, label_selector=TRACKING_LABEL
+                    group_kind, namespace=namespace or None, label_selector=TRACKING_LABEL
                 )
                 self.connected = True
                 delay = 0.5
-                self._stream(group_kind, version)
+                self._stream(group_kind, namespace, version)
+            except Forbidden:
+                if not namespace:
+                    self._watch_per_namespace(group_kind)
+                    return
+                log.warning(
+                    "watch %s in %s on %s: denied by RBAC", group_kind, namespace, self.server
+                )
+                self._stop.wait(60.0)
             except ClusterError as error:
                 self.connected = error.status != 0
                 log.debug("watch %s on %s: %s; restarting", group_kind, self.server, error)
                 self._stop.wait(delay)
                 delay = min(delay * 2, 30.0)
 
-    def _stream(self, group_kind: GroupKind, version: str) -> None:
+    def _watch_per_namespace(self, group_kind: GroupKind) -> None:
+        log.info(
+            "watching %s per namespace on %s: RBAC grants namespaced watches only",
+            group_kind,
+            self.server,
+        )
+        with self._lock:
+            self._per_namespace.add(group_kind)
+            namespaces = sorted(self._namespaces.get(group_kind, ()))
+        for namespace in namespaces:
+            self._start((group_kind, namespace))
+
+    def _stream(self, group_kind: GroupKind, namespace: str, version: str) -> None:
         while not self._stop.is_set():
             for event_type, obj in self.cluster.watch(
-                group_kind, resource_version=version, label_selector=TRACKING_LABEL
+                group_kind,
+                resource_version=version,
+                label_selector=TRACKING_LABEL,
+                namespace=namespace or None,
             ):
                 if self._stop.is_set():
                     return
