@@ -33,8 +33,21 @@ log = logging.getLogger(__name__)
 
 APPLICATION = GroupKind("gitopsd.io", "Application")
 # Timestamps change every pass; a status that differs only in them is written at most
-# once per this many seconds.
-STATUS_HEARTBEAT_SECONDS = 60.0
+# once per this many seconds (reconciledAt stays roughly current without a write per pass).
+STATUS_HEARTBEAT_SECONDS = 300.0
+
+
+def _intent(app: dict[str, Any]) -> tuple[Any, ...]:
+    """What in an Application asks for a pass: everything but status and bookkeeping.
+    For custom resources the generation moves with spec and ``operation``; annotations,
+    labels, finalizers and deletion are metadata and are compared as they are."""
+    meta = app.get("metadata") or {}
+    return (
+        meta.get("generation"),
+        repr(sorted((meta.get("annotations") or {}).items())),
+        tuple(meta.get("finalizers") or ()),
+        meta.get("deletionTimestamp"),
+    )
 
 
 class Controller:
@@ -64,6 +77,7 @@ class Controller:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._written_at: dict[AppKey, float] = {}
+        self._intents: dict[AppKey, tuple[Any, ...]] = {}
 
     # --- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
@@ -88,6 +102,23 @@ class Controller:
     # --- inputs ---------------------------------------------------------------------
     def enqueue(self, namespace: str, name: str, delay: float = 0.0) -> None:
         self.queue.add((namespace, name), delay)
+
+    def on_application_event(self, event_type: str, app: dict[str, Any]) -> None:
+        """Queue an Application whose intent changed. Our own status writes come back as
+        events too; they change nothing the reconciler reads, so they are not queued."""
+        meta = app.get("metadata") or {}
+        key = (str(meta.get("namespace")), str(meta.get("name")))
+        if event_type == "DELETED":
+            with self._lock:
+                self._intents.pop(key, None)
+            self._forget(key)
+            return
+        intent = _intent(app)
+        with self._lock:
+            unchanged = self._intents.get(key) == intent
+            self._intents[key] = intent
+        if not unchanged:
+            self.queue.add(key)
 
     def _on_managed_change(self, label: str, event_type: str, obj: dict[str, Any]) -> None:
         with self._lock:

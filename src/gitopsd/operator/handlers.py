@@ -58,11 +58,7 @@ def register(runtime: Runtime, registry: kopf.OperatorRegistry) -> None:
     @kopf.on.event("gitopsd.io", "v1alpha1", "applications", registry=registry)
     def application_event(event: kopf.RawEvent, **_: Any) -> None:
         body: dict[str, Any] = dict(event.get("object") or {})
-        meta = body.get("metadata") or {}
-        if event.get("type") == "DELETED":
-            runtime.controller.queue.forget((str(meta.get("namespace")), str(meta.get("name"))))
-            return
-        runtime.controller.enqueue(str(meta.get("namespace")), str(meta.get("name")))
+        runtime.controller.on_application_event(str(event.get("type")), body)
 
     @kopf.on.event("gitopsd.io", "v1alpha1", "applicationsets", registry=registry)
     def applicationset_event(event: kopf.RawEvent, **_: Any) -> None:
