@@ -10,7 +10,6 @@ Exit codes: 0 done, 1 failed or refused, 2 usage, 3 timed out. Registered by
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from gitopsd.cli.app_context import (
 )
 from gitopsd.cli.app_views import format_history, format_list, format_resources, format_summary
 from gitopsd.cli.app_wait import Poller, WaitFor, add_timeout_flag, unmet_conditions
-from gitopsd.cli.output import ExitCode, OutputFormat, dump
+from gitopsd.cli.output import ExitCode, OutputFormat, dump, print_list
 from gitopsd.errors import ConfigError
 from gitopsd.model.annotations import ARGOCD_RESOURCES_FINALIZER, RESOURCES_FINALIZER
 
@@ -105,12 +104,7 @@ def _register_set(parser: argparse.ArgumentParser) -> None:
 # --- list / get / history ----------------------------------------------------------------
 def run_list(args: argparse.Namespace) -> int:
     apps = connect(args).list(APPLICATION, namespace=args.namespace)
-    apps.sort(key=lambda a: str(a["metadata"]["name"]))
-    if args.output is OutputFormat.TABLE:
-        sys.stdout.write(format_list(apps, dt.datetime.now(dt.UTC)))
-    else:
-        sys.stdout.write(dump(apps, args.output))
-    return ExitCode.OK
+    return print_list(apps, args.output, format_list)
 
 
 def run_get(args: argparse.Namespace) -> int:

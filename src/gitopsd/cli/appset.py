@@ -22,7 +22,14 @@ import yaml
 
 from gitopsd.appset import ClusterInfo, LocalRepoFiles, generate
 from gitopsd.cli.app_context import add_connection_flags, connect
-from gitopsd.cli.output import ExitCode, OutputFormat, dump, format_table, human_age
+from gitopsd.cli.output import (
+    ExitCode,
+    OutputFormat,
+    dump,
+    format_table,
+    human_age,
+    print_list,
+)
 from gitopsd.errors import ConfigError, NotFound, SpecError
 from gitopsd.model.annotations import GROUP
 from gitopsd.model.keys import GroupKind, ResourceKey
@@ -120,12 +127,7 @@ def run_generate(args: argparse.Namespace) -> int:
 # --- list / get against the cluster ---------------------------------------------------------
 def run_list(args: argparse.Namespace) -> int:
     appsets = connect(args).list(APPLICATIONSET, namespace=args.namespace)
-    appsets.sort(key=lambda a: str(a["metadata"]["name"]))
-    if args.output is OutputFormat.TABLE:
-        sys.stdout.write(format_list(appsets, dt.datetime.now(dt.UTC)))
-    else:
-        sys.stdout.write(dump(appsets, args.output))
-    return ExitCode.OK
+    return print_list(appsets, args.output, format_list)
 
 
 def run_get(args: argparse.Namespace) -> int:

@@ -21,9 +21,6 @@ import argparse
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from gitopsd.cli.app_context import DEFAULT_NAMESPACE, add_connection_flags, connect
 from gitopsd.cli.app_diff import (
@@ -35,10 +32,10 @@ from gitopsd.cli.app_diff import (
     repo_credentials,
     report,
 )
-from gitopsd.cli.output import ExitCode
+from gitopsd.cli.output import ExitCode, read_application
 from gitopsd.cli.render import repository_root
 from gitopsd.cluster import KubeCluster
-from gitopsd.errors import ConfigError, GitopsdError, SpecError
+from gitopsd.errors import ConfigError, GitopsdError
 from gitopsd.render import RenderContext, render_source
 from gitopsd.spec import Source, parse_application_spec
 
@@ -124,17 +121,3 @@ def _diff_application(args: argparse.Namespace, hub: KubeCluster, settings: HubS
         options = settings.compare_options(spec)
         comparison = live_comparison(cluster, objects, target, None, options, settings)
     return report(comparison, options.diff)
-
-
-def read_application(path: Path) -> dict[str, Any]:
-    """The one Application in a manifest file."""
-    try:
-        documents = list(yaml.safe_load_all(path.read_text()))
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(f"{path}: cannot read an Application: {error}") from error
-    apps = [d for d in documents if isinstance(d, dict) and d.get("kind") == "Application"]
-    if len(apps) != 1:
-        raise SpecError(f"{path}: expected one Application, found {len(apps)}")
-    if not (apps[0].get("metadata") or {}).get("name"):
-        raise SpecError(f"{path}: the Application has no metadata.name")
-    return apps[0]

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from enum import IntEnum, StrEnum
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+from gitopsd.errors import ConfigError, SpecError
 
 COLUMN_GAP = "   "  # kubectl's spacing between table columns
 SHORT_SHA = 7
@@ -95,3 +99,31 @@ def human_age(since: str | None, now: dt.datetime) -> str:
     if days < 365 * 2:
         return f"{days}d"
     return f"{days // 365}y"
+
+
+def read_application(path: Path) -> dict[str, Any]:
+    """The one Application in a manifest file."""
+    try:
+        documents = list(yaml.safe_load_all(path.read_text()))
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"{path}: cannot read an Application: {error}") from error
+    apps = [d for d in documents if isinstance(d, dict) and d.get("kind") == "Application"]
+    if len(apps) != 1:
+        raise SpecError(f"{path}: expected one Application, found {len(apps)}")
+    if not (apps[0].get("metadata") or {}).get("name"):
+        raise SpecError(f"{path}: the Application has no metadata.name")
+    return apps[0]
+
+
+def print_list(
+    objects: list[dict[str, Any]],
+    output: OutputFormat,
+    table: Callable[[list[dict[str, Any]], dt.datetime], str],
+) -> int:
+    """``list`` verbs: sorted by name, a table for people or a dump for scripts."""
+    objects.sort(key=lambda o: str(o["metadata"]["name"]))
+    if output is OutputFormat.TABLE:
+        sys.stdout.write(table(objects, dt.datetime.now(dt.UTC)))
+    else:
+        sys.stdout.write(dump(objects, output))
+    return ExitCode.OK

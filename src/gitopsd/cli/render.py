@@ -24,7 +24,8 @@ from typing import Any
 
 import yaml
 
-from gitopsd.errors import ConfigError, SpecError
+from gitopsd.cli.output import read_application
+from gitopsd.errors import ConfigError
 from gitopsd.model.secrets import mask_secret
 from gitopsd.render import (
     CachedRenderer,
@@ -123,21 +124,10 @@ def _spec_from_args(args: argparse.Namespace) -> tuple[ApplicationSpec, str, str
         }
         name = Path(args.path.rstrip("/")).name or "app"
         return parse_application_spec(raw), name if name != "." else "app", ""
-    application = _read_application(Path(args.filename))
+    application = read_application(Path(args.filename))
     spec = parse_application_spec(application.get("spec") or {})
     name = str((application.get("metadata") or {}).get("name") or "app")
     return spec, name, spec.destination.namespace
-
-
-def _read_application(path: Path) -> dict[str, Any]:
-    try:
-        documents = list(yaml.safe_load_all(path.read_text()))
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(f"{path}: cannot read an Application: {error}") from error
-    apps = [d for d in documents if isinstance(d, dict) and d.get("kind") == "Application"]
-    if len(apps) != 1:
-        raise SpecError(f"{path}: expected one Application, found {len(apps)}")
-    return apps[0]
 
 
 @contextmanager
