@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 from gitopsd.config import ControllerSettings, env_flag_default
 from gitopsd.spec import parse_duration
@@ -43,6 +44,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=env_flag_default("argocd-metrics", "") == "true",
         help="also export Argo CD-compatible metric names",
     )
+    # Argo CD's names for the self-heal back-off: 2 s, times 3 per attempt, capped at 5 min.
+    parser.add_argument(
+        "--self-heal-backoff-timeout-seconds",
+        type=float,
+        default=float(env_flag_default("self-heal-backoff-timeout-seconds", "2")),
+    )
+    parser.add_argument(
+        "--self-heal-backoff-factor",
+        type=float,
+        default=float(env_flag_default("self-heal-backoff-factor", "3")),
+    )
+    parser.add_argument(
+        "--self-heal-backoff-cap-seconds",
+        type=float,
+        default=float(env_flag_default("self-heal-backoff-cap-seconds", "300")),
+    )
     parser.set_defaults(func=run)
 
 
@@ -56,9 +73,12 @@ def settings_from(args: argparse.Namespace) -> ControllerSettings:
         reconcile_interval_seconds=parse_duration(args.reconcile_interval, 120.0),
         workers=args.workers,
         log_format=args.log_format,
-        cache_dir=__import__("pathlib").Path(args.cache_dir) if args.cache_dir else base.cache_dir,
+        cache_dir=Path(args.cache_dir) if args.cache_dir else base.cache_dir,
         peering=args.peering,
         argocd_metrics=args.argocd_metrics,
+        self_heal_initial_seconds=args.self_heal_backoff_timeout_seconds,
+        self_heal_factor=args.self_heal_backoff_factor,
+        self_heal_max_seconds=args.self_heal_backoff_cap_seconds,
     )
 
 
