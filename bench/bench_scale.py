@@ -53,6 +53,7 @@ from tests.support.gitserver import BareRepo, bare_repo  # noqa: E402
 from tests.support.kube import Kubectl  # noqa: E402
 
 from gitopsd.cluster import KubeCluster, from_kubeconfig  # noqa: E402
+from gitopsd.errors import GitopsdError  # noqa: E402
 from gitopsd.model.keys import GroupKind, ResourceKey  # noqa: E402
 
 APPLICATION = GroupKind("gitopsd.io", "Application")
@@ -400,7 +401,7 @@ def run_size(count: int, workdir: Path) -> dict[str, Any]:
         )
         try:
             results = measure(kubeconfig, count, ctl, repo)
-        except (TimeoutError, RuntimeError) as error:
+        except (TimeoutError, RuntimeError, GitopsdError) as error:
             print(f"  FAILED: {error}", flush=True)
             results = {"apps": count, "error": str(error)}
         finally:

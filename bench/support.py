@@ -58,12 +58,15 @@ def _reachable(kubeconfig: str) -> bool:
 @contextmanager
 def local_cluster(name: str, *, nodes: int = 2) -> Iterator[str]:
     """Yield a kubeconfig path: ``$KUBECONFIG`` when it is set and reachable (left
-    running), else a fresh ``hack/cluster.sh up <name>`` cluster, torn down afterwards."""
+    running), else a fresh ``hack/cluster.sh up <name>-<pid>`` cluster, torn down
+    afterwards. The pid keeps two benchmark runs on one machine from sharing (and
+    tearing down) each other's cluster."""
     existing = os.environ.get("KUBECONFIG")
     if existing and Path(existing).is_file() and _reachable(existing):
         print(f"using the cluster of KUBECONFIG={existing}", flush=True)
         yield existing
         return
+    name = f"{name}-{os.getpid()}"
     started = time.monotonic()
     up = subprocess.run(
         [str(CLUSTER_SCRIPT), "up", name],

@@ -83,8 +83,10 @@ def settings_from(args: argparse.Namespace) -> ControllerSettings:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.kubeconfig:
+        # Before kopf is imported: it loads the kubernetes client, which reads KUBECONFIG
+        # once at import for kopf's own login.
+        os.environ["KUBECONFIG"] = args.kubeconfig
     from gitopsd.operator import main
 
-    if args.kubeconfig:
-        os.environ["KUBECONFIG"] = args.kubeconfig  # kopf's own login reads it
     return main.run(settings_from(args), log_level=args.log_level)

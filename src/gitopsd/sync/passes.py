@@ -50,6 +50,7 @@ class Pass:
     op_state: dict[str, Any] | None = None
     shared: frozenset[ResourceKey] = frozenset()
     finished: bool = False  # an operation ended in this pass
+    come_back_in: float | None = None  # e.g. when a self-heal back-off ends
     fresh: bool = False  # ask Git again instead of reusing a recent ls-remote answer
 
     @property

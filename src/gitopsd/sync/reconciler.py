@@ -109,6 +109,8 @@ class Reconciler:
             return stop.result
         result.status = build_status(p)
         result.events = p.events
+        if p.come_back_in is not None and result.requeue_after is None:
+            result.requeue_after = p.come_back_in
         return result
 
     # --- stages ---------------------------------------------------------------------
@@ -233,6 +235,8 @@ class Reconciler:
             backoff=self.settings.self_heal_backoff,
         )
         if not decision.start:
+            if decision.wait_seconds > 0:
+                p.come_back_in = decision.wait_seconds  # heal when the back-off ends
             return
         if decision.self_heal:
             heal.attempts += 1
