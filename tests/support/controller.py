@@ -84,12 +84,14 @@ def start_controller(
         "json",
         *extra_args,
     ]
+    # Only --kubeconfig tells the controller where the cluster is, as in production.
+    environment = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
+            env={**environment, **(env or {})},
         )
     running = RunningController(process, namespace, metrics_port, webhook_port, log_path)
     deadline = time.monotonic() + 30
