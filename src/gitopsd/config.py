@@ -8,6 +8,7 @@ ConfigMap changes).
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,11 @@ def default_cache_dir() -> Path:
     return Path(base) / "gitopsd" / "controller"
 
 
+def default_identity() -> str:
+    """This replica's name in the leader Lease: the Pod's name in a cluster."""
+    return os.environ.get("POD_ID") or f"{socket.gethostname()}-{os.getpid()}"
+
+
 @dataclass(frozen=True)
 class ControllerSettings:
     """``gitopsd run`` flags, with their defaults."""
@@ -41,6 +47,8 @@ class ControllerSettings:
     log_format: str = "text"  # or "json"
     cache_dir: Path = field(default_factory=default_cache_dir)
     peering: str = ""  # kopf peering name; empty: standalone
+    leader_elect: bool = False  # only the holder of the Lease reconciles (replicas > 1)
+    identity: str = field(default_factory=default_identity)
     argocd_metrics: bool = False
     self_heal_initial_seconds: float = 2.0
     self_heal_factor: float = 3.0

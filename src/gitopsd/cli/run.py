@@ -44,6 +44,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=env_flag_default("argocd-metrics", "") == "true",
         help="also export Argo CD-compatible metric names",
     )
+    parser.add_argument(
+        "--leader-elect",
+        action="store_true",
+        default=env_flag_default("leader-elect", "") == "true",
+        help="reconcile only while holding the gitopsd-controller Lease (several replicas)",
+    )
     # Argo CD's names for the self-heal back-off: 2 s, times 3 per attempt, capped at 5 min.
     parser.add_argument(
         "--self-heal-backoff-timeout-seconds",
@@ -76,6 +82,7 @@ def settings_from(args: argparse.Namespace) -> ControllerSettings:
         cache_dir=Path(args.cache_dir) if args.cache_dir else base.cache_dir,
         peering=args.peering,
         argocd_metrics=args.argocd_metrics,
+        leader_elect=args.leader_elect,
         self_heal_initial_seconds=args.self_heal_backoff_timeout_seconds,
         self_heal_factor=args.self_heal_backoff_factor,
         self_heal_max_seconds=args.self_heal_backoff_cap_seconds,

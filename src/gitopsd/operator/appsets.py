@@ -95,6 +95,8 @@ class AppSetController:
         self.workers = workers
         self.jitter = jitter
         self.queue = WorkQueue()
+        # Set when leader election is on: only the leader processes keys.
+        self.leading: Callable[[], bool] | None = None
         self._known: set[AppKey] = set()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -135,7 +137,7 @@ class AppSetController:
 
     # --- work -----------------------------------------------------------------------
     def _work(self) -> None:
-        run_worker(self.queue, self.process, "ApplicationSet")
+        run_worker(self.queue, self.process, "ApplicationSet", self.leading)
 
     def process(self, key: AppKey) -> float | None:
         """One pass over one ApplicationSet; returns when to look again (None: it is gone)."""

@@ -9,6 +9,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from gitopsd.cluster import KubeCluster
@@ -72,6 +73,8 @@ class Controller:
         self.workers = workers
         self.change_delay = change_delay_seconds
         self.queue = WorkQueue()
+        # Set when leader election is on: only the leader processes keys.
+        self.leading: Callable[[], bool] | None = None
         self.watchers: dict[str, ManagedObjectWatcher] = {}
         self._tracking: dict[str, AppKey] = {}  # tracking label value -> app
         self._threads: list[threading.Thread] = []
@@ -129,7 +132,7 @@ class Controller:
 
     # --- work -----------------------------------------------------------------------
     def _work(self) -> None:
-        run_worker(self.queue, self.process, "Application")
+        run_worker(self.queue, self.process, "Application", self.leading)
 
     def process(self, key: AppKey) -> float | None:
         """Reconcile one Application; returns when to look again (None: it is gone)."""

@@ -94,13 +94,27 @@ class WorkQueue:
             return len(self._due)
 
 
-def run_worker(queue: WorkQueue, process: Callable[[AppKey], float | None], what: str) -> None:
+# How soon a replica that is not the leader looks at a key again.
+FOLLOWER_RETRY_SECONDS = 2.0
+
+
+def run_worker(
+    queue: WorkQueue,
+    process: Callable[[AppKey], float | None],
+    what: str,
+    leading: Callable[[], bool] | None = None,
+) -> None:
     """A worker thread's loop: process keys until the queue closes. ``process`` returns
-    when to look at the key again (None: not until something changes)."""
+    when to look at the key again (None: not until something changes). With ``leading``,
+    keys are only processed while it says this replica leads; otherwise they wait."""
     while True:
         key = queue.get()
         if key is None:
             return
+        if leading is not None and not leading():
+            queue.done(key)
+            queue.add(key, FOLLOWER_RETRY_SECONDS)
+            continue
         try:
             delay = process(key)
         except Exception:  # a bug must not kill the worker: log and retry later

@@ -30,6 +30,7 @@ from gitopsd.operator.appsets import AppSetController, registered_clusters
 from gitopsd.operator.clusters import ClusterEntry, ClusterRegistry
 from gitopsd.operator.controller import APPLICATION, Controller
 from gitopsd.operator.environment import ControllerEnvironment
+from gitopsd.operator.leader import LeaderElector
 from gitopsd.ports import SystemClock
 from gitopsd.render import CachedRenderer, ManifestGenerator
 from gitopsd.source import GitRepositories, credentials_from_secrets
@@ -97,9 +98,17 @@ class Runtime:
         self._repo_secrets: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._servers: list[Any] = []
+        self._elector: LeaderElector | None = None
 
     # --- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
+        if self.settings.leader_elect:
+            elector = LeaderElector(
+                self.local, self.settings.namespace, self.settings.identity, clock=SystemClock()
+            )
+            self.controller.leading = self.appsets.leading = elector.is_leader
+            elector.start()
+            self._elector = elector
         self.controller.start()
         self.appsets.start()
         self.controller.watcher_for(self.clusters.local.server, self.local)
@@ -120,6 +129,8 @@ class Runtime:
         log.info("gitopsd controller started in namespace %s", self.settings.namespace)
 
     def stop(self) -> None:
+        if self._elector is not None:
+            self._elector.stop()
         self.controller.stop()
         self.appsets.stop()
         for server in self._servers:
