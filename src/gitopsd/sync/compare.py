@@ -19,7 +19,7 @@ from typing import Any
 from gitopsd.desired import DesiredObject, DesiredSet
 from gitopsd.diff import DiffOptions, ObjectDiff, diff_object, is_ignored_extraneous
 from gitopsd.errors import ClusterError
-from gitopsd.health import Health, HealthAssessor
+from gitopsd.health import Health, HealthAssessor, aggregate
 from gitopsd.model.annotations import (
     FIELD_MANAGER,
     OPT_SKIP_DRY_RUN_ON_MISSING,
@@ -82,12 +82,17 @@ class Comparison:
     objects: tuple[ObjectComparison, ...]
     sync_status: SyncStatus
     health: Health
+    _by_key: dict[ResourceKey, ObjectComparison] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        # An index for get(); the first entry for a key wins.
+        index = {o.key: o for o in reversed(self.objects)}
+        object.__setattr__(self, "_by_key", index)
 
     def get(self, key: ResourceKey) -> ObjectComparison | None:
-        for item in self.objects:
-            if item.key == key:
-                return item
-        return None
+        return self._by_key.get(key)
 
     @property
     def out_of_sync(self) -> tuple[ObjectComparison, ...]:
@@ -179,8 +184,6 @@ def predict(
 
 
 def _summarise(results: list[ObjectComparison]) -> Comparison:
-    from gitopsd.health import aggregate
-
     ordered = tuple(results)
     out_of_sync = any(not r.in_sync for r in ordered)
     health = aggregate(r.health for r in ordered if r.desired is not None)
