@@ -485,3 +485,48 @@ def test_a_stuck_hook_times_out_and_a_running_operation_can_be_terminated(
     )
     assert kubectl.get("configmap", "-n", namespace, "main") is None
     assert kubectl.get("configmap", "-n", namespace, "other") is None
+
+
+def test_a_failed_sync_is_retried_with_backoff_until_it_succeeds(
+    kubectl: Kubectl, namespace: str, tmp_path: Path, ctl: RunningController
+) -> None:
+    # The ConfigMap goes to a namespace that does not exist yet: the first attempts fail.
+    later = f"{namespace}-later"
+    repo = bare_repo(tmp_path)
+    configmap = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "eventually", "namespace": later},
+        "data": {"a": "b"},
+    }
+    repo.commit({"app/cm.yaml": yaml.safe_dump(configmap)}, "into a namespace to come")
+    body = yaml.safe_load(app_manifest("retry", namespace, repo, "app", automated={}))
+    body["spec"]["syncPolicy"]["retry"] = {
+        "limit": 10,
+        "backoff": {"duration": "1s", "factor": 2, "maxDuration": "4s"},
+    }
+    kubectl.apply(yaml.safe_dump(body))
+
+    def retrying() -> dict[str, Any] | None:
+        state = status_of(kubectl, namespace, "retry").get("operationState") or {}
+        return state if int(state.get("retryCount") or 0) >= 1 else None
+
+    state = kubectl.wait_for(retrying, timeout=60, what="a retry of the failed sync")
+    assert state["phase"] == "Running"
+    kubectl.run("create", "namespace", later)
+    try:
+        kubectl.wait_for(
+            lambda: kubectl.get("configmap", "-n", later, "eventually") is not None,
+            timeout=60,
+            what="a retry to succeed once the namespace exists",
+        )
+        kubectl.wait_for(
+            lambda: (
+                (status_of(kubectl, namespace, "retry").get("operationState") or {}).get("phase")
+                == "Succeeded"
+            ),
+            timeout=30,
+            what="the operation to succeed",
+        )
+    finally:
+        kubectl.run("delete", "namespace", later, "--wait=false")
