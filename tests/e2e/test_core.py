@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.controller import RunningController
+from tests.support.controller import RunningController, controller
 from tests.support.gitserver import BareRepo, bare_repo
 from tests.support.kube import Kubectl
 
@@ -530,3 +530,52 @@ def test_a_failed_sync_is_retried_with_backoff_until_it_succeeds(
         )
     finally:
         kubectl.run("delete", "namespace", later, "--wait=false")
+
+
+def test_the_refresh_annotation_picks_up_a_commit_before_the_next_poll(
+    kubectl: Kubectl, namespace: str, tmp_path: Path, kubeconfig: str, crds: None
+) -> None:
+    repo = bare_repo(tmp_path)
+
+    def configmap(value: str) -> str:
+        body = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "c"},
+            "data": {"v": value},
+        }
+        return yaml.safe_dump(body)
+
+    repo.commit({"app/c.yaml": configmap("one")}, "one")
+    with controller(namespace, tmp_path / "ctl", kubeconfig=kubeconfig, reconcile_interval="10m"):
+        kubectl.apply(app_manifest("fresh", namespace, repo, "app", automated={}))
+        wait_status(kubectl, namespace, "fresh", "Synced", "Healthy")
+        repo.commit({"app/c.yaml": configmap("two")}, "two")
+        kubectl.run(
+            "annotate",
+            "application.gitopsd.io",
+            "-n",
+            namespace,
+            "fresh",
+            "argocd.argoproj.io/refresh=hard",
+        )
+        kubectl.wait_for(
+            lambda: (
+                (kubectl.get("configmap", "-n", namespace, "c") or {}).get("data") == {"v": "two"}
+            ),
+            timeout=30,
+            what="the new commit deployed after the refresh annotation",
+        )
+        kubectl.wait_for(
+            lambda: (
+                "argocd.argoproj.io/refresh"
+                not in (
+                    (kubectl.get("application.gitopsd.io", "-n", namespace, "fresh") or {})
+                    .get("metadata", {})
+                    .get("annotations")
+                    or {}
+                )
+            ),
+            timeout=30,
+            what="the refresh annotation cleared",
+        )
