@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_SECRET_NAME = "gitopsd-secret"
 REFS_MAX_AGE_SECONDS = 5.0
+CLUSTER_PROBE_SECONDS = 30.0
 
 
 class Runtime:
@@ -99,6 +100,7 @@ class Runtime:
         self._lock = threading.Lock()
         self._servers: list[Any] = []
         self._elector: LeaderElector | None = None
+        self._stopping = threading.Event()
 
     # --- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
@@ -126,15 +128,29 @@ class Runtime:
             )
             server.start()
             self._servers.append(server)
+        threading.Thread(target=self._probe_clusters, name="cluster-probe", daemon=True).start()
         log.info("gitopsd controller started in namespace %s", self.settings.namespace)
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._elector is not None:
             self._elector.stop()
         self.controller.stop()
         self.appsets.stop()
         for server in self._servers:
             server.stop()
+
+    def _probe_clusters(self) -> None:
+        """Every registered cluster's connection status, for ``gitopsd_cluster_info``."""
+        while not self._stopping.wait(CLUSTER_PROBE_SECONDS):
+            for entry in self.clusters.entries():
+                try:
+                    entry.cluster.request("GET", "/version", what="probe", timeout=5.0)
+                    status = ConnectionStatus.SUCCESSFUL
+                except ClusterError:
+                    status = ConnectionStatus.FAILED
+                server = self.local.host if entry is self.clusters.local else entry.server
+                self.metrics.set_cluster(server, entry.name, status)
 
     # --- inputs from handlers --------------------------------------------------------
     def requeue_all(self) -> None:
