@@ -106,22 +106,24 @@ class Controller:
     def enqueue(self, namespace: str, name: str, delay: float = 0.0) -> None:
         self.queue.add((namespace, name), delay)
 
-    def on_application_event(self, event_type: str, app: dict[str, Any]) -> None:
-        """Queue an Application whose intent changed. Our own status writes come back as
-        events too; they change nothing the reconciler reads, so they are not queued."""
+    def on_application_event(self, event_type: str, app: dict[str, Any]) -> bool:
+        """Queue an Application whose intent changed (returns whether it did). Our own
+        status writes come back as events too; they change nothing the reconciler reads,
+        so they are not queued."""
         meta = app.get("metadata") or {}
         key = (str(meta.get("namespace")), str(meta.get("name")))
         if event_type == "DELETED":
             with self._lock:
                 self._intents.pop(key, None)
             self._forget(key)
-            return
+            return True
         intent = _intent(app)
         with self._lock:
             unchanged = self._intents.get(key) == intent
             self._intents[key] = intent
         if not unchanged:
             self.queue.add(key)
+        return not unchanged
 
     def _on_managed_change(self, label: str, event_type: str, obj: dict[str, Any]) -> None:
         with self._lock:

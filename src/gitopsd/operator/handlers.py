@@ -58,7 +58,12 @@ def register(runtime: Runtime, registry: kopf.OperatorRegistry) -> None:
     @kopf.on.event("gitopsd.io", "v1alpha1", "applications", registry=registry)
     def application_event(event: kopf.RawEvent, **_: Any) -> None:
         body: dict[str, Any] = dict(event.get("object") or {})
-        runtime.controller.on_application_event(str(event.get("type")), body)
+        changed = runtime.controller.on_application_event(str(event.get("type")), body)
+        # A generated Application edited or deleted by hand: its ApplicationSet repairs it.
+        meta = body.get("metadata") or {}
+        for owner in meta.get("ownerReferences") or []:
+            if changed and owner.get("kind") == "ApplicationSet":
+                runtime.appsets.enqueue(str(meta.get("namespace")), str(owner.get("name")), 1.0)
 
     @kopf.on.event("gitopsd.io", "v1alpha1", "applicationsets", registry=registry)
     def applicationset_event(event: kopf.RawEvent, **_: Any) -> None:
