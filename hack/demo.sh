@@ -54,7 +54,8 @@ git -C "$work/checkout" remote add origin "$work/gitops-seed.git"
 echo "repository: file://$work/gitops-seed.git"
 
 step "The controller"
-gitopsd run --namespace $ns --metrics-port 0 --webhook-port 18083 --reconcile-interval 30s \
+webhook_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+gitopsd run --namespace $ns --metrics-port 0 --webhook-port $webhook_port --reconcile-interval 30s \
     --cache-dir "$work/cache" >"$work/controller.log" 2>&1 &
 controller=$!
 trap 'kill $controller 2>/dev/null || true' EXIT
@@ -89,9 +90,15 @@ sed -i 's/LOG_LEVEL: debug/LOG_LEVEL: trace/' "$work/checkout/apps/guestbook/ove
 git -C "$work/checkout" -c user.name="Alice Developer" -c user.email=alice@example.com commit -qam "dev: trace logging"
 git -C "$work/checkout" push -q origin main
 t0=$(now)
-curl -s -X POST -H 'Content-Type: application/json' \
-    -d "{\"repoURL\": \"file://$work/gitops-seed.git\", \"ref\": \"refs/heads/main\"}" \
-    http://127.0.0.1:18083/api/webhook; echo
+python3 - "$work/gitops-seed.git" "$webhook_port" <<'PY'
+import json, sys, urllib.request
+body = json.dumps({"repoURL": f"file://{sys.argv[1]}", "ref": "refs/heads/main"}).encode()
+url = f"http://127.0.0.1:{sys.argv[2]}/api/webhook"
+request = urllib.request.Request(url, data=body,
+                                 headers={"Content-Type": "application/json"})
+with urllib.request.urlopen(request, timeout=10) as response:
+    print(response.read().decode())
+PY
 wait_until 60 "the new commit to be deployed" bash -c "[[ \$(kubectl -n $target get configmap dev-guestbook-config -o jsonpath='{.data.LOG_LEVEL}') == trace ]]"
 echo "deployed $(git -C "$work/checkout" rev-parse --short HEAD) (LOG_LEVEL=trace) in $(since "$t0")"
 
