@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from gitopsd.errors import ConfigError
+from gitopsd.model.filters import ResourceFilter, ResourceFilters
 from gitopsd.spec import IgnoreDifference, parse_duration, parse_ignore_differences
 
 
@@ -68,6 +69,7 @@ class ConfigMapSettings:
     health_customizations: dict[str, str] = field(default_factory=dict)
     global_ignore_differences: tuple[IgnoreDifference, ...] = ()
     webhook_secret_keys: tuple[str, ...] = ()
+    resource_filters: ResourceFilters = field(default_factory=ResourceFilters)
     raw: dict[str, str] = field(default_factory=dict)
 
 
@@ -85,8 +87,36 @@ def parse_configmap(data: dict[str, str] | None) -> ConfigMapSettings:
     text = data.get("resource.customizations.ignoreDifferences.all")
     if text:
         ignore = _global_ignore(text)
+    filters = ResourceFilters(
+        exclusions=_filters(data, "resource.exclusions"),
+        inclusions=_filters(data, "resource.inclusions"),
+    )
     return ConfigMapSettings(
-        reconciliation_seconds=interval, global_ignore_differences=ignore, raw=data
+        reconciliation_seconds=interval,
+        global_ignore_differences=ignore,
+        resource_filters=filters,
+        raw=data,
+    )
+
+
+def _filters(data: dict[str, str], key: str) -> tuple[ResourceFilter, ...]:
+    """Argo CD's ``resource.exclusions`` / ``resource.inclusions`` YAML lists."""
+    text = data.get(key)
+    if not text:
+        return ()
+    try:
+        items: Any = yaml.safe_load(text) or []
+    except yaml.YAMLError as error:
+        raise ConfigError(f"gitopsd-cm: {key}: {error}") from error
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ConfigError(f"gitopsd-cm: {key}: expected a list of {{apiGroups, kinds, clusters}}")
+    return tuple(
+        ResourceFilter(
+            api_groups=tuple(str(g) for g in item.get("apiGroups") or ()),
+            kinds=tuple(str(k) for k in item.get("kinds") or ()),
+            clusters=tuple(str(c) for c in item.get("clusters") or ()),
+        )
+        for item in items
     )
 
 

@@ -579,3 +579,33 @@ def test_the_refresh_annotation_picks_up_a_commit_before_the_next_poll(
             timeout=30,
             what="the refresh annotation cleared",
         )
+
+
+def test_resource_exclusions_leave_a_kind_alone(
+    kubectl: Kubectl, namespace: str, tmp_path: Path, kubeconfig: str, crds: None
+) -> None:
+    settings = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "gitopsd-cm", "namespace": namespace},
+        "data": {"resource.exclusions": '- apiGroups: [""]\n  kinds: ["Secret"]\n'},
+    }
+    kubectl.apply(yaml.safe_dump(settings))
+    repo = bare_repo(tmp_path)
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "managed-elsewhere"},
+        "stringData": {"k": "v"},
+    }
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "mine"}}
+    repo.commit(
+        {"app/secret.yaml": yaml.safe_dump(secret), "app/config.yaml": yaml.safe_dump(config)},
+        "a secret someone else manages",
+    )
+    with controller(namespace, tmp_path / "ctl", kubeconfig=kubeconfig, reconcile_interval="3s"):
+        kubectl.apply(app_manifest("filtered", namespace, repo, "app", automated={}))
+        status = wait_status(kubectl, namespace, "filtered", "Synced", "Healthy")
+    assert [r["kind"] for r in status["resources"]] == ["ConfigMap"]
+    assert kubectl.get("configmap", "-n", namespace, "mine") is not None
+    assert kubectl.get("secret", "-n", namespace, "managed-elsewhere") is None

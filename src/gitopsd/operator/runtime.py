@@ -20,6 +20,7 @@ from gitopsd.errors import ClusterError, GitopsdError
 from gitopsd.health import HealthAssessor, customizations_from_configmap
 from gitopsd.metrics import ConnectionStatus, GitRequestType, Metrics, serve_metrics
 from gitopsd.model.annotations import (
+    CONFIGMAP_NAME,
     SECRET_TYPE_LABEL,
     SECRET_TYPE_REPO_CREDS,
     SECRET_TYPE_REPOSITORY,
@@ -104,6 +105,8 @@ class Runtime:
 
     # --- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
+        # Settings first, so no pass runs with defaults before gitopsd-cm is seen.
+        self.configure_from(self._configmap(), requeue=False)
         if self.settings.leader_elect:
             elector = LeaderElector(
                 self.local, self.settings.namespace, self.settings.identity, clock=SystemClock()
@@ -191,7 +194,15 @@ class Runtime:
         except GitopsdError as error:
             log.warning("repository Secret %s: %s", name, error)
 
-    def configure_from(self, configmap: dict[str, Any] | None) -> None:
+    def _configmap(self) -> dict[str, Any] | None:
+        key = ResourceKey("", "ConfigMap", self.settings.namespace, CONFIGMAP_NAME)
+        try:
+            return self.local.get(key)
+        except ClusterError as error:
+            log.warning("gitopsd-cm: %s", error)
+            return None
+
+    def configure_from(self, configmap: dict[str, Any] | None, *, requeue: bool = True) -> None:
         try:
             settings = parse_configmap((configmap or {}).get("data"))
             assessor = HealthAssessor(customizations_from_configmap(configmap or {}))
@@ -201,11 +212,13 @@ class Runtime:
         self.env.set_assessor(assessor)
         self.reconciler.settings = ReconcileSettings(
             global_ignore_differences=settings.global_ignore_differences,
+            resource_filters=settings.resource_filters,
             self_heal_backoff=self.reconciler.settings.self_heal_backoff,
         )
         if settings.reconciliation_seconds:
             self.controller.interval = settings.reconciliation_seconds
-        self.requeue_all()
+        if requeue:
+            self.requeue_all()
 
     # --- webhook --------------------------------------------------------------------
     def on_push(self, event: PushEvent) -> list[str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from gitopsd.health import HealthAssessor
+from gitopsd.model.filters import ResourceFilters
 from gitopsd.ports import ClusterPort
 from gitopsd.project import Project
 from gitopsd.render import GeneratedManifests, RenderContext
@@ -41,6 +42,8 @@ class Environment(Protocol):
 @dataclass(frozen=True)
 class ReconcileSettings:
     global_ignore_differences: tuple[IgnoreDifference, ...] = ()
+    # resource.exclusions / inclusions: kinds never applied, compared, pruned or scanned.
+    resource_filters: ResourceFilters = field(default_factory=ResourceFilters)
     self_heal_backoff: SelfHealBackoff = field(default_factory=SelfHealBackoff)
     # How soon to come back while an operation runs (waves, hooks, health).
     operation_poll_seconds: float = 1.0

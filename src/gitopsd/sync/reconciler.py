@@ -28,6 +28,7 @@ from gitopsd.model.annotations import (
     annotation,
     options_from_list,
 )
+from gitopsd.model.keys import GroupKind
 from gitopsd.model.vocab import OperationPhase, SyncStatus
 from gitopsd.ports import Clock
 from gitopsd.project import (
@@ -132,7 +133,9 @@ class Reconciler:
         p = Pass(app, namespace, name, previous, now, stamp, spec, project, cluster, server)
         p.operation = opstate.requested_or_running(app)
         p.op_state = previous.get("operationState")
-        p.inventory = inventory_of(previous)
+        p.inventory = frozenset(
+            key for key in inventory_of(previous) if not self._excluded(p, key.group_kind)
+        )
         # A requested sync or refresh must see the latest push, not a shared answer.
         p.fresh = bool(app.get("operation")) or bool(annotation(app, REFRESH))
         return p
@@ -158,7 +161,7 @@ class Reconciler:
             )
             p.generated = self.env.generate(p.spec, context, revisions, fresh=p.fresh)
             p.desired = build_desired_set(
-                list(p.generated.objects),
+                [o for o in p.generated.objects if not self._excluded(p, GroupKind.of(o))],
                 app_namespace=p.namespace,
                 app_name=p.name,
                 destination_namespace=p.spec.destination.namespace,
@@ -356,7 +359,8 @@ class Reconciler:
             return
         cached = self._orphan_scans.get(p.key)
         if cached is None or (p.now - cached[0]).total_seconds() > ORPHAN_SCAN_SECONDS:
-            live = scan_namespace(p.cluster, p.spec.destination.namespace)
+            scanned = scan_namespace(p.cluster, p.spec.destination.namespace)
+            live = [(k, o) for k, o in scanned if not self._excluded(p, k.group_kind)]
             self._orphan_scans[p.key] = (p.now, orphaned_resources(p.project, live))
         orphans = self._orphan_scans[p.key][1]
         self.orphans[p.key] = len(orphans)
@@ -388,6 +392,10 @@ class Reconciler:
         return ReconcileResult(status=p.previous, remove_finalizers=tuple(finalizers))
 
     # --- helpers --------------------------------------------------------------------
+    def _excluded(self, p: Pass, group_kind: GroupKind) -> bool:
+        filters = self.settings.resource_filters
+        return filters.excluded(group_kind.group, group_kind.kind, p.server)
+
     def _window(self, p: Pass, *, manual: bool) -> Any:
         return sync_window_decision(
             p.project,
