@@ -93,7 +93,18 @@ def test_automated_app_syncs_and_heals_deletes_and_edits(
     )
     assert time.monotonic() - started < 30
 
-    # Story 3: kubectl scale is reverted, and the event names the manager.
+    # Story 3: kubectl scale is reverted, and the event names the manager. First let the
+    # healing of the delete finish, so the scale is new drift rather than something that
+    # operation's next pass overwrites.
+    wait_synced_healthy(kubectl, namespace, "guestbook")
+    kubectl.wait_for(
+        lambda: (
+            (app_status(kubectl, namespace, "guestbook").get("operationState") or {}).get("phase")
+            == "Succeeded"
+        ),
+        timeout=30,
+        what="the healing operation to finish",
+    )
     kubectl.run("scale", "deployment", "-n", namespace, DEPLOYMENT, "--replicas=4")
     kubectl.wait_for(
         lambda: (
