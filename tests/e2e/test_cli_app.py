@@ -10,7 +10,6 @@ itself. Every command runs through ``gitopsd.cli.main.main``.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gitopsd.cli.main import main
+from tests.support.cli import gitopsd
 from tests.support.controller import RunningController, controller
 from tests.support.crds import install_crds
 from tests.support.gitserver import BareRepo, bare_repo
@@ -69,26 +68,6 @@ def running(namespace: str, tmp_path: Path, kubeconfig: str) -> Iterator[Running
         namespace, tmp_path / "ctl", kubeconfig=kubeconfig, reconcile_interval="3s"
     ) as ctl:
         yield ctl
-
-
-def gitopsd(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def after_last_start(kubectl: Kubectl, namespace: str) -> None:
-    """Wait until the clock is past the second the last operation started in: history
-    entries are told apart by their start time, which has a resolution of one second."""
-    app = kubectl.get("-n", namespace, "application", APP) or {}
-    started = str(((app.get("status") or {}).get("operationState") or {}).get("startedAt", ""))
-    kubectl.wait_for(
-        lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") > started,
-        timeout=5,
-        what=f"the clock to pass {started}",
-        interval=0.05,
-    )
 
 
 def colour(kubectl: Kubectl, namespace: str) -> str | None:
@@ -147,11 +126,9 @@ def test_manual_sync_history_rollback_and_delete(
 
     # A second commit and sync; then roll back to history entry 0.
     second = repo.commit({"web/settings.yaml": configmap(namespace, "green")}, "go green")
-    after_last_start(kubectl, namespace)
     code, out, err = gitopsd(capsys, "app", "sync", APP, *common, "--revision", second)
     assert code == 0, out + err
     assert colour(kubectl, namespace) == "green"
-    after_last_start(kubectl, namespace)
     code, out, err = gitopsd(capsys, "app", "rollback", APP, "0", *common)
     assert code == 0, out + err
     assert colour(kubectl, namespace) == "blue"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gitopsd.cli.main import main
+from tests.support.cli import gitopsd
 from tests.support.crds import install_crds
 from tests.support.gitserver import bare_repo
 from tests.support.kube import Kubectl
@@ -47,13 +47,6 @@ def secret(namespace: str | None, password: str) -> dict[str, object]:
         "type": "Opaque",
         "stringData": {"password": password},
     }
-
-
-def gitopsd(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def leaked(text: str, value: str) -> bool:

@@ -32,6 +32,7 @@ from gitopsd.model.keys import GroupKind
 from gitopsd.model.vocab import OperationPhase, SyncStatus
 from gitopsd.ports import Clock
 from gitopsd.project import (
+    WindowDecision,
     check_application,
     check_manifests,
     find_project,
@@ -396,7 +397,7 @@ class Reconciler:
         filters = self.settings.resource_filters
         return filters.excluded(group_kind.group, group_kind.kind, p.server)
 
-    def _window(self, p: Pass, *, manual: bool) -> Any:
+    def _window(self, p: Pass, *, manual: bool) -> WindowDecision:
         return sync_window_decision(
             p.project,
             app_name=p.name,
