@@ -12,14 +12,14 @@ TESTBED_BIN = $(shell hack/build-testbed.sh --print-bin-dir)
 export PATH := $(TESTBED_BIN):$(CURDIR)/$(BIN):$(PATH)
 PYTEST_ARGS ?=
 
-.PHONY: help venv testbed lint fmt unit e2e test demo cluster-up cluster-down bench clean
+.PHONY: help venv testbed lint fmt unit e2e security test demo cluster-up cluster-down bench clean
 
 help:
 	@echo "make test          lint, unit and e2e tests (builds everything it needs)"
 	@echo "make demo          local cluster + controller + example app syncing and healing"
 	@echo "make cluster-up    start the local control plane; prints export KUBECONFIG=..."
 	@echo "make cluster-down  stop it and remove its state"
-	@echo "make lint | fmt | unit | e2e | bench"
+	@echo "make lint | fmt | unit | e2e | security | bench"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ unit: venv testbed
 
 e2e: venv testbed
 	hack/pytest.sh -m e2e tests/e2e -n 4 --dist loadfile $(PYTEST_ARGS)
+
+# Attacks against the real control plane, one test per hole (SECURITY.md).
+security: venv testbed
+	hack/pytest.sh tests/security -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # e2e stories mostly wait on the cluster, so four workers share two cores well; a test
 # file stays on one worker (the chart tests install cluster-wide objects).

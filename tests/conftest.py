@@ -34,8 +34,10 @@ def _wants_e2e(config: pytest.Config) -> bool:
     if "not e2e" in markexpr:
         return False
     args = [Path(a.split("::")[0]).resolve() for a in config.args] or [Path.cwd()]
-    e2e_dir = REPO / "tests" / "e2e"
-    return any(e2e_dir == a or e2e_dir in a.parents or a in e2e_dir.parents for a in args)
+    cluster_dirs = (REPO / "tests" / "e2e", REPO / "tests" / "security")
+    return any(
+        d == a or d in a.parents or a in d.parents for d in cluster_dirs for a in args
+    )
 
 
 def _reachable(kubeconfig: str) -> bool:
