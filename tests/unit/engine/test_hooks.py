@@ -41,7 +41,9 @@ def test_a_sync_hook_is_created_in_its_wave_with_the_objects() -> None:
 
 
 def test_hook_succeeded_deletes_the_hook_once_it_has_succeeded() -> None:
-    engine = Engine([configmap("settings"), job("migrate", "PreSync", delete_policy="HookSucceeded")])
+    engine = Engine(
+        [configmap("settings"), job("migrate", "PreSync", delete_policy="HookSucceeded")]
+    )
     engine.sync()
     engine.reconcile()
     engine.complete_job("migrate")
