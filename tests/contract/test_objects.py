@@ -167,9 +167,12 @@ def test_dry_run_create_replace_and_delete_store_nothing(subject: Subject) -> No
 def test_list_filters_by_namespace_and_label_selector(subject: Subject) -> None:
     ns = subject.namespace
     # Every namespace of a real cluster also holds kube-root-ca.crt: select on "suite" too.
-    subject.cluster.apply(configmap("a", ns, {}, labels={"suite": "s", "tier": "web", "env": "prod"}))
-    subject.cluster.apply(configmap("b", ns, {}, labels={"suite": "s", "tier": "db", "env": "prod"}))
-    subject.cluster.apply(configmap("c", ns, {}, labels={"suite": "s", "tier": "web"}))
+    for name, labels in (
+        ("a", {"tier": "web", "env": "prod"}),
+        ("b", {"tier": "db", "env": "prod"}),
+        ("c", {"tier": "web"}),
+    ):
+        subject.cluster.apply(configmap(name, ns, {}, labels={"suite": "s", **labels}))
     kind = GroupKind("", "ConfigMap")
 
     def names(selector: str) -> list[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from gitopsd.memory import Fault, FaultKind, Verb
 from gitopsd.memory.clock import rfc3339
 from gitopsd.model.keys import GroupKind, ResourceKey
@@ -309,3 +311,24 @@ def _widget_crd() -> dict[str, object]:
             "versions": [{"name": "v1", "served": True, "storage": True}],
         },
     }
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine bug: sync/apply.py deletes for Replace+Force outside any error handling, "
+    "so a failed DELETE escapes Reconciler.reconcile as an exception instead of a result",
+)
+def test_a_failed_delete_while_recreating_fails_the_operation_instead_of_raising() -> None:
+    engine = _synced([deployment("api")], sync_policy=_options("Replace=true", "Force=true"))
+    moved = deployment("api")
+    moved["spec"]["selector"]["matchLabels"] = {"app": "api-v2"}
+    moved["spec"]["template"]["metadata"]["labels"] = {"app": "api-v2"}
+    engine.commit([moved])
+    engine.sync()
+    engine.cluster.inject(Fault(FaultKind.UNAVAILABLE, verb=Verb.DELETE))
+    record = engine.reconcile()
+    assert record.writes == [
+        "replace Deployment/web/api -> Invalid",
+        "delete Deployment/web/api (Foreground) -> ClusterError",
+    ]
+    assert record.phase == "Failed"
