@@ -223,8 +223,15 @@ def _application_crd_text() -> KubeObject:
 
 
 def application_crd() -> KubeObject:
-    """gitopsd's Application CRD from ``crds/`` (parsed once per test session)."""
-    return copy.deepcopy(_application_crd_text())
+    """gitopsd's Application CRD from ``crds/`` (parsed once per test session), without
+    its OpenAPI schema: the model does not validate custom resources, and copying the
+    schema on every write would be most of a scenario's time."""
+    crd = copy.deepcopy(_application_crd_text())
+    for version in crd["spec"]["versions"]:
+        version["schema"] = {
+            "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+        }
+    return crd
 
 
 def _namespace(name: str) -> KubeObject:
