@@ -6,10 +6,10 @@ import base64
 
 import pytest
 
-from gitopsd.errors import Conflict, Invalid, NotFound
+from gitopsd.errors import Conflict, Forbidden, Invalid, NotFound
 from gitopsd.model.keys import GroupKind, ResourceKey
 from tests.contract.conftest import Subject
-from tests.contract.objects import configmap, deployment, rv, widget
+from tests.contract.objects import configmap, deployment, managers, rv, widget
 
 
 def test_apply_creates_with_the_servers_metadata(subject: Subject) -> None:
@@ -241,3 +241,42 @@ def test_an_immutable_configmap_keeps_its_data(subject: Subject) -> None:
     with pytest.raises(Invalid):
         subject.cluster.apply(changed)
     assert subject.cluster.get(subject.key("ConfigMap", "frozen"))["data"] == {"a": "1"}  # type: ignore[index]
+
+
+def test_a_dry_run_of_a_new_object_has_no_resource_version(subject: Subject) -> None:
+    predicted = subject.cluster.apply(
+        configmap("future", subject.namespace, {"a": "1"}), dry_run=True
+    )
+    assert not predicted["metadata"].get("resourceVersion")
+    assert predicted["metadata"]["name"] == "future"
+
+
+def test_a_write_without_a_field_manager_is_recorded_under_the_clients_name(
+    subject: Subject,
+) -> None:
+    subject.cluster.apply(configmap("named", subject.namespace, {"a": "1"}))
+    patched = subject.cluster.merge_patch(subject.key("ConfigMap", "named"), {"data": {"a": "2"}})
+    updaters = sorted(m for (m, op) in managers(patched) if op == "Update")
+    assert updaters == ["OpenAPI-Generator"]
+
+
+def test_a_terminating_namespace_refuses_new_objects(subject: Subject) -> None:
+    namespace = f"{subject.namespace}-t"
+    ns_key = ResourceKey("", "Namespace", "", namespace)
+    subject.cluster.apply(
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
+    )
+    held = ResourceKey("", "ConfigMap", namespace, "held")
+    subject.cluster.apply(configmap("held", namespace, {}, finalizers=["contract.gitopsd.io/hold"]))
+    subject.cluster.delete(ns_key, propagation="Background")
+
+    def terminating() -> bool:
+        found = subject.cluster.get(ns_key)
+        return found is not None and (found.get("status") or {}).get("phase") == "Terminating"
+
+    subject.eventually(terminating, what="the namespace to be terminating")
+    with pytest.raises(Forbidden) as raised:
+        subject.cluster.create(configmap("late", namespace, {"a": "1"}))
+    assert raised.value.status == 403
+    subject.cluster.merge_patch(held, {"metadata": {"finalizers": None}})
+    subject.eventually(lambda: subject.cluster.get(ns_key) is None, what="the namespace gone")
