@@ -12,10 +12,12 @@ without a cluster (as httpx ships a mock transport).
 
 ``tests/contract`` runs one suite on ``MemoryCluster`` and on a real API server, so the
 model stays honest; ``tests/unit/engine`` drives the ``Reconciler`` through it. Modules:
-``cluster`` (the verbs), ``ownership`` and ``fieldsets`` (server-side apply),
-``merging``, ``collector`` (finalizers and garbage collection), ``kinds`` (discovery and
-schema facts), ``validation``, ``selectors``, ``faults``, ``calls`` (the call record),
-``controllers`` (status as Kubernetes' controllers would write it), ``environment``.
+``cluster`` (the facade: verbs, lock, record, faults), ``server`` (what each verb does),
+``store``, ``ownership`` and ``fieldsets`` (server-side apply), ``merging``,
+``collector`` (finalizers and garbage collection), ``kinds`` (discovery and schema
+facts), ``validation``, ``secrets``, ``selectors``, ``faults``, ``calls`` (the call
+record), ``controllers`` (status as Kubernetes' controllers would write it), ``clock``,
+``environment``.
 """
 
 from gitopsd.memory import controllers
