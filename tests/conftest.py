@@ -34,10 +34,8 @@ def _wants_e2e(config: pytest.Config) -> bool:
     if "not e2e" in markexpr:
         return False
     args = [Path(a.split("::")[0]).resolve() for a in config.args] or [Path.cwd()]
-    cluster_dirs = (REPO / "tests" / "e2e", REPO / "tests" / "security")
-    return any(
-        d == a or d in a.parents or a in d.parents for d in cluster_dirs for a in args
-    )
+    cluster_dirs = tuple(REPO / "tests" / d for d in ("e2e", "security", "contract"))
+    return any(d == a or d in a.parents or a in d.parents for d in cluster_dirs for a in args)
 
 
 def _reachable(kubeconfig: str) -> bool:
