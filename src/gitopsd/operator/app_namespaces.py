@@ -75,28 +75,31 @@ class ApplicationWatcher:
         self._on_event = on_event
         self._scope: ApplicationNamespaces | None = None
         self._generation = threading.Event()  # set: the current threads stop
+        self._stopped = False
         self._lock = threading.Lock()
 
     def configure(self, scope: ApplicationNamespaces) -> None:
         """Watch what ``scope`` enables besides its control namespace. The previous
         watches stop (their events are dropped from now on) when the scope changed."""
         with self._lock:
-            if scope == self._scope:
+            if scope == self._scope or self._stopped:
                 return
             self._generation.set()
             self._generation = stop = threading.Event()
             self._scope = scope
-        for namespace in watch_scopes(scope) if scope.enabled else ():
+        scopes = watch_scopes(scope) if scope.enabled else ()
+        for namespace in scopes:
             name = f"watch-applications-{namespace or 'all'}"
             thread = threading.Thread(
                 target=self._run, args=(namespace, scope, stop), name=name, daemon=True
             )
             thread.start()
-        if scope.enabled:
+        if scopes:
             log.info("watching Applications in %s", ", ".join(scope.enabled))
 
     def stop(self) -> None:
         with self._lock:
+            self._stopped = True
             self._generation.set()
 
     def _run(self, namespace: str, scope: ApplicationNamespaces, stop: threading.Event) -> None:
