@@ -13,6 +13,7 @@ controller is shown to be at work while the refused one stays untouched.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -21,6 +22,8 @@ from typing import Any
 import pytest
 import yaml
 
+from gitopsd.desired import tracking_label_value
+from tests.e2e.test_chart import chart_controller, installed, synced_healthy, token_kubeconfig
 from tests.support.appsets import (
     APPS,
     IN_CLUSTER,
@@ -33,7 +36,7 @@ from tests.support.cli import gitopsd
 from tests.support.controller import RunningController, controller
 from tests.support.gitserver import BareRepo
 from tests.support.kube import Kubectl
-from tests.support.seed import application
+from tests.support.seed import application, seed_repo
 
 pytestmark = pytest.mark.usefixtures("crds")
 
@@ -136,7 +139,7 @@ def wait_invalid_spec(kubectl: Kubectl, namespace: str, app: str, naming: str) -
 
 def managed_objects(kubectl: Kubectl, namespace: str, app: str) -> list[str]:
     """Every object in the cluster carrying this Application's tracking label."""
-    selector = f"{TRACKING_LABEL}={namespace}_{app}"
+    selector = f"{TRACKING_LABEL}={tracking_label_value(namespace, app)}"
     found = kubectl.json("get", "deployment,service,configmap", "-A", "-l", selector)["items"]
     return sorted(
         f"{o['kind']}/{o['metadata']['namespace']}/{o['metadata']['name']}" for o in found
@@ -287,3 +290,73 @@ def test_an_appproject_made_in_a_tenant_namespace_is_never_used(
     for app in ("escape", "shadow"):
         assert managed_objects(kubectl, listed, app) == []
     assert kubectl.get("deployment", "-n", elsewhere, DEPLOYMENT) is None
+
+
+def test_the_charts_rbac_serves_application_namespaces_and_nothing_more(
+    kubectl: Kubectl, tmp_path: Path
+) -> None:
+    """Installed with namespaced RBAC and one application namespace, the chart's
+    ServiceAccount alone syncs an Application living there, and may do nothing in that
+    namespace but watch Applications, write their status and record Events."""
+    suffix = uuid.uuid4().hex[:5]
+    apps, destination = f"chart-apps-{suffix}", f"chart-dest-{suffix}"
+    for name in (apps, destination):
+        kubectl.run("create", "namespace", name)
+    sets = (
+        "rbac.clusterWide=false",
+        f"rbac.namespaces={{{destination}}}",
+        f"controller.applicationNamespaces={{{apps}}}",
+        "peering.enabled=false",  # kopf's CRDs belong to a cluster-wide release, if any
+    )
+    try:
+        with installed(kubectl, *sets) as release:
+            kubeconfig = token_kubeconfig(kubectl, release, tmp_path / "token-kubeconfig")
+            account = Kubectl(kubeconfig)
+
+            def can(*args: str) -> bool:
+                return account.run("auth", "can-i", *args, check=False).strip() == "yes"
+
+            for verb in ("get", "list", "watch", "patch"):
+                assert can(verb, "applications.gitopsd.io", "-n", apps), verb
+            assert can("patch", "applications.gitopsd.io/status", "-n", apps)
+            assert can("create", "events", "-n", apps)
+            assert not can("delete", "applications.gitopsd.io", "-n", apps)
+            assert not can("create", "applications.gitopsd.io", "-n", apps)
+            for resource in ("secrets", "configmaps", "appprojects.gitopsd.io"):
+                assert not can("get", resource, "-n", apps), resource
+            assert not can("create", "deployments", "-n", apps)
+            assert not can("list", "applications.gitopsd.io", "--all-namespaces")
+
+            namespace, env = chart_controller(kubectl, release)
+            deployment = kubectl.json("get", "deployment", "-n", namespace, release.fullname)
+            (container,) = deployment["spec"]["template"]["spec"]["containers"]
+            assert f"--application-namespaces={apps}" in container["args"]
+            kubectl.apply(
+                yaml.safe_dump(
+                    {
+                        "apiVersion": "gitopsd.io/v1alpha1",
+                        "kind": "AppProject",
+                        "metadata": {"name": "team", "namespace": namespace},
+                        "spec": {
+                            "sourceRepos": ["*"],
+                            "sourceNamespaces": [apps],
+                            "destinations": [{"server": IN_CLUSTER, "namespace": destination}],
+                        },
+                    }
+                )
+            )
+            repo = seed_repo(tmp_path)
+            extra = ("--application-namespaces", apps)
+            with controller(
+                namespace, tmp_path / "ctl", kubeconfig=kubeconfig, env=env, extra_args=extra
+            ) as ctl:
+                kubectl.apply(tenant_app("guestbook", apps, repo, "team", destination=destination))
+                kubectl.wait_for(
+                    lambda: synced_healthy(kubectl, apps, "guestbook") or "forbidden" in ctl.log(),
+                    timeout=90,
+                    what="guestbook Synced and Healthy, or a refusal",
+                )
+                assert "forbidden" not in ctl.log().lower(), ctl.log()[-4000:]
+                assert kubectl.get("deployment", "-n", destination, DEPLOYMENT) is not None
+    finally:
+        delete_namespaces(kubectl, (apps, destination))
