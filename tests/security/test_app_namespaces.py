@@ -360,3 +360,30 @@ def test_the_charts_rbac_serves_application_namespaces_and_nothing_more(
                 assert kubectl.get("deployment", "-n", destination, DEPLOYMENT) is not None
     finally:
         delete_namespaces(kubectl, (apps, destination))
+
+
+def test_namespaces_enabled_in_gitopsd_cm_apply_without_a_restart(
+    kubectl: Kubectl,
+    namespace: str,
+    tenants: dict[str, str],
+    repo: BareRepo,
+    ctl: RunningController,
+) -> None:
+    """``application.namespaces`` in gitopsd-cm widens the scope of a running controller
+    started without ``--application-namespaces``."""
+    listed = tenants["listed"]
+    kubectl.apply(team_project(namespace, tenants))
+    kubectl.apply(tenant_app("guestbook", listed, repo, "team"))
+    kubectl.apply(tenant_app("witness", namespace, repo, "default"))
+    wait_synced_healthy(kubectl, namespace, "witness")
+    assert "status" not in (kubectl.get(APPS, "-n", listed, "guestbook") or {})
+
+    configmap = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "gitopsd-cm", "namespace": namespace},
+        "data": {"application.namespaces": f"{listed}, {namespace}-unrelated-*"},
+    }
+    kubectl.apply(yaml.safe_dump(configmap))
+    wait_synced_healthy(kubectl, listed, "guestbook")
+    assert kubectl.get("deployment", "-n", listed, DEPLOYMENT) is not None
