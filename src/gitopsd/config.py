@@ -15,8 +15,9 @@ from typing import Any
 
 import yaml
 
-from gitopsd.errors import ConfigError
+from gitopsd.errors import ConfigError, SpecError
 from gitopsd.model.filters import ResourceFilter, ResourceFilters
+from gitopsd.project.source_namespaces import parse_namespace_patterns
 from gitopsd.spec import IgnoreDifference, parse_duration, parse_ignore_differences
 
 
@@ -39,6 +40,9 @@ class ControllerSettings:
 
     kubeconfig: str | None = None
     namespace: str = "gitopsd"
+    # Argo CD's application.namespaces: where else Applications may live (names, globs,
+    # /regex/); each still needs its project's sourceNamespaces to list it.
+    application_namespaces: tuple[str, ...] = ()
     metrics_port: int = 8082
     webhook_port: int = 8083
     reconcile_interval_seconds: float = 120.0
@@ -61,6 +65,18 @@ def env_flag_default(name: str, default: str) -> str:
     return os.environ.get(f"GITOPSD_{name.upper().replace('-', '_')}", default)
 
 
+def parse_application_namespaces(text: str, *, source: str) -> tuple[str, ...]:
+    """A comma-separated ``application.namespaces`` value; ConfigError names ``source``
+    (the flag or the ConfigMap key) and the unusable pattern."""
+    try:
+        return parse_namespace_patterns(text)
+    except SpecError as error:
+        raise ConfigError(f"{source}: {error}") from error
+
+
+APPLICATION_NAMESPACES_KEY = "application.namespaces"
+
+
 @dataclass(frozen=True)
 class ConfigMapSettings:
     """What gitopsd reads from ``gitopsd-cm`` (Argo CD's ``argocd-cm`` keys)."""
@@ -70,6 +86,8 @@ class ConfigMapSettings:
     global_ignore_differences: tuple[IgnoreDifference, ...] = ()
     webhook_secret_keys: tuple[str, ...] = ()
     resource_filters: ResourceFilters = field(default_factory=ResourceFilters)
+    # Added to --application-namespaces; read again whenever gitopsd-cm changes.
+    application_namespaces: tuple[str, ...] = ()
     raw: dict[str, str] = field(default_factory=dict)
 
 
@@ -95,6 +113,10 @@ def parse_configmap(data: dict[str, str] | None) -> ConfigMapSettings:
         reconciliation_seconds=interval,
         global_ignore_differences=ignore,
         resource_filters=filters,
+        application_namespaces=parse_application_namespaces(
+            data.get(APPLICATION_NAMESPACES_KEY, ""),
+            source=f"gitopsd-cm: {APPLICATION_NAMESPACES_KEY}",
+        ),
         raw=data,
     )
 

@@ -18,8 +18,10 @@ from typing import Any
 from gitopsd.cli import app_sync
 from gitopsd.cli.app_context import (
     APPLICATION,
+    add_app_namespace_flag,
     add_connection_flags,
     application_key,
+    application_ref,
     connect,
     get_application,
 )
@@ -68,8 +70,11 @@ def _verb(
 ) -> argparse.ArgumentParser:
     parser = verbs.add_parser(name, help=help_text, description=help_text)
     if app:
-        parser.add_argument("app", metavar="APP", help="Application name")
+        parser.add_argument(
+            "app", metavar="APP", help="Application name, or NAMESPACE/NAME (Argo CD's form)"
+        )
     add_connection_flags(parser)
+    add_app_namespace_flag(parser)
     if func is not None:
         parser.set_defaults(func=func)
     return parser
@@ -103,12 +108,12 @@ def _register_set(parser: argparse.ArgumentParser) -> None:
 
 # --- list / get / history ----------------------------------------------------------------
 def run_list(args: argparse.Namespace) -> int:
-    apps = connect(args).list(APPLICATION, namespace=args.namespace)
+    apps = connect(args).list(APPLICATION, namespace=args.app_namespace or args.namespace)
     return print_list(apps, args.output, format_list)
 
 
 def run_get(args: argparse.Namespace) -> int:
-    app = get_application(connect(args), args.namespace, args.app)
+    app = get_application(connect(args), *application_ref(args))
     if args.output is not OutputFormat.TABLE:
         sys.stdout.write(dump(app, args.output))
         return ExitCode.OK
@@ -120,7 +125,7 @@ def run_get(args: argparse.Namespace) -> int:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    app = get_application(connect(args), args.namespace, args.app)
+    app = get_application(connect(args), *application_ref(args))
     if args.output is OutputFormat.TABLE:
         sys.stdout.write(format_history(app))
     else:
@@ -138,14 +143,15 @@ def run_diff(args: argparse.Namespace) -> int:
 
 # --- wait --------------------------------------------------------------------------------
 def run_wait(args: argparse.Namespace) -> int:
+    namespace, name = application_ref(args)
     cluster = connect(args)
     wanted = WaitFor(sync=args.sync, health=args.health, operation=args.operation).chosen()
     done, app = Poller().until(
-        lambda: get_application(cluster, args.namespace, args.app),
+        lambda: get_application(cluster, namespace, name),
         lambda app: True if not unmet_conditions(app, wanted) else None,
         args.timeout,
     )
-    app_id = application_key(args.namespace, args.app)
+    app_id = application_key(namespace, name)
     if done is None:
         unmet = "; ".join(unmet_conditions(app, wanted))
         print(f"{app_id}: timed out after {args.timeout:g}s waiting for {unmet}", file=sys.stderr)
@@ -186,8 +192,9 @@ def sync_policy_patch(
 
 
 def run_set(args: argparse.Namespace) -> int:
+    namespace, name = application_ref(args)
     cluster = connect(args)
-    app = get_application(cluster, args.namespace, args.app)
+    app = get_application(cluster, namespace, name)
     patch = sync_policy_patch(
         app.get("spec") or {},
         policy=args.sync_policy,
@@ -195,10 +202,10 @@ def run_set(args: argparse.Namespace) -> int:
         prune=args.prune,
         allow_empty=args.allow_empty,
     )
-    updated = cluster.merge_patch(application_key(args.namespace, args.app), patch)
+    updated = cluster.merge_patch(application_key(namespace, name), patch)
     automated = ((updated.get("spec") or {}).get("syncPolicy") or {}).get("automated")
     shown = "none" if automated is None else json.dumps(automated, sort_keys=True)
-    print(f"{application_key(args.namespace, args.app)}: syncPolicy.automated is {shown}")
+    print(f"{application_key(namespace, name)}: syncPolicy.automated is {shown}")
     return ExitCode.OK
 
 
@@ -223,9 +230,10 @@ def finalizers_patch(metadata: dict[str, Any], *, cascade: bool) -> dict[str, An
 
 
 def run_delete(args: argparse.Namespace) -> int:
+    namespace, name = application_ref(args)
     cluster = connect(args)
-    key = application_key(args.namespace, args.app)
-    app = get_application(cluster, args.namespace, args.app)
+    key = application_key(namespace, name)
+    app = get_application(cluster, namespace, name)
     patch = finalizers_patch(app.get("metadata") or {}, cascade=args.cascade)
     if patch is not None:
         cluster.merge_patch(key, patch)

@@ -1,4 +1,5 @@
-"""Where the people's verbs connect: kubeconfig reading, the hub cluster, the user's name.
+"""Where the people's verbs connect: kubeconfig reading, the hub cluster, the user's name,
+and which Application a verb names (``APP``, ``NAMESPACE/APP`` or ``--app-namespace``).
 
 ``app``, ``diff`` and ``cluster`` share the flags added by :func:`add_connection_flags` and
 reach the Kubernetes API only through :class:`gitopsd.cluster.KubeCluster`. The kubeconfig
@@ -86,6 +87,32 @@ def kubeconfig_path(explicit: str | None) -> str | None:
         if Path(candidate).is_file():
             return candidate
     return candidates[0] if candidates else None
+
+
+def add_app_namespace_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-N",
+        "--app-namespace",
+        default="",
+        help="the Application's namespace, when not the control plane's (--namespace)",
+    )
+
+
+def application_ref(args: argparse.Namespace) -> tuple[str, str]:
+    """The (namespace, name) an app verb acts on: ``APP`` may be ``namespace/name``;
+    otherwise ``--app-namespace``, else the control-plane ``--namespace``."""
+    text = str(args.app)
+    flag = str(getattr(args, "app_namespace", "") or "")
+    namespace, slash, name = text.rpartition("/")
+    if not slash:
+        return flag or args.namespace, text
+    if not namespace or not name or "/" in namespace:
+        raise ConfigError(f"application {text!r}: expected NAME or NAMESPACE/NAME")
+    if flag and flag != namespace:
+        raise ConfigError(
+            f"application {text!r} is in namespace {namespace}, not --app-namespace {flag}"
+        )
+    return namespace, name
 
 
 def application_key(namespace: str, name: str) -> ResourceKey:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gitopsd.cli.app_context import connect, get_application, registered_cluster
+from gitopsd.cli.app_context import application_ref, connect, get_application, registered_cluster
 from gitopsd.cli.output import ExitCode
 from gitopsd.cluster import KubeCluster
 from gitopsd.config import parse_configmap
@@ -59,14 +59,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    app_namespace, app_name = application_ref(args)
     hub = connect(args)
-    app = get_application(hub, args.namespace, args.app)
+    app = get_application(hub, app_namespace, app_name)
     spec = parse_application_spec(app.get("spec") or {})
     settings = HubSettings.read(hub, args.namespace)
     with destination_cluster(hub, args.namespace, spec.destination) as cluster:
         target = DiffTarget(
-            app_namespace=args.namespace,
-            app_name=args.app,
+            app_namespace=app_namespace,
+            app_name=app_name,
             destination_namespace=spec.destination.namespace,
         )
         credentials = repo_credentials(hub, args.namespace)
@@ -118,7 +119,7 @@ class DiffTarget:
 
 @dataclass(frozen=True)
 class HubSettings:
-    """What ``gitopsd-cm`` in the Applications' namespace adds to a comparison."""
+    """What ``gitopsd-cm`` in the control-plane namespace adds to a comparison."""
 
     customizations: dict[str, str] = field(default_factory=dict)
     global_ignore: tuple[IgnoreDifference, ...] = ()

@@ -15,7 +15,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from gitopsd.cli.app_context import application_key, connect, current_username, get_application
+from gitopsd.cli.app_context import (
+    application_key,
+    application_ref,
+    connect,
+    current_username,
+    get_application,
+)
 from gitopsd.cli.app_operation import (
     ResourceSelector,
     SyncRequest,
@@ -92,7 +98,7 @@ def register_rollback(parser: argparse.ArgumentParser) -> None:
 
 def run_sync(args: argparse.Namespace) -> int:
     cluster = connect(args)
-    app = get_application(cluster, args.namespace, args.app)
+    app = get_application(cluster, *application_ref(args))
     refusal = operation_refusal(app)
     if refusal:
         print(f"error: {refusal}", file=sys.stderr)
@@ -117,7 +123,7 @@ def sync_request(
 
 def run_rollback(args: argparse.Namespace) -> int:
     cluster = connect(args)
-    app = get_application(cluster, args.namespace, args.app)
+    app = get_application(cluster, *application_ref(args))
     refusal = rollback_refusal(app)
     if refusal:
         print(f"error: {refusal}", file=sys.stderr)
@@ -148,7 +154,7 @@ def _count(number: int, noun: str) -> str:
 def request_and_follow(
     cluster: KubeCluster, args: argparse.Namespace, app: dict[str, Any], request: SyncRequest
 ) -> int:
-    key = application_key(args.namespace, args.app)
+    key = application_key(*application_ref(args))
     username = current_username(args)
     request_id = uuid.uuid4().hex
     patch = {

@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from gitopsd.config import ControllerSettings, env_flag_default
+from gitopsd.config import ControllerSettings, env_flag_default, parse_application_namespaces
 from gitopsd.spec import parse_duration
 
 
@@ -16,7 +16,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--namespace",
         default=env_flag_default("namespace", "gitopsd"),
-        help="where Application resources live (default gitopsd)",
+        help="the control-plane namespace: AppProjects, Secrets, gitopsd-cm and "
+        "Applications (default gitopsd)",
+    )
+    parser.add_argument(
+        "--application-namespaces",
+        default=env_flag_default("application-namespaces", ""),
+        metavar="PATTERNS",
+        help="other namespaces Applications may live in, comma-separated names, globs or "
+        "/regex/ (Argo CD's application.namespaces); their projects must list them in "
+        "sourceNamespaces",
     )
     parser.add_argument(
         "--metrics-port", type=int, default=int(env_flag_default("metrics-port", "8082"))
@@ -74,6 +83,9 @@ def settings_from(args: argparse.Namespace) -> ControllerSettings:
     return ControllerSettings(
         kubeconfig=args.kubeconfig,
         namespace=args.namespace,
+        application_namespaces=parse_application_namespaces(
+            args.application_namespaces, source="--application-namespaces"
+        ),
         metrics_port=args.metrics_port,
         webhook_port=args.webhook_port,
         reconcile_interval_seconds=parse_duration(args.reconcile_interval, 120.0),

@@ -1,6 +1,10 @@
 """The controller's work loop: take an Application key off the queue, reconcile it, write
 what the reconciler decided (status, operation, finalizers, events), and schedule the next
 look. Handlers only enqueue; all work happens here, in worker threads.
+
+Only Applications in the controller's scope (its own namespace and the ones
+``application.namespaces`` enables) are queued or processed; any other key is dropped
+without being read, so nothing is ever written to an Application outside the scope.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from gitopsd.operator.audit import record
 from gitopsd.operator.queue import AppKey, WorkQueue, run_worker
 from gitopsd.operator.watcher import ManagedObjectWatcher
 from gitopsd.ports import Clock
+from gitopsd.project import ApplicationNamespaces
 from gitopsd.spec import parse_application_spec
 from gitopsd.sync.reconciler import Reconciler, ReconcileResult
 
@@ -63,8 +68,10 @@ class Controller:
         jitter: float = 0.2,
         workers: int = 4,
         change_delay_seconds: float = 0.2,
+        scope: ApplicationNamespaces | None = None,
     ) -> None:
         self.local = local
+        self.scope = scope or reconciler.settings.app_namespaces
         self.reconciler = reconciler
         self.clock = clock
         self.metrics = metrics
@@ -102,9 +109,20 @@ class Controller:
                 self.watchers[server] = watcher
             return watcher
 
+    def set_scope(self, scope: ApplicationNamespaces) -> None:
+        """Change where Applications are taken from; keys now outside it are dropped."""
+        self.scope = scope
+        with self._lock:
+            gone = [key for key in self._intents if not scope.includes(key[0])]
+            for key in gone:
+                del self._intents[key]
+        for key in gone:
+            self._forget(key)
+
     # --- inputs ---------------------------------------------------------------------
     def enqueue(self, namespace: str, name: str, delay: float = 0.0) -> None:
-        self.queue.add((namespace, name), delay)
+        if self.scope.includes(namespace):
+            self.queue.add((namespace, name), delay)
 
     def on_application_event(self, event_type: str, app: dict[str, Any]) -> bool:
         """Queue an Application whose intent changed (returns whether it did). Our own
@@ -112,6 +130,8 @@ class Controller:
         so they are not queued."""
         meta = app.get("metadata") or {}
         key = (str(meta.get("namespace")), str(meta.get("name")))
+        if not self.scope.includes(key[0]):
+            return False
         if event_type == "DELETED":
             with self._lock:
                 self._intents.pop(key, None)
@@ -128,7 +148,7 @@ class Controller:
     def _on_managed_change(self, label: str, event_type: str, obj: dict[str, Any]) -> None:
         with self._lock:
             key = self._tracking.get(label)
-        if key is not None:
+        if key is not None and self.scope.includes(key[0]):
             log.debug("managed %s %s changed: requeue %s/%s", event_type, ResourceKey.of(obj), *key)
             self.queue.add(key, self.change_delay)
 
@@ -139,6 +159,9 @@ class Controller:
     def process(self, key: AppKey) -> float | None:
         """Reconcile one Application; returns when to look again (None: it is gone)."""
         namespace, name = key
+        if not self.scope.includes(namespace):  # outside the scope: not even read
+            self._forget(key)
+            return None
         app = self.local.get(ResourceKey(APPLICATION.group, APPLICATION.kind, namespace, name))
         if app is None:
             self._forget(key)

@@ -1,5 +1,8 @@
 """The reconciler's ``Environment`` as the running controller provides it: registered
-clusters, Git and rendering, AppProjects, health customizations and dry-run memos."""
+clusters, Git and rendering, AppProjects, health customizations and dry-run memos.
+
+AppProjects are kept per namespace as the watch reports them; the watch covers the
+control-plane namespace only, and the reconciler asks for that namespace's projects."""
 
 from __future__ import annotations
 

@@ -1,8 +1,11 @@
 """kopf wiring: the handlers only translate events into queue entries and cache updates.
 
-Applications, AppProjects, cluster and repository Secrets and the gitopsd-cm ConfigMap
-are watched in the controller's namespace. Reconciliation itself happens in the
-controller's worker threads.
+Applications, AppProjects, ApplicationSets, cluster and repository Secrets and the
+gitopsd-cm ConfigMap are watched in the controller's namespace. Applications in the other
+namespaces ``application.namespaces`` enables are watched by
+``operator.app_namespaces.ApplicationWatcher`` (kopf's namespaces would apply to every
+resource, Secrets included). Reconciliation itself happens in the controller's worker
+threads.
 """
 
 from __future__ import annotations

@@ -1,8 +1,12 @@
 """Everything a running controller holds, built once from ``ControllerSettings``.
 
 The composition root: the local cluster, registered clusters, Git repositories and the
-renderer, health customizations, the reconciler and its work queue, the metrics and
-webhook servers. kopf handlers call into it; it never imports kopf.
+renderer, health customizations, the reconciler and its work queue, the watch on
+Applications outside the control-plane namespace, the metrics and webhook servers. kopf
+handlers call into it; it never imports kopf.
+
+Where Applications may live is ``--application-namespaces`` plus gitopsd-cm's
+``application.namespaces``, applied again whenever the ConfigMap changes (no restart).
 """
 
 from __future__ import annotations
@@ -27,12 +31,14 @@ from gitopsd.model.annotations import (
     annotation,
 )
 from gitopsd.model.keys import ResourceKey
+from gitopsd.operator.app_namespaces import ApplicationWatcher, list_applications
 from gitopsd.operator.appsets import AppSetController, registered_clusters
 from gitopsd.operator.clusters import ClusterEntry, ClusterRegistry
-from gitopsd.operator.controller import APPLICATION, Controller
+from gitopsd.operator.controller import Controller
 from gitopsd.operator.environment import ControllerEnvironment
 from gitopsd.operator.leader import LeaderElector
 from gitopsd.ports import SystemClock
+from gitopsd.project import ApplicationNamespaces
 from gitopsd.render import CachedRenderer, ManifestGenerator
 from gitopsd.source import GitRepositories, credentials_from_secrets
 from gitopsd.sync.decide import SelfHealBackoff
@@ -70,6 +76,7 @@ class Runtime:
             self.clusters, self.manifests, HealthAssessor(), self.repos
         )
         clock = SystemClock()
+        scope = ApplicationNamespaces(settings.namespace, settings.application_namespaces)
         self.reconciler = Reconciler(
             self.env,
             clock,
@@ -78,7 +85,8 @@ class Runtime:
                     settings.self_heal_initial_seconds,
                     settings.self_heal_factor,
                     settings.self_heal_max_seconds,
-                )
+                ),
+                app_namespaces=scope,
             ),
         )
         self.controller = Controller(
@@ -89,7 +97,9 @@ class Runtime:
             interval_seconds=settings.reconcile_interval_seconds,
             jitter=settings.reconcile_jitter,
             workers=settings.workers,
+            scope=scope,
         )
+        self.app_watcher = ApplicationWatcher(self.local, self.controller.on_application_event)
         self.appsets = AppSetController(
             self.local,
             repos=CheckoutRepoFiles(self.repos.resolve, self.repos.checkout),
@@ -107,6 +117,8 @@ class Runtime:
     def start(self) -> None:
         # Settings first, so no pass runs with defaults before gitopsd-cm is seen.
         self.configure_from(self._configmap(), requeue=False)
+        # Also when gitopsd-cm was unreadable: the flag's namespaces are watched regardless.
+        self.app_watcher.configure(self.controller.scope)
         if self.settings.leader_elect:
             elector = LeaderElector(
                 self.local, self.settings.namespace, self.settings.identity, clock=SystemClock()
@@ -138,6 +150,7 @@ class Runtime:
         self._stopping.set()
         if self._elector is not None:
             self._elector.stop()
+        self.app_watcher.stop()
         self.controller.stop()
         self.appsets.stop()
         for server in self._servers:
@@ -161,10 +174,7 @@ class Runtime:
             self.controller.enqueue(namespace, name, 0.1)
 
     def _applications(self) -> list[tuple[str, str]]:
-        try:
-            apps = self.local.list(APPLICATION, namespace=self.settings.namespace)
-        except ClusterError:
-            return []
+        apps = list_applications(self.local, self.controller.scope)
         return [(a["metadata"]["namespace"], a["metadata"]["name"]) for a in apps]
 
     def cluster_secret(self, body: dict[str, Any], *, deleted: bool) -> None:
@@ -210,27 +220,30 @@ class Runtime:
             log.warning("gitopsd-cm: %s", error)
             return
         self.env.set_assessor(assessor)
+        scope = self._scope(settings.application_namespaces)
         self.reconciler.settings = ReconcileSettings(
             global_ignore_differences=settings.global_ignore_differences,
             resource_filters=settings.resource_filters,
             self_heal_backoff=self.reconciler.settings.self_heal_backoff,
+            app_namespaces=scope,
         )
+        self.controller.set_scope(scope)
+        self.app_watcher.configure(scope)
         if settings.reconciliation_seconds:
             self.controller.interval = settings.reconciliation_seconds
         if requeue:
             self.requeue_all()
 
+    def _scope(self, from_configmap: tuple[str, ...]) -> ApplicationNamespaces:
+        """The flag's namespaces and gitopsd-cm's, in that order, without repeats."""
+        enabled = dict.fromkeys((*self.settings.application_namespaces, *from_configmap))
+        return ApplicationNamespaces(self.settings.namespace, tuple(enabled))
+
     # --- webhook --------------------------------------------------------------------
     def on_push(self, event: PushEvent) -> list[str]:
         for url in event.repo_urls:
             self.repos.forget_refs(url)
-        refs = []
-        try:
-            apps = self.local.list(APPLICATION, namespace=self.settings.namespace)
-        except ClusterError:
-            return []
-        for app in apps:
-            refs.append(_app_ref(app))
+        refs = [_app_ref(app) for app in list_applications(self.local, self.controller.scope)]
         matched = match_applications(event, refs)
         for ref in matched:
             self.controller.enqueue(ref.namespace, ref.name)

@@ -19,6 +19,7 @@ from croniter import croniter
 from gitopsd.errors import SpecError
 from gitopsd.model.annotations import GROUP
 from gitopsd.model.keys import ResourceKey
+from gitopsd.project.source_namespaces import check_pattern
 from gitopsd.spec import parse_duration
 
 DEFAULT_PROJECT = "default"
@@ -87,6 +88,9 @@ class Project:
     namespace_resource_blacklist: tuple[ResourceRule, ...] = ()
     orphaned_resources: OrphanedResourcesPolicy | None = None
     sync_windows: tuple[SyncWindow, ...] = ()
+    # Namespaces (names, globs, /regex/) whose Applications may use this project, besides
+    # the controller's own; empty in the built-in default project.
+    source_namespaces: tuple[str, ...] = ()
 
 
 def default_project() -> Project:
@@ -130,6 +134,7 @@ def parse_project(body: dict[str, Any]) -> Project:
                 _window(raw, f"spec.syncWindows[{index}]")
                 for index, raw in enumerate(_dicts(spec.get("syncWindows")))
             ),
+            source_namespaces=_namespace_patterns(spec.get("sourceNamespaces")),
         )
     except SpecError as error:
         raise SpecError(f"{key}: {error}") from error
@@ -141,6 +146,15 @@ def _strings(raw: Any) -> tuple[str, ...]:
 
 def _dicts(raw: Any) -> list[dict[str, Any]]:
     return [item for item in raw or [] if isinstance(item, dict)]
+
+
+def _namespace_patterns(raw: Any) -> tuple[str, ...]:
+    patterns = _strings(raw)
+    for index, pattern in enumerate(patterns):
+        problem = check_pattern(pattern)
+        if problem:
+            raise SpecError(f"spec.sourceNamespaces[{index}]: {problem}")
+    return patterns
 
 
 def _destination(raw: dict[str, Any]) -> DestinationRule:

@@ -9,11 +9,13 @@ from typing import Protocol
 from gitopsd.health import HealthAssessor
 from gitopsd.model.filters import ResourceFilters
 from gitopsd.ports import ClusterPort
-from gitopsd.project import Project
+from gitopsd.project import ApplicationNamespaces, Project
 from gitopsd.render import GeneratedManifests, RenderContext
 from gitopsd.spec import ApplicationSpec, Destination, IgnoreDifference
 from gitopsd.sync.compare import DryRunMemo
 from gitopsd.sync.decide import SelfHealBackoff
+
+DEFAULT_CONTROL_NAMESPACE = "gitopsd"
 
 
 class Environment(Protocol):
@@ -32,7 +34,9 @@ class Environment(Protocol):
         """Render; ``fresh`` asks Git for the branch heads again."""
         ...
 
-    def projects(self, namespace: str) -> Mapping[str, Project]: ...
+    def projects(self, namespace: str) -> Mapping[str, Project]:
+        """The AppProjects in ``namespace`` (the reconciler asks for the control plane's)."""
+        ...
 
     def assessor(self) -> HealthAssessor: ...
 
@@ -47,3 +51,9 @@ class ReconcileSettings:
     self_heal_backoff: SelfHealBackoff = field(default_factory=SelfHealBackoff)
     # How soon to come back while an operation runs (waves, hooks, health).
     operation_poll_seconds: float = 1.0
+    # The control-plane namespace (home of the AppProjects) and where else Applications
+    # may live; an Application elsewhere, or outside its project's sourceNamespaces, is
+    # refused before anything is rendered.
+    app_namespaces: ApplicationNamespaces = field(
+        default_factory=lambda: ApplicationNamespaces(DEFAULT_CONTROL_NAMESPACE)
+    )

@@ -19,7 +19,7 @@ from typing import Any
 
 from gitopsd.desired import build_desired_set, tracking_label_value
 from gitopsd.diff import DiffOptions
-from gitopsd.errors import ClusterError, GitopsdError, SpecError
+from gitopsd.errors import ClusterError, GitopsdError, ProjectViolation, SpecError
 from gitopsd.model.annotations import (
     ARGOCD_RESOURCES_FINALIZER,
     REFRESH,
@@ -38,6 +38,7 @@ from gitopsd.project import (
     find_project,
     orphaned_resources,
     orphaned_warning,
+    source_namespace_violation,
     sync_window_decision,
 )
 from gitopsd.render import RenderContext
@@ -122,9 +123,15 @@ class Reconciler:
         previous = copy.deepcopy(app.get("status") or {})
         now = self.clock.now()
         stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        scope = self.settings.app_namespaces
         try:
             spec = parse_application_spec(app.get("spec") or {})
-            project = find_project(spec.project, self.env.projects(namespace))
+            # Projects come from the control plane only: one made in a tenant's namespace
+            # is never used.
+            project = find_project(spec.project, self.env.projects(scope.control))
+            refused = source_namespace_violation(namespace, scope, project)
+            if refused:  # before anything else: such an app is never rendered or synced
+                raise ProjectViolation(refused)
             cluster, server = self.env.cluster_for(spec.destination)
             violations = check_application(project, spec, server)
         except SpecError as error:

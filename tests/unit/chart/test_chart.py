@@ -138,6 +138,52 @@ def test_namespaced_rbac_manages_only_the_listed_namespaces() -> None:
     assert sorted(d["metadata"]["namespace"] for d in bindings) == [NAMESPACE, "team-a", "team-b"]
 
 
+APP_NAMESPACE_RESOURCES = {"applications", "applications/status", "events"}
+
+
+def test_application_namespaces_become_the_flag() -> None:
+    docs = _render("controller.applicationNamespaces={team-a,team-*}")
+    (container,) = _only(docs, "Deployment")["spec"]["template"]["spec"]["containers"]
+    assert "--application-namespaces=team-a,team-*" in container["args"]
+    assert "--application-namespaces" in _run_options()
+    (default,) = _only(_render(), "Deployment")["spec"]["template"]["spec"]["containers"]
+    assert not [a for a in default["args"] if a.startswith("--application-namespaces")]
+
+
+def test_application_namespaces_get_applications_and_events_only() -> None:
+    docs = _render(
+        *OPTION_SETS["namespaced-rbac"],
+        f"controller.applicationNamespaces={{team-c,team-d,{NAMESPACE}}}",
+    )
+    roles = [d for d in docs if d["metadata"]["name"] == "gd-gitopsd-applications"]
+    # The control plane's own Role already covers it; no ClusterRole for plain names.
+    assert sorted((d["kind"], d["metadata"]["namespace"]) for d in roles) == [
+        ("Role", "team-c"),
+        ("Role", "team-d"),
+        ("RoleBinding", "team-c"),
+        ("RoleBinding", "team-d"),
+    ]
+    for role in (d for d in roles if d["kind"] == "Role"):
+        assert {r for rule in _rules(role) for r in rule["resources"]} == APP_NAMESPACE_RESOURCES
+        assert all(
+            "*" not in rule["verbs"] and "delete" not in rule["verbs"] for rule in _rules(role)
+        )
+
+
+def test_a_namespace_pattern_needs_a_cluster_role_limited_to_applications() -> None:
+    docs = _render(*OPTION_SETS["namespaced-rbac"], "controller.applicationNamespaces={/^ci-/}")
+    role = _only(docs, "ClusterRole", "gd-gitopsd-applications")
+    assert {r for rule in _rules(role) for r in rule["resources"]} == APP_NAMESPACE_RESOURCES
+    binding = _only(docs, "ClusterRoleBinding", "gd-gitopsd-applications")
+    assert binding["roleRef"]["name"] == "gd-gitopsd-applications"
+    assert not [d for d in docs if d["kind"] == "Role" and "applications" in d["metadata"]["name"]]
+
+
+def test_cluster_wide_rbac_needs_nothing_more_for_application_namespaces() -> None:
+    docs = _render("controller.applicationNamespaces={team-*}")
+    assert not [d for d in docs if d["metadata"]["name"] == "gd-gitopsd-applications"]
+
+
 def test_kopf_peering_crds_and_objects_come_with_peering() -> None:
     names = {(d["kind"], d["metadata"]["name"]) for d in _render()}
     assert {

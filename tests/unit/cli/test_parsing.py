@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from gitopsd.cli.app_context import application_ref
 from gitopsd.cli.app_operation import ResourceSelector, parse_resource_selector, parse_sync_option
 from gitopsd.cli.main import build_parser, main
 from gitopsd.cli.output import OutputFormat
+from gitopsd.cli.run import settings_from
 from gitopsd.errors import ConfigError
 
 
@@ -96,3 +98,53 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_diff_needs_exactly_one_input(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff"]) == 2
     assert "give exactly one of PATH or -f FILE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["app", "get", "web"], ("gitopsd", "web")),
+        (["app", "get", "team-a/web"], ("team-a", "web")),
+        (["app", "get", "web", "-N", "team-a"], ("team-a", "web")),
+        (["app", "get", "web", "--app-namespace", "team-a", "-n", "ops"], ("team-a", "web")),
+        (["app", "sync", "team-a/web", "-N", "team-a"], ("team-a", "web")),
+        (["app", "delete", "web", "-n", "ops"], ("ops", "web")),
+    ],
+)
+def test_app_verbs_name_an_application_in_any_namespace(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], expected: tuple[str, str]
+) -> None:
+    monkeypatch.delenv("GITOPSD_NAMESPACE", raising=False)
+    assert application_ref(build_parser("app").parse_args(argv)) == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["app", "get", "team-a/web", "-N", "team-b"], "is in namespace team-a, not"),
+        (["app", "get", "a/b/web"], "expected NAME or NAMESPACE/NAME"),
+        (["app", "get", "/web"], "expected NAME or NAMESPACE/NAME"),
+        (["app", "get", "team-a/"], "expected NAME or NAMESPACE/NAME"),
+    ],
+)
+def test_ambiguous_application_names_are_refused(argv: list[str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        application_ref(build_parser("app").parse_args(argv))
+
+
+def test_app_list_takes_the_application_namespace() -> None:
+    args = build_parser("app").parse_args(["app", "list", "-N", "team-a"])
+    assert args.app_namespace == "team-a"
+
+
+def test_run_takes_application_namespaces_from_the_flag_or_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GITOPSD_APPLICATION_NAMESPACES", "team-a, team-*")
+    args = build_parser("run").parse_args(["run"])
+    assert settings_from(args).application_namespaces == ("team-a", "team-*")
+    args = build_parser("run").parse_args(["run", "--application-namespaces", "/^ci-/"])
+    assert settings_from(args).application_namespaces == ("/^ci-/",)
+    args = build_parser("run").parse_args(["run", "--application-namespaces", "ok,/(/"])
+    with pytest.raises(ConfigError, match=r"^--application-namespaces: /\(/: invalid regular"):
+        settings_from(args)

@@ -62,3 +62,11 @@ def test_resource_inclusions_manage_only_what_they_name() -> None:
 def test_bad_settings_are_clear_errors(data: dict[str, str]) -> None:
     with pytest.raises(ConfigError, match="gitopsd-cm"):
         parse_configmap(data)
+
+
+def test_application_namespaces_from_the_configmap() -> None:
+    settings = parse_configmap({"application.namespaces": "team-a, team-*,/^ci-[0-9]+$/"})
+    assert settings.application_namespaces == ("team-a", "team-*", "/^ci-[0-9]+$/")
+    assert parse_configmap({}).application_namespaces == ()
+    with pytest.raises(ConfigError, match=r"^gitopsd-cm: application.namespaces: /\[/: invalid"):
+        parse_configmap({"application.namespaces": "team-a,/[/"})

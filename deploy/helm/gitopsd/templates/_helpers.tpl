@@ -38,6 +38,26 @@ app.kubernetes.io/part-of: gitopsd
 {{- default .Release.Namespace .Values.controller.namespace }}
 {{- end }}
 
+{{/* "true" when an applicationNamespaces entry is a glob or /regex/ (a cluster-wide watch). */}}
+{{- define "gitopsd.appNamespacePatterns" -}}
+{{- range .Values.controller.applicationNamespaces }}
+{{- if regexMatch "[*?\\[\\]{}]|^/.*/$" . }}true{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* What the controller does to Applications outside its own namespace. */}}
+{{- define "gitopsd.applicationRules" -}}
+- apiGroups: ["gitopsd.io"]
+  resources: ["applications"]
+  verbs: ["get", "list", "watch", "patch"]
+- apiGroups: ["gitopsd.io"]
+  resources: ["applications/status"]
+  verbs: ["get", "patch"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end }}
+
 {{- define "gitopsd.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
