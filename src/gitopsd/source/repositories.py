@@ -300,7 +300,7 @@ class GitRepositories:
         with self._guard:
             creds = self._credentials.lookup(repo_url)
         scratch = self._cache_dir / "tmp"
-        with credential_environment(self._base_env, creds, scratch) as env:
+        with credential_environment(self._base_env, creds, scratch, repo_url) as env:
             secrets = creds.secret_values() if creds else ()
             call = GitCall(args, repo_url, git_dir, env, self._timeout, secrets, network=True)
             started = self._clock()
