@@ -208,3 +208,4 @@ def test_credentials_are_not_sent_after_a_redirect_to_another_host(tmp_path: Pat
         assert elsewhere.credentials_received() == []
         assert elsewhere.seen == []  # the redirect was not followed at all
         assert TOKEN not in str(raised.value)
+        assert "redirects are not followed while credentials are attached" in str(raised.value)
