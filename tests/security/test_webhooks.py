@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from tests.support.controller import RunningController, controller
@@ -28,6 +29,8 @@ APP = "payments-ledger-prod"  # a name worth hiding
 DEPLOYMENT = "dev-guestbook"
 OVERLAY = "apps/guestbook/overlays/dev/kustomization.yaml"
 GITHUB_SECRET = "gh-hook-secret-5d1e"
+
+pytestmark = pytest.mark.usefixtures("crds")
 
 
 def post(ctl: RunningController, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
@@ -131,7 +134,7 @@ def test_unauthenticated_webhook_call_learns_no_application_names(
         # The push did its job: the commit is deployed long before the 300 s poll.
         kubectl.wait_for(
             lambda: image_of(kubectl, namespace).endswith(":9.9.1"),
-            timeout=30,
+            timeout=60,
             what="9.9.1 deployed after the unsigned push",
         )
 
@@ -171,7 +174,7 @@ def test_with_a_github_secret_unsigned_gitlab_and_generic_pushes_are_refused(
         assert (status, json.loads(answer)) == (200, {"result": "accepted", "refreshed": 1})
         kubectl.wait_for(
             lambda: image_of(kubectl, namespace).endswith(":9.9.2"),
-            timeout=30,
+            timeout=60,
             what="9.9.2 deployed after the signed push",
         )
 
@@ -180,7 +183,7 @@ def test_with_a_github_secret_unsigned_gitlab_and_generic_pushes_are_refused(
         set_configmap(kubectl, namespace, {"webhook.allowUnsigned.gitlab": "true"})
         kubectl.wait_for(
             lambda: post(ctl, gitlab_body, gitlab_headers)[0] == 200,
-            timeout=30,
+            timeout=60,
             what="an unsigned GitLab push accepted once gitopsd-cm allows it",
         )
         assert post(ctl, generic_push(repo), {})[0] == 401
@@ -188,6 +191,6 @@ def test_with_a_github_secret_unsigned_gitlab_and_generic_pushes_are_refused(
         assert refreshes_logged(ctl, "generic") == []
         kubectl.wait_for(
             lambda: image_of(kubectl, namespace).endswith(":9.9.3"),
-            timeout=30,
+            timeout=60,
             what="9.9.3 deployed after the allowed GitLab push",
         )
