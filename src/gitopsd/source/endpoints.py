@@ -1,6 +1,6 @@
 r"""Where a repository URL sends git: scheme, host, port, SSH user and path segments.
 
-Credentials are matched to repositories by comparing :class:`Endpoint`\\ s, never URL
+Credentials are matched to repositories by comparing :class:`Endpoint`\ s, never URL
 strings, because a string prefix says nothing about the server: ``http://127.0.0.1:3870``
 is a prefix of ``http://127.0.0.1:38701/x`` and ``https://git.example.com`` of
 ``https://git.example.com.attacker.net/x``. Two URLs name the same server only when
@@ -12,7 +12,7 @@ not ``/organisation``).
 A URL this module cannot read the way git and curl would (whitespace or control
 characters, a non-ASCII or percent-encoded host, a bad port, a fragment, ``.`` or
 ``..`` path segments) parses to None and so matches no credentials: when in doubt,
-nothing is sent. Used by :mod:`gitopsd.source.credentials` and :mod:`gitopsd.source.auth`.
+nothing is sent. Used by :mod:`gitopsd.source.credentials`.
 """
 
 from __future__ import annotations
