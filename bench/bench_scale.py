@@ -63,6 +63,9 @@ STALL_SECONDS = 180.0
 STEADY_SECONDS = 30.0
 LATENCY_TIMEOUT = 300.0
 IMAGE = "registry.example.com/podinfo"
+# The generic webhook's secret: only a signed push is answered with how many apps it
+# refreshed (an unsigned one is answered with nothing but "accepted").
+WEBHOOK_SECRET = "bench-webhook-secret"
 
 
 def app_name(index: int) -> str:
@@ -269,12 +272,12 @@ def webhook_latency(
     request = urllib.request.Request(
         f"http://127.0.0.1:{ctl.webhook_port}/api/webhook",
         data=body,
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {WEBHOOK_SECRET}"},
         method="POST",
     )
     started = time.monotonic()
     with urllib.request.urlopen(request, timeout=30) as response:
-        refreshed = len(json.loads(response.read()).get("refreshed") or [])
+        refreshed = int(json.loads(response.read())["refreshed"])
     wait_until(
         lambda: image_of(fleet.deployment(index)) == f"{IMAGE}:{tag}",
         timeout=LATENCY_TIMEOUT,
@@ -317,6 +320,13 @@ def prepare(kubeconfig: str, count: int, app_namespace: str) -> None:
         f"---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {n}\n" for n in names
     )
     kubectl(kubeconfig, "apply", "-f", "-", stdin=manifest)
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "gitopsd-secret", "namespace": app_namespace},
+        "stringData": {"webhook.generic.secret": WEBHOOK_SECRET},
+    }
+    kubectl(kubeconfig, "apply", "-f", "-", stdin=yaml.safe_dump(secret))
 
 
 def measure(kubeconfig: str, count: int, ctl: RunningController, repo: BareRepo) -> dict[str, Any]:

@@ -65,6 +65,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         check=False,
     )
     if up.returncode != 0:
+        # A half-started control plane keeps running and loading the machine: remove it.
+        subprocess.run(
+            [str(REPO / "hack" / "cluster.sh"), "down", name], capture_output=True, check=False
+        )
         raise pytest.UsageError(f"could not start the test cluster:\n{up.stderr}")
     kubeconfig = up.stdout.strip().splitlines()[-1].removeprefix("export KUBECONFIG=")
     os.environ["KUBECONFIG"] = kubeconfig

@@ -250,16 +250,109 @@ class HttpServer:
 
 
 @contextmanager
-def git_http(root: Path, username: str, token: str) -> Iterator[HttpServer]:
-    """Smart HTTP for every repository under ``root``, Basic auth ``username``/``token``."""
+def git_http(root: Path, username: str, token: str, port: int = 0) -> Iterator[HttpServer]:
+    """Smart HTTP for every repository under ``root``, Basic auth ``username``/``token``,
+    on ``port`` (0: a free one)."""
     stats = HttpStats()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(root, username, token, stats))
+    with _serving(_handler(root, username, token, stats), port) as bound:
+        yield HttpServer(f"http://127.0.0.1:{bound}", stats)
+
+
+@contextmanager
+def _serving(handler: type, port: int = 0) -> Iterator[int]:
+    """Serve ``handler`` on 127.0.0.1:``port`` in a thread; yields the bound port."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
-        yield HttpServer(f"http://127.0.0.1:{server.server_address[1]}", stats)
+        yield int(server.server_address[1])
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@dataclass
+class Seen:
+    """One request a :func:`recording_http` or :func:`redirecting_http` server received."""
+
+    path: str
+    authorization: str | None
+
+
+@dataclass
+class RecordingServer:
+    """A server that only records; ``base_url`` names it, ``seen`` lists its requests."""
+
+    base_url: str
+    port: int
+    seen: list[Seen]
+
+    def credentials_received(self) -> list[str]:
+        """Every Authorization header value it was sent (Basic decoded to user:password)."""
+        values = []
+        for request in self.seen:
+            if request.authorization is None:
+                continue
+            scheme, _, value = request.authorization.partition(" ")
+            if scheme.lower() == "basic":
+                value = base64.b64decode(value).decode(errors="replace")
+            values.append(value)
+        return values
+
+
+def _recording_handler(seen: list[Seen], redirect_to: str | None) -> type:
+    class RecordingHandler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+        def do_GET(self) -> None:
+            self._record()
+
+        def do_POST(self) -> None:
+            self._record()
+
+        def _record(self) -> None:
+            seen.append(Seen(self.path, self.headers.get("Authorization")))
+            if redirect_to is not None:
+                self.send_response(302)
+                self.send_header("Location", redirect_to + self.path)
+            else:  # ask for credentials, as a Git host does for a private repository
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="git"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    return RecordingHandler
+
+
+@contextmanager
+def recording_http(port: int = 0, host: str = "127.0.0.1") -> Iterator[RecordingServer]:
+    """A server that asks every request for Basic credentials (401) and records what it
+    was sent. ``host`` is only the name in ``base_url`` (it listens on 127.0.0.1)."""
+    seen: list[Seen] = []
+    with _serving(_recording_handler(seen, None), port) as bound:
+        yield RecordingServer(f"http://{host}:{bound}", bound, seen)
+
+
+@contextmanager
+def redirecting_http(target: str) -> Iterator[RecordingServer]:
+    """A server that answers every request with a redirect to ``target`` + the same path."""
+    seen: list[Seen] = []
+    with _serving(_recording_handler(seen, target)) as bound:
+        yield RecordingServer(f"http://127.0.0.1:{bound}", bound, seen)
+
+
+def prefix_ports() -> tuple[int, int]:
+    """Two free ports where the second's digits start with the first's (3870, 38701)."""
+    for first in range(3870, 6500):
+        second = first * 10 + 1
+        with socket.socket() as a, socket.socket() as b:
+            try:
+                a.bind(("127.0.0.1", first))
+                b.bind(("127.0.0.1", second))
+            except OSError:
+                continue
+        return first, second
+    raise AssertionError("no free pair of ports sharing a prefix")

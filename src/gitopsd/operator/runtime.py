@@ -12,9 +12,11 @@ Where Applications may live is ``--application-namespaces`` plus gitopsd-cm's
 from __future__ import annotations
 
 import base64
+import binascii
 import logging
 import posixpath
 import threading
+from secrets import token_hex
 from typing import Any
 
 from gitopsd.appset import CheckoutRepoFiles
@@ -44,7 +46,15 @@ from gitopsd.source import GitRepositories, credentials_from_secrets
 from gitopsd.sync.decide import SelfHealBackoff
 from gitopsd.sync.environment import ReconcileSettings
 from gitopsd.sync.reconciler import Reconciler
-from gitopsd.webhook import AppRef, PushEvent, WebhookSecrets, WebhookServer, match_applications
+from gitopsd.webhook import (
+    AppRef,
+    Provider,
+    PushEvent,
+    WebhookSecrets,
+    WebhookServer,
+    allowed_unsigned,
+    match_applications,
+)
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +120,8 @@ class Runtime:
         self._repo_secrets: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._servers: list[Any] = []
+        self._webhook: WebhookServer | None = None
+        self._allow_unsigned: frozenset[Provider] = frozenset()
         self._elector: LeaderElector | None = None
         self._stopping = threading.Event()
 
@@ -140,9 +152,11 @@ class Runtime:
                 self.on_push,
                 port=self.settings.webhook_port,
                 metrics=self.metrics,
+                allow_unsigned=self._allow_unsigned,
             )
             server.start()
             self._servers.append(server)
+            self._webhook = server
         threading.Thread(target=self._probe_clusters, name="cluster-probe", daemon=True).start()
         log.info("gitopsd controller started in namespace %s", self.settings.namespace)
 
@@ -200,9 +214,13 @@ class Runtime:
                 self._repo_secrets[name] = body
             secrets = list(self._repo_secrets.values())
         try:
-            self.repos.set_credentials(credentials_from_secrets(secrets))
+            store = credentials_from_secrets(secrets)
         except GitopsdError as error:
             log.warning("repository Secret %s: %s", name, error)
+            return
+        for problem in store.problems:  # Secret names and redacted URLs only
+            log.warning("repository credentials: %s", problem)
+        self.repos.set_credentials(store)
 
     def _configmap(self) -> dict[str, Any] | None:
         key = ResourceKey("", "ConfigMap", self.settings.namespace, CONFIGMAP_NAME)
@@ -216,10 +234,14 @@ class Runtime:
         try:
             settings = parse_configmap((configmap or {}).get("data"))
             assessor = HealthAssessor(customizations_from_configmap(configmap or {}))
+            unsigned = allowed_unsigned(settings.raw)
         except GitopsdError as error:
             log.warning("gitopsd-cm: %s", error)
             return
         self.env.set_assessor(assessor)
+        self._allow_unsigned = unsigned
+        if self._webhook is not None:
+            self._webhook.receiver.allow_unsigned(unsigned)
         scope = self._scope(settings.application_namespaces)
         self.reconciler.settings = ReconcileSettings(
             global_ignore_differences=settings.global_ignore_differences,
@@ -255,15 +277,21 @@ class Runtime:
             secret = self.local.get(key) or {}
         except ClusterError:
             secret = {}
-        data = {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
-        return WebhookSecrets(
-            github=data.get("webhook.github.secret", ""),
-            gitlab=data.get("webhook.gitlab.secret", ""),
-            bitbucket=data.get("webhook.bitbucket.uuid", ""),
-            bitbucketserver=data.get("webhook.bitbucketserver.secret", ""),
-            gitea=data.get("webhook.gogs.secret", ""),
-            generic=data.get("webhook.generic.secret", ""),
-        )
+        data: dict[str, str] = {}
+        for key, value in (secret.get("data") or {}).items():
+            try:
+                data[key] = base64.b64decode(value, validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError, TypeError):
+                # Fail closed: a secret nobody knows, so that provider's pushes are refused
+                # (dropping the key could leave every provider unverified). Named, never
+                # shown: the value is a secret even when it is malformed.
+                data[key] = token_hex(32)
+                log.warning(
+                    "%s: data.%s is not valid base64 UTF-8; its webhooks are refused",
+                    WEBHOOK_SECRET_NAME,
+                    key,
+                )
+        return WebhookSecrets.from_data(data)
 
     def _git_request(self, repo: str, request_type: str, seconds: float, ok: bool) -> None:
         kind = GitRequestType.LS_REMOTE if request_type == "ls-remote" else GitRequestType.FETCH

@@ -1,10 +1,22 @@
 """The environment a git subprocess authenticates with, built from :class:`RepoCredentials`.
 
-HTTPS credentials reach git through ``GIT_ASKPASS`` (a fixed script that echoes two
+HTTPS credentials reach git through ``GIT_ASKPASS`` (a fixed script that echoes
 environment variables), never through the URL, so they cannot end up in ``.git/config``,
 ``FETCH_HEAD``, a process list or an error message. SSH keys are written to a private
 temporary file for the duration of one command. Terminal prompts are disabled so a missing
 credential fails fast instead of hanging.
+
+Credentials go only to the server they were matched to
+(:meth:`~gitopsd.source.credentials.CredentialStore.lookup`), and two guards keep git from
+handing them to anyone else during the call:
+
+- ``http.followRedirects=false`` whenever credentials are attached. git's default
+  (``initial``) follows a redirect of the first request to another host and then answers
+  that host's 401 with the same credentials; with ``false`` a redirect is an error, and
+  the repository URL must be the one the server answers on.
+- The askpass script answers only prompts for the expected origin (``Username for
+  'https://host:port'`` as git words it), so a proxy or any other server asking gets
+  nothing.
 
 Used only by :mod:`gitopsd.source.gitcmd`.
 """
@@ -18,14 +30,20 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import unquote
 
 from gitopsd.source.credentials import RepoCredentials
 
 _ASKPASS_SCRIPT = """#!/bin/sh
-# Answers git's credential prompts from the environment; holds no secret itself.
+# Answers git's credential prompts from the environment, and only for the origin the
+# credentials were matched to; holds no secret itself.
+[ -n "$GITOPSD_GIT_HOST" ] || exit 1
 case "$1" in
-  Username*) printf '%s\\n' "$GITOPSD_GIT_USERNAME" ;;
-  *) printf '%s\\n' "$GITOPSD_GIT_PASSWORD" ;;
+  "Username for '$GITOPSD_GIT_SCHEME://$GITOPSD_GIT_HOST': ")
+    printf '%s\\n' "$GITOPSD_GIT_USERNAME" ;;
+  "Password for '$GITOPSD_GIT_SCHEME://"*"@$GITOPSD_GIT_HOST': ")
+    printf '%s\\n' "$GITOPSD_GIT_PASSWORD" ;;
+  *) exit 1 ;;
 esac
 """
 # Username sent with a bare token (most forges accept any non-empty name with a token).
@@ -58,6 +76,8 @@ def base_environment(askpass: Path) -> dict[str, str]:
             "GIT_CONFIG_GLOBAL": os.devnull,
             "GITOPSD_GIT_USERNAME": "",
             "GITOPSD_GIT_PASSWORD": "",
+            "GITOPSD_GIT_SCHEME": "",
+            "GITOPSD_GIT_HOST": "",
             "GIT_SSH_COMMAND": "ssh -o BatchMode=yes",
         }
     )
@@ -75,15 +95,41 @@ def _ssh_command(key_file: Path, known_hosts: Path | None, insecure: bool) -> st
     return shlex.join(parts)
 
 
+def git_prompt_origin(repo_url: str) -> tuple[str, str]:
+    """(scheme, host[:port]) as git names ``repo_url`` in its credential prompts.
+
+    Mirrors git's own reading (``credential_from_url``): the scheme as written, and the
+    authority after its first ``@`` up to the first ``/``, ``?`` or ``#``. ("", "") when
+    ``repo_url`` has no scheme (scp-like SSH, local paths), where git never prompts.
+    """
+    scheme, separator, rest = repo_url.partition("://")
+    if not separator:
+        return "", ""
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority = rest[:end]
+    return scheme, unquote(authority[authority.find("@") + 1 :])
+
+
+def _follow_no_redirects(env: dict[str, str]) -> None:
+    """Add ``http.followRedirects=false`` to the configuration git reads from ``env``."""
+    index = int(env.get("GIT_CONFIG_COUNT", "0") or "0")
+    env[f"GIT_CONFIG_KEY_{index}"] = "http.followRedirects"
+    env[f"GIT_CONFIG_VALUE_{index}"] = "false"
+    env["GIT_CONFIG_COUNT"] = str(index + 1)
+
+
 @contextmanager
 def credential_environment(
-    base: dict[str, str], credentials: RepoCredentials | None, scratch: Path
+    base: dict[str, str], credentials: RepoCredentials | None, scratch: Path, repo_url: str
 ) -> Iterator[dict[str, str]]:
-    """``base`` plus what ``credentials`` need; temporary key files live only inside."""
+    """``base`` plus what ``credentials`` need to reach ``repo_url`` and nothing else;
+    temporary key files live only inside."""
     env = dict(base)
     if credentials is None:
         yield env
         return
+    _follow_no_redirects(env)
+    env["GITOPSD_GIT_SCHEME"], env["GITOPSD_GIT_HOST"] = git_prompt_origin(repo_url)
     if credentials.password:
         env["GITOPSD_GIT_USERNAME"] = credentials.username or TOKEN_USERNAME
         env["GITOPSD_GIT_PASSWORD"] = credentials.password

@@ -1,8 +1,18 @@
-"""Repository credentials read from Argo CD-shaped Secrets, matched to repository URLs.
+r"""Repository credentials read from Argo CD-shaped Secrets, matched to repository URLs.
 
-Secrets labelled ``gitopsd.io/secret-type: repository`` apply to one exact URL; those
-labelled ``repo-creds`` apply to every URL that starts with theirs. Fields follow Argo CD:
-``url``, ``username``, ``password`` (or a token), ``sshPrivateKey``, ``insecure``.
+Secrets labelled ``gitopsd.io/secret-type: repository`` apply to their own repository
+only; those labelled ``repo-creds`` to every repository at or under their URL. Fields
+follow Argo CD: ``url``, ``username``, ``password`` (or a token), ``sshPrivateKey``,
+``insecure``, ``knownHosts``.
+
+Matching compares :class:`~gitopsd.source.endpoints.Endpoint`\ s, not strings, so
+credentials reach only the server they were written for: scheme, host and port must be
+equal (defaults normalised, host case-insensitive) and a ``repo-creds`` path covers a
+repository only on whole segments (``https://host/org`` covers ``https://host/org/app``,
+never ``https://host/organisation`` nor ``https://host.attacker.net/org``). A
+``repository`` Secret names one repository after Argo CD's normalisation (trailing
+``/`` and ``.git`` ignored, host case-insensitive); among ``repo-creds`` the longest path
+wins, as in Argo CD. A URL that cannot be read without doubt gets no credentials.
 
 The operator lists the Secrets and calls :func:`credentials_from_secrets` (pure: plain
 dicts in, a frozen store out); :class:`gitopsd.source.repositories.GitRepositories` calls
@@ -23,7 +33,8 @@ from gitopsd.model.annotations import (
     SECRET_TYPE_REPO_CREDS,
     SECRET_TYPE_REPOSITORY,
 )
-from gitopsd.source.urls import normalize_repo_url, redact_url
+from gitopsd.source.endpoints import Endpoint, parse_endpoint
+from gitopsd.source.urls import redact_url
 
 _TRUE = ("true", "yes", "1")
 
@@ -55,24 +66,29 @@ class RepoCredentials:
 
 @dataclass(frozen=True)
 class CredentialStore:
-    """Credentials by normalised URL (exact) and by normalised URL prefix."""
+    """``repository`` credentials by endpoint, ``repo-creds`` by endpoint prefix.
 
-    exact: tuple[tuple[str, RepoCredentials], ...] = ()
-    prefixes: tuple[tuple[str, RepoCredentials], ...] = ()
+    Both are in Secret (namespace/name) order, which breaks ties deterministically.
+    """
+
+    exact: tuple[tuple[Endpoint, RepoCredentials], ...] = ()
+    prefixes: tuple[tuple[Endpoint, RepoCredentials], ...] = ()
     # One line per Secret that could not be used, naming the Secret, never its values.
     problems: tuple[str, ...] = ()
 
     def lookup(self, repo_url: str) -> RepoCredentials | None:
-        """The exact match for ``repo_url``, else the longest matching prefix, else None."""
-        wanted = normalize_repo_url(repo_url)
-        for url, creds in self.exact:
-            if url == wanted:
-                return creds
-        best: tuple[int, RepoCredentials] | None = None
-        for prefix, creds in self.prefixes:
-            if wanted.startswith(prefix) and (best is None or len(prefix) > best[0]):
-                best = (len(prefix), creds)
-        return best[1] if best else None
+        """The ``repository`` credentials of ``repo_url``, else the most specific
+        ``repo-creds`` covering it, else None."""
+        wanted = parse_endpoint(repo_url)
+        if wanted is None:
+            return None
+        named = [(e, c) for e, c in self.exact if e.names(wanted)]
+        covering = [(e, c) for e, c in self.prefixes if e.covers(wanted)]
+        candidates = named or covering
+        if not candidates:
+            return None
+        # max() keeps the first of equals, so Secret order breaks ties.
+        return max(candidates, key=lambda entry: entry[0].specificity)[1]
 
 
 def _secret_id(secret: Mapping[str, Any]) -> str:
@@ -107,11 +123,11 @@ def credentials_from_secrets(secrets: list[dict[str, Any]]) -> CredentialStore:
     """Build a store from raw Secret objects (pure; unlabelled Secrets are ignored).
 
     Secrets are taken in namespace/name order, so when two name the same URL the first one
-    wins deterministically. A Secret without ``url`` or with undecodable data is skipped
-    and reported in ``problems``.
+    wins deterministically. A Secret without a usable ``url`` or with undecodable data is
+    skipped and reported in ``problems``.
     """
-    exact: dict[str, RepoCredentials] = {}
-    prefixes: dict[str, RepoCredentials] = {}
+    exact: dict[Endpoint, RepoCredentials] = {}
+    prefixes: dict[Endpoint, RepoCredentials] = {}
     problems: list[str] = []
     for secret in sorted(secrets, key=_secret_id):
         labels = (secret.get("metadata") or {}).get("labels") or {}
@@ -127,21 +143,15 @@ def credentials_from_secrets(secrets: list[dict[str, Any]]) -> CredentialStore:
         if not url:
             problems.append(f"{_secret_id(secret)}: no url field")
             continue
+        endpoint = parse_endpoint(url)
+        if endpoint is None:
+            problems.append(f"{_secret_id(secret)}: url {redact_url(url)!r} is not usable")
+            continue
         target = exact if kind == SECRET_TYPE_REPOSITORY else prefixes
-        key = normalize_repo_url(url) if kind == SECRET_TYPE_REPOSITORY else _prefix(url)
-        if key in target:
+        if endpoint in target:
             problems.append(f"{_secret_id(secret)}: {redact_url(url)} is already configured")
             continue
-        target[key] = _credentials(fields)
+        target[endpoint] = _credentials(fields)
     return CredentialStore(
-        exact=tuple(sorted(exact.items())),
-        prefixes=tuple(sorted(prefixes.items())),
-        problems=tuple(problems),
+        exact=tuple(exact.items()), prefixes=tuple(prefixes.items()), problems=tuple(problems)
     )
-
-
-def _prefix(url: str) -> str:
-    # A prefix keeps its trailing slash meaningful ("https://host/org/" must not match
-    # "https://host/organisation"), so only the host part is normalised.
-    normalised = normalize_repo_url(url)
-    return normalised + "/" if url.rstrip().endswith("/") else normalised

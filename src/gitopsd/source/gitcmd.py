@@ -62,9 +62,10 @@ class GitCall:
     args: Sequence[str]
     repo_url: str  # for the message prefix; redacted before use
     git_dir: Path | None = None
-    env: dict[str, str] | None = field(default=None, hash=False)
+    # Neither is ever shown: the environment carries the askpass password.
+    env: dict[str, str] | None = field(default=None, hash=False, repr=False)
     timeout_seconds: float = 60.0
-    secrets: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = field(default=(), repr=False)
     network: bool = False  # classify failures as remote (auth/unreachable) failures
 
 

@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-from gitopsd.errors import RevisionNotFound, SourceError
+from gitopsd.errors import RepositoryUnreachable, RevisionNotFound, SourceError
 from gitopsd.source.auth import base_environment, credential_environment, install_askpass
 from gitopsd.source.checkouts import materialise
 from gitopsd.source.commits import CommitInfo, read_commit
@@ -37,6 +37,11 @@ from gitopsd.source.urls import normalize_repo_url, redact_url
 _LOCAL_PREFIX = "refs/gitopsd/"
 _ALL_REFS = ("+refs/heads/*:refs/gitopsd/refs/heads/*", "+refs/tags/*:refs/gitopsd/refs/tags/*")
 _COMMIT_CACHE_SIZE = 4096
+# git's words for a redirect it did not follow (see gitopsd.source.auth).
+_REDIRECTED = re.compile(r"returned error: 30[1278]\b")
+_NO_REDIRECTS = (
+    "redirects are not followed while credentials are attached; use the URL the server redirects to"
+)
 
 
 class GitRepositories:
@@ -300,7 +305,7 @@ class GitRepositories:
         with self._guard:
             creds = self._credentials.lookup(repo_url)
         scratch = self._cache_dir / "tmp"
-        with credential_environment(self._base_env, creds, scratch) as env:
+        with credential_environment(self._base_env, creds, scratch, repo_url) as env:
             secrets = creds.secret_values() if creds else ()
             call = GitCall(args, repo_url, git_dir, env, self._timeout, secrets, network=True)
             started = self._clock()
@@ -309,6 +314,10 @@ class GitRepositories:
                 output = run_git(call)
                 ok = True
                 return output
+            except RepositoryUnreachable as error:
+                if creds is not None and _REDIRECTED.search(str(error)):
+                    raise RepositoryUnreachable(f"{error} ({_NO_REDIRECTS})") from error
+                raise
             finally:
                 if self._on_request is not None:
                     self._on_request(repo_url, args[0], self._clock() - started, ok)

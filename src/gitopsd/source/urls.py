@@ -14,8 +14,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 # scp-like syntax: ``git@github.com:org/repo.git`` (no scheme, a colon before the path).
 _SCP_LIKE = re.compile(r"^(?P<user>[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>(?!//).*)$")
-# Userinfo in any URL-looking text: ``scheme://user:secret@host``.
-_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
+# Userinfo in any URL-looking text: ``scheme://user:secret@host``, up to the last ``@``
+# before the path (a password may hold an unencoded ``@``).
+_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#\s]*@")
+# scp-like syntax with a password: ``user:secret@host:path``.
+_SCP_PASSWORD = re.compile(r"^(?P<user>[^@/:\s]+):[^/\s]*@(?P<rest>[^@/:\s]+:.*)$")
 SCRUBBED = "***"
 
 
@@ -51,9 +54,11 @@ def normalize_repo_url(url: str) -> str:
 def redact_url(url: str) -> str:
     """``url`` without userinfo, for messages and logs (``https://tok@host/r`` -> host only).
 
-    SSH-style user names (``git@host:org/repo``) carry no secret and are kept.
+    SSH-style user names (``git@host:org/repo``) carry no secret and are kept; a password
+    next to one (``git:secret@host:org/repo``) is dropped.
     """
-    return _USERINFO.sub(lambda m: m.group("scheme"), url.strip())
+    text = _USERINFO.sub(lambda m: m.group("scheme"), url.strip())
+    return _SCP_PASSWORD.sub(lambda m: f"{m['user']}@{m['rest']}", text)
 
 
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:

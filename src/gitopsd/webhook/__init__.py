@@ -13,7 +13,7 @@ from gitopsd.webhook.ratelimit import RateLimit, TokenBuckets
 from gitopsd.webhook.receiving import Outcome, ReceiverOptions, Reply, WebhookReceiver
 from gitopsd.webhook.server import WEBHOOK_PATH, WebhookServer
 from gitopsd.webhook.urls import normalize_repo_url
-from gitopsd.webhook.verify import Verdict, WebhookSecrets, verify_request
+from gitopsd.webhook.verify import Verdict, WebhookSecrets, allowed_unsigned, verify_request
 
 __all__ = [
     "WEBHOOK_PATH",
@@ -29,6 +29,7 @@ __all__ = [
     "WebhookReceiver",
     "WebhookSecrets",
     "WebhookServer",
+    "allowed_unsigned",
     "detect_provider",
     "match_applications",
     "normalize_repo_url",

@@ -2,9 +2,14 @@
 
 :class:`~gitopsd.webhook.server.WebhookServer` calls :meth:`WebhookReceiver.admit` with
 the headers (before reading the body: rate limit 429, size cap 413, 411 without a
-length), then :meth:`WebhookReceiver.handle` with the body (401 on a bad signature, 400
-on an unparsable push, 200 otherwise). Each request is counted once in
+length), then :meth:`WebhookReceiver.handle` with the body (401 on a bad or missing
+signature, 400 on an unparsable push, 200 otherwise). Each request is counted once in
 ``gitopsd_webhook_requests_total{provider,result}`` when a ``Metrics`` is given.
+
+The caller is told as little as it needs: never which Applications follow a repository.
+A signed push is answered with how many Applications it refreshed; an unsigned one only
+with ``{"result": "accepted"}``, so an anonymous caller cannot probe which repositories
+and branches the cluster deploys.
 """
 
 from __future__ import annotations
@@ -22,7 +27,13 @@ from gitopsd.metrics import Metrics, strip_credentials
 from gitopsd.webhook.events import Provider, PushEvent
 from gitopsd.webhook.providers import detect_provider, event_name, parse_push
 from gitopsd.webhook.ratelimit import RateLimit, TokenBuckets
-from gitopsd.webhook.verify import Verdict, WebhookSecrets, verify_request
+from gitopsd.webhook.verify import (
+    ALLOW_UNSIGNED_PREFIX,
+    SECRET_KEYS,
+    Verdict,
+    WebhookSecrets,
+    verify_request,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +77,10 @@ class ReceiverOptions:
 class WebhookReceiver:
     """Turns webhook requests into :class:`PushEvent`\\ s handed to ``on_push``.
 
-    ``on_push`` returns the names of the Applications it refreshed; they are answered
-    back, sorted, as ``{"refreshed": [...]}``.
+    ``on_push`` returns the names of the Applications it refreshed; only their number is
+    answered, and only to a verified caller (see the module docstring).
+    ``allow_unsigned`` lists providers accepted without a secret of their own while
+    others have one (``webhook.allowUnsigned.<provider>`` in ``gitopsd-cm``).
     """
 
     def __init__(
@@ -78,14 +91,20 @@ class WebhookReceiver:
         clock: Callable[[], float],
         options: ReceiverOptions | None = None,
         metrics: Metrics | None = None,
+        allow_unsigned: frozenset[Provider] = frozenset(),
     ) -> None:
         self._secrets = secrets
         self._on_push = on_push
         self._options = options or ReceiverOptions()
         self._buckets = TokenBuckets(self._options.rate, clock)
         self._metrics = metrics
-        self._warned_unverified: set[Provider] = set()
+        self._allow_unsigned = allow_unsigned
+        self._warned: set[tuple[Provider, Verdict]] = set()
         self._warn_lock = threading.Lock()
+
+    def allow_unsigned(self, providers: frozenset[Provider]) -> None:
+        """Replace the providers accepted unsigned (``gitopsd-cm`` changed)."""
+        self._allow_unsigned = providers
 
     def admit(self, client: str, headers: Mapping[str, str]) -> Reply | None:
         """A reply refusing the request before its body is read, or None to go on."""
@@ -107,12 +126,15 @@ class WebhookReceiver:
     def handle(self, headers: Mapping[str, str], body: bytes) -> Reply:
         """Verify, parse and dispatch one request whose headers :meth:`admit` let through."""
         provider = detect_provider(headers)
-        verdict = verify_request(provider, headers, body, self._secrets)
-        if verdict is Verdict.REJECTED:
+        verdict = verify_request(provider, headers, body, self._secrets, self._allow_unsigned)
+        if verdict in (Verdict.REJECTED, Verdict.UNSIGNED_REFUSED):
+            if verdict is Verdict.UNSIGNED_REFUSED:
+                self._warn_once(provider, verdict)
+            # One answer for both, so a caller cannot tell which providers have secrets.
             body_out = {"error": "signature or token verification failed"}
             return self._finish(401, body_out, Outcome.UNAUTHORIZED, provider)
         if verdict is Verdict.UNVERIFIED:
-            self._warn_unverified_once(provider)
+            self._warn_once(provider, verdict)
         try:
             event = parse_push(provider, headers, body)
         except WebhookError as e:
@@ -120,17 +142,21 @@ class WebhookReceiver:
         if event is None:
             ignored = {"ignored": event_name(provider, headers)}
             return self._finish(200, ignored, Outcome.IGNORED, provider)
-        return self._dispatch(event)
+        return self._dispatch(event, verified=verdict is Verdict.VERIFIED)
 
-    def _dispatch(self, event: PushEvent) -> Reply:
+    def _dispatch(self, event: PushEvent, *, verified: bool) -> Reply:
         urls = ", ".join(strip_credentials(url) for url in event.repo_urls)
         log.info("%s push to %s at %s", event.provider, urls, event.revision or "any revision")
         try:
-            refreshed = sorted(set(self._on_push(event)))
+            refreshed = len(set(self._on_push(event)))
         except Exception:
             log.exception("%s push to %s: refreshing Applications failed", event.provider, urls)
             return self._finish(500, {"error": "internal error"}, Outcome.ERROR, event.provider)
-        return self._finish(200, {"refreshed": refreshed}, Outcome.ACCEPTED, event.provider)
+        log.info("%s push to %s: %d Applications refreshed", event.provider, urls, refreshed)
+        answer: dict[str, Any] = {"result": "accepted"}
+        if verified:
+            answer["refreshed"] = refreshed
+        return self._finish(200, answer, Outcome.ACCEPTED, event.provider)
 
     def _finish(
         self,
@@ -145,14 +171,24 @@ class WebhookReceiver:
             self._metrics.count_webhook_request(provider, outcome)
         return Reply(status, body, outcome, provider, read_body=read_body)
 
-    def _warn_unverified_once(self, provider: Provider) -> None:
+    def _warn_once(self, provider: Provider, verdict: Verdict) -> None:
         with self._warn_lock:
-            if provider in self._warned_unverified:
+            if (provider, verdict) in self._warned:
                 return
-            self._warned_unverified.add(provider)
+            self._warned.add((provider, verdict))
+        if verdict is Verdict.UNVERIFIED:
+            log.warning(
+                "%s webhooks are accepted without verification: no secret is configured for them",
+                provider,
+            )
+            return
         log.warning(
-            "%s webhooks are accepted without verification: no secret is configured for them",
+            "%s webhooks are refused: %s is not set while other providers have secrets; set "
+            'it, or %s%s: "true" in gitopsd-cm to accept them unsigned',
             provider,
+            SECRET_KEYS[provider],
+            ALLOW_UNSIGNED_PREFIX,
+            provider.value,
         )
 
 

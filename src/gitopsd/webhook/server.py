@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler
 
 from gitopsd.metrics import BackgroundHTTPServer, Metrics
 from gitopsd.metrics.serving import QuietHandler
-from gitopsd.webhook.events import PushEvent
+from gitopsd.webhook.events import Provider, PushEvent
 from gitopsd.webhook.ratelimit import RateLimit
 from gitopsd.webhook.receiving import (
     DEFAULT_MAX_BODY,
@@ -34,9 +34,11 @@ _CHUNK = 64 * 1024
 class WebhookServer:
     """Receives Git push webhooks and hands each push to ``on_push``.
 
-    Answers 200 with ``{"refreshed": [names]}`` (or ``{"ignored": event}`` for events
-    other than pushes), 400 for an unparsable payload, 401 for a failed signature or token
-    check, 411 without Content-Length, 413 past ``max_body`` bytes, 429 past ``rate``.
+    Answers 200 with ``{"result": "accepted"}`` plus ``"refreshed": <count>`` for a
+    signed push (``{"ignored": event}`` for events other than pushes), 400 for an
+    unparsable payload, 401 for a failed signature or token check or an unsigned push
+    that is not allowed, 411 without Content-Length, 413 past ``max_body`` bytes, 429 past
+    ``rate``. Application names are never answered.
     """
 
     def __init__(
@@ -50,10 +52,16 @@ class WebhookServer:
         rate: RateLimit | None = None,
         metrics: Metrics | None = None,
         clock: Callable[[], float] = time.monotonic,
+        allow_unsigned: frozenset[Provider] = frozenset(),
     ) -> None:
         options = ReceiverOptions(max_body=max_body, rate=rate or RateLimit())
         self.receiver = WebhookReceiver(
-            secrets, on_push, clock=clock, options=options, metrics=metrics
+            secrets,
+            on_push,
+            clock=clock,
+            options=options,
+            metrics=metrics,
+            allow_unsigned=allow_unsigned,
         )
         self._host = host
         self._port = port

@@ -12,10 +12,22 @@ from pathlib import Path
 
 import pytest
 
-from gitopsd.errors import AuthenticationFailed, RepositoryUnreachable, RevisionNotFound
+from gitopsd.errors import (
+    AuthenticationFailed,
+    RepositoryUnreachable,
+    RevisionNotFound,
+    SourceError,
+)
 from gitopsd.source import GitRepositories, credentials_from_secrets
 from gitopsd.source.credentials import CredentialStore
-from tests.support.gitserver import HttpServer, git_daemon, git_http
+from tests.support.gitserver import (
+    HttpServer,
+    git_daemon,
+    git_http,
+    prefix_ports,
+    recording_http,
+    redirecting_http,
+)
 from tests.unit.source.conftest import History
 
 TOKEN = "ghp_PLANTED_t0ken_4242"
@@ -159,3 +171,41 @@ def test_silent_remote_times_out(tmp_path: Path) -> None:
         for conn in accepted:
             conn.close()
         server.close()
+
+
+def test_repo_creds_never_reach_a_port_that_shares_their_digits(
+    history: History, tmp_path: Path
+) -> None:
+    port_a, port_b = prefix_ports()  # e.g. 3870 and 38701
+    with (
+        git_http(history.repo.path.parent, "alice", TOKEN, port=port_a) as server_a,
+        recording_http(port=port_b) as server_b,
+    ):
+        assert server_b.base_url.startswith(server_a.base_url)
+        repos = GitRepositories(
+            tmp_path / "cache", credentials=_store(server_a.base_url, TOKEN, "repo-creds")
+        )
+        # The credentials work where they were written for...
+        assert repos.ls_remote(f"{server_a.base_url}/repo.git")["HEAD"] == history.fourth
+        # ...and the server on the longer port, which asks for them, gets nothing.
+        with pytest.raises(AuthenticationFailed):
+            repos.ls_remote(f"{server_b.base_url}/repo.git")
+        assert server_b.seen, "the second server was never asked"
+        assert server_b.credentials_received() == []
+
+
+def test_credentials_are_not_sent_after_a_redirect_to_another_host(tmp_path: Path) -> None:
+    with (
+        recording_http(host="localhost") as elsewhere,
+        redirecting_http(elsewhere.base_url) as credentialed,
+    ):
+        repos = GitRepositories(
+            tmp_path / "cache", credentials=_store(credentialed.base_url, TOKEN, "repo-creds")
+        )
+        with pytest.raises(SourceError) as raised:
+            repos.ls_remote(f"{credentialed.base_url}/repo.git")
+        assert credentialed.seen  # git did ask the credentialed server
+        assert elsewhere.credentials_received() == []
+        assert elsewhere.seen == []  # the redirect was not followed at all
+        assert TOKEN not in str(raised.value)
+        assert "redirects are not followed while credentials are attached" in str(raised.value)

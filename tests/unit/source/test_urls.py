@@ -32,6 +32,9 @@ def test_normalize_repo_url(url: str, normalised: str) -> None:
         ("https://tok@host/repo", "https://host/repo"),
         ("git@host:org/repo.git", "git@host:org/repo.git"),
         ("https://host/repo", "https://host/repo"),
+        ("https://user:p@ss@host/repo", "https://host/repo"),
+        ("https://user:pw@host?x=1", "https://host?x=1"),
+        ("git:s3cret@host:org/repo.git", "git@host:org/repo.git"),
     ],
 )
 def test_redact_url_drops_userinfo(url: str, shown: str) -> None:
@@ -43,4 +46,11 @@ def test_scrub_removes_userinfo_and_secret_values() -> None:
     cleaned = scrub(text, ["s3cret"])
     assert "s3cret" not in cleaned
     assert "bob" not in cleaned
+    assert "https://***@host/r.git/" in cleaned
+
+
+def test_scrub_removes_a_password_holding_an_at_sign() -> None:
+    cleaned = scrub("fatal: unable to access 'https://bob:p@ss@host/r.git/'")
+    assert "p@ss" not in cleaned
+    assert "ss@" not in cleaned
     assert "https://***@host/r.git/" in cleaned

@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from gitopsd.metrics import Metrics
 from gitopsd.webhook import (
     Outcome,
+    Provider,
     PushEvent,
     RateLimit,
     ReceiverOptions,
@@ -82,10 +83,10 @@ def webhook_counts(metrics: Metrics) -> dict[tuple[str, str], float]:
     return counts
 
 
-def test_signed_push_is_dispatched_and_answered_with_refreshed_apps() -> None:
+def test_signed_push_is_dispatched_and_answered_with_a_count_never_names() -> None:
     receiver, recorder, metrics, _ = make_receiver()
     status, body = post(receiver, github_headers(GITHUB_BODY), GITHUB_BODY)
-    assert (status, body) == (200, {"refreshed": ["api", "web"]})
+    assert (status, body) == (200, {"result": "accepted", "refreshed": 2})
     assert [e.revision for e in recorder.events] == ["main"]
     assert webhook_counts(metrics) == {("github", "accepted"): 1.0}
 
@@ -110,7 +111,8 @@ def test_unverified_pushes_are_accepted_and_logged_once(caplog: pytest.LogCaptur
     headers = {"x-github-event": "push", "content-length": str(len(GITHUB_BODY))}
     with caplog.at_level(logging.WARNING, logger="gitopsd.webhook"):
         for _ in range(3):
-            assert post(receiver, headers, GITHUB_BODY)[0] == 200
+            # An anonymous caller learns nothing about which Applications follow what.
+            assert post(receiver, headers, GITHUB_BODY) == (200, {"result": "accepted"})
     assert len(recorder.events) == 3
     warnings = [r for r in caplog.records if "without verification" in r.getMessage()]
     assert len(warnings) == 1
@@ -179,3 +181,58 @@ def test_failing_callback_is_500() -> None:
     reply = receiver.handle(headers, GITHUB_BODY)
     assert (reply.status, reply.outcome) == (500, Outcome.ERROR)
     assert "apiserver" not in reply.json_body().decode()
+
+
+GITLAB_BODY = (TESTDATA / "gitlab-push.json").read_bytes()
+GENERIC_BODY = (TESTDATA / "generic-push.json").read_bytes()
+UNSIGNED = [
+    ("gitlab", {"x-gitlab-event": "Push Hook"}, GITLAB_BODY),
+    ("generic", {}, GENERIC_BODY),
+]
+
+
+@pytest.mark.parametrize(("provider", "headers", "body"), UNSIGNED, ids=[u[0] for u in UNSIGNED])
+def test_unsigned_push_is_refused_when_another_provider_has_a_secret(
+    provider: str, headers: dict[str, str], body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    receiver, recorder, metrics, _ = make_receiver(secrets=WebhookSecrets(github=SECRET))
+    headers = headers | {"content-length": str(len(body))}
+    with caplog.at_level(logging.WARNING, logger="gitopsd.webhook"):
+        for _ in range(2):
+            status, answer = post(receiver, headers, body)
+            assert (status, answer) == (401, {"error": "signature or token verification failed"})
+    assert recorder.events == []
+    assert webhook_counts(metrics) == {(provider, "unauthorized"): 2.0}
+    warnings = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(warnings) == 1
+    assert f'webhook.allowUnsigned.{provider}: "true"' in warnings[0]
+    assert SECRET not in caplog.text
+
+
+@pytest.mark.parametrize(("provider", "headers", "body"), UNSIGNED, ids=[u[0] for u in UNSIGNED])
+def test_unsigned_push_is_accepted_only_when_explicitly_allowed(
+    provider: str, headers: dict[str, str], body: bytes
+) -> None:
+    receiver, recorder, _, _ = make_receiver(secrets=WebhookSecrets(github=SECRET))
+    headers = headers | {"content-length": str(len(body))}
+    receiver.allow_unsigned(frozenset({Provider(provider)}))
+    assert post(receiver, headers, body) == (200, {"result": "accepted"})
+    assert len(recorder.events) == 1
+    receiver.allow_unsigned(frozenset())  # gitopsd-cm changed back
+    assert post(receiver, headers, body)[0] == 401
+    assert len(recorder.events) == 1
+
+
+def test_allowing_one_provider_unsigned_leaves_the_others_refused() -> None:
+    receiver, recorder, _, _ = make_receiver(secrets=WebhookSecrets(github=SECRET))
+    receiver.allow_unsigned(frozenset({Provider.GITLAB}))
+    headers = {"content-length": str(len(GENERIC_BODY))}
+    assert post(receiver, headers, GENERIC_BODY)[0] == 401
+    assert recorder.events == []
+
+
+def test_a_signed_provider_is_still_verified_when_others_are_allowed_unsigned() -> None:
+    receiver, recorder, _, _ = make_receiver(secrets=WebhookSecrets(github=SECRET))
+    receiver.allow_unsigned(frozenset(Provider))
+    assert post(receiver, github_headers(GITHUB_BODY, secret="guess"), GITHUB_BODY)[0] == 401
+    assert recorder.events == []

@@ -7,7 +7,8 @@ import hmac
 
 import pytest
 
-from gitopsd.webhook import Provider, Verdict, WebhookSecrets, verify_request
+from gitopsd.errors import ConfigError
+from gitopsd.webhook import Provider, Verdict, WebhookSecrets, allowed_unsigned, verify_request
 
 BODY = b'{"ref": "refs/heads/main"}'
 SECRET = "s3cr3t-value"
@@ -69,9 +70,78 @@ def test_signature_covers_the_body() -> None:
     assert verify_request(Provider.GITHUB, headers, tampered, secrets) is Verdict.REJECTED
 
 
-def test_another_providers_secret_does_not_apply() -> None:
+def test_another_providers_secret_refuses_unsigned_pushes() -> None:
     secrets = WebhookSecrets(gitlab=SECRET)
-    assert verify_request(Provider.GITHUB, {}, BODY, secrets) is Verdict.UNVERIFIED
+    assert verify_request(Provider.GITHUB, {}, BODY, secrets) is Verdict.UNSIGNED_REFUSED
+    # Not even a valid-looking signature helps: there is nothing to check it against.
+    headers = {"x-hub-signature-256": f"sha256={sign(SECRET)}"}
+    assert verify_request(Provider.GITHUB, headers, BODY, secrets) is (Verdict.UNSIGNED_REFUSED)
+
+
+def test_unsigned_provider_allowed_explicitly_is_unverified() -> None:
+    secrets = WebhookSecrets(gitlab=SECRET)
+    allowed = frozenset({Provider.GITHUB})
+    assert verify_request(Provider.GITHUB, {}, BODY, secrets, allowed) is Verdict.UNVERIFIED
+    assert verify_request(Provider.GENERIC, {}, BODY, secrets, allowed) is (
+        Verdict.UNSIGNED_REFUSED
+    )
+    # Allowing a provider unsigned never skips the check of its own secret.
+    assert verify_request(Provider.GITLAB, {}, BODY, secrets, frozenset(Provider)) is (
+        Verdict.REJECTED
+    )
+
+
+def test_gogs_uses_the_gitea_secret_so_is_not_unsigned() -> None:
+    secrets = WebhookSecrets(gitea=SECRET)
+    headers = {"x-gogs-signature": sign(SECRET)}
+    assert verify_request(Provider.GOGS, headers, BODY, secrets) is Verdict.VERIFIED
+
+
+@pytest.mark.parametrize("token", ["", "s", SECRET[:-1], SECRET + "x", SECRET * 40])
+def test_tokens_of_any_length_are_compared_and_rejected(token: str) -> None:
+    headers = {"x-gitlab-token": token}
+    assert verify_request(Provider.GITLAB, headers, BODY, WebhookSecrets(gitlab=SECRET)) is (
+        Verdict.REJECTED
+    )
+
+
+def test_allowed_unsigned_reads_gitopsd_cm() -> None:
+    config = {
+        "webhook.allowUnsigned.gitlab": "true",
+        "webhook.allowUnsigned.generic": "True",
+        "webhook.allowUnsigned.github": "false",
+        "timeout.reconciliation": "60s",
+    }
+    assert allowed_unsigned(config) == {Provider.GITLAB, Provider.GENERIC}
+    assert allowed_unsigned({}) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("webhook.allowUnsigned.githb", "true", "unknown webhook provider"),
+        ("webhook.allowUnsigned.gitlab", "yes please", 'expected "true" or "false"'),
+    ],
+)
+def test_allowed_unsigned_refuses_what_it_cannot_read(key: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        allowed_unsigned({key: value})
+
+
+def test_secrets_come_from_argo_cd_key_names() -> None:
+    data = {
+        "webhook.github.secret": "gh",
+        "webhook.gitlab.secret": "gl",
+        "webhook.bitbucket.uuid": "bb",
+        "webhook.bitbucketserver.secret": "bbs",
+        "webhook.gogs.secret": "gogs",
+        "webhook.generic.secret": "gen",
+    }
+    secrets = WebhookSecrets.from_data(data)
+    assert [secrets.for_provider(p) for p in Provider] == [
+        "gh", "gl", "bb", "bbs", "gogs", "gogs", "gen"
+    ]  # fmt: skip
+    assert not WebhookSecrets.from_data({}).any()
 
 
 def test_non_ascii_header_is_rejected_not_raised() -> None:
