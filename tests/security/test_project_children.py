@@ -3,8 +3,9 @@
 The tenant's root Application (project ``tenant``, allowed to write Applications into the
 controller's namespace, which app-of-apps needs) renders child Applications. A child
 naming another project, a child taking over another team's Application or the tenant's
-own AppProject, and an ApplicationSet whose template names another project are all
-refused with a condition naming the object and the project, and nothing is written.
+own AppProject, a new AppProject written without the cluster-wide whitelist, and an
+ApplicationSet whose template names another project are all refused with a condition
+naming the object and the project, and nothing is written.
 ``permittedChildProjects`` is the one way to let children into other projects.
 """
 
@@ -151,6 +152,40 @@ def test_taking_over_another_teams_application_by_name_is_refused(
     assert tracking_marks(after) == {}
 
 
+def wider_project(namespace: str, name: str) -> dict[str, Any]:
+    body: dict[str, Any] = yaml.safe_load(
+        project_manifest(
+            name,
+            namespace,
+            destinations=[{"server": "*", "namespace": "*"}],
+            clusterResourceWhitelist=[{"group": "*", "kind": "*"}],
+        )
+    )
+    return body
+
+
+def test_writing_a_new_wider_appproject_is_refused(
+    kubectl: Kubectl,
+    namespace: str,
+    tenant_namespace: str,
+    repo: BareRepo,
+    ctl: RunningController,
+) -> None:
+    # With permittedChildProjects ["tenant-*"], a project "tenant-root" of the tenant's own
+    # making would let its children anywhere: writing AppProjects needs the cluster-wide
+    # whitelist, as a ClusterRole does.
+    repo.commit({"root/project.yaml": docs(wider_project(namespace, "tenant-root"))})
+    start_root(kubectl, namespace, repo, tenant_namespace, permittedChildProjects=["tenant-*"])
+
+    key = f"AppProject/{namespace}/tenant-root"
+    message = wait_condition(kubectl, namespace, "root", "InvalidSpecError", key)
+    assert message == (
+        f"{key}: resource gitopsd.io:AppProject is not permitted in project tenant"
+        " (clusterResourceWhitelist)"
+    )
+    assert not exists(kubectl, "appprojects.gitopsd.io", namespace, "tenant-root")
+
+
 def test_rewriting_its_own_appproject_is_refused(
     kubectl: Kubectl,
     namespace: str,
@@ -158,22 +193,22 @@ def test_rewriting_its_own_appproject_is_refused(
     repo: BareRepo,
     ctl: RunningController,
 ) -> None:
-    wider = yaml.safe_load(
-        project_manifest(
-            "tenant",
-            namespace,
-            destinations=[{"server": "*", "namespace": "*"}],
-            clusterResourceWhitelist=[{"group": "*", "kind": "*"}],
-        )
+    # Even a tenant trusted to write AppProjects cannot take over an existing one.
+    repo.commit({"root/project.yaml": docs(wider_project(namespace, "tenant"))})
+    may_write_projects = [{"group": "gitopsd.io", "kind": "AppProject"}]
+    start_root(
+        kubectl, namespace, repo, tenant_namespace, clusterResourceWhitelist=may_write_projects
     )
-    repo.commit({"root/project.yaml": docs(wider)})
-    start_root(kubectl, namespace, repo, tenant_namespace)
 
     key = f"AppProject/{namespace}/tenant"
-    wait_condition(kubectl, namespace, "root", "InvalidSpecError", key)
+    message = wait_condition(kubectl, namespace, "root", "InvalidSpecError", key)
+    assert message == (
+        f"{key}: already exists and is not tracked by this application; an existing"
+        " AppProject is never taken over"
+    )
     live = kubectl.get("appprojects.gitopsd.io", "-n", namespace, "tenant") or {}
     assert live["spec"]["destinations"] == destinations(namespace, tenant_namespace)
-    assert "clusterResourceWhitelist" not in live["spec"]
+    assert live["spec"]["clusterResourceWhitelist"] == may_write_projects
     assert tracking_marks(live) == {}
 
 

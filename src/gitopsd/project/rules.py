@@ -11,10 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from gitopsd.errors import ProjectViolation
-from gitopsd.model.keys import ResourceKey
+from gitopsd.model.annotations import GROUP
+from gitopsd.model.keys import GroupKind, ResourceKey
 from gitopsd.project.globs import glob_match, is_deny, without_deny
 from gitopsd.project.projects import DEFAULT_PROJECT, DestinationRule, Project, ResourceRule
 from gitopsd.spec import ApplicationSpec
+
+# Namespaced kinds checked against the cluster-scoped resource lists (see check_object).
+CLUSTER_WIDE_GRANTS = frozenset({GroupKind(GROUP, "AppProject")})
 
 
 def normalize_repo_url(url: str) -> str:
@@ -124,8 +128,14 @@ def check_object(
     server: str = "",
     cluster_name: str = "",
 ) -> str | None:
-    """The violation of one object (see :func:`check_manifests`), or None."""
-    message = check_resource(project, key, namespaced)
+    """The violation of one object (see :func:`check_manifests`), or None.
+
+    An AppProject is namespaced, but it grants permissions across the cluster: writing one
+    is governed by the cluster-scoped lists, as writing a ClusterRole is (otherwise a
+    tenant allowed into the controller's namespace could write itself a wider project).
+    """
+    cluster_wide = not namespaced or key.group_kind in CLUSTER_WIDE_GRANTS
+    message = check_resource(project, key, not cluster_wide)
     target = namespace_of(key, namespaced)
     if message is None and target is not None and (server or cluster_name):
         message = _namespace_violation(project, key, target, server, cluster_name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +175,16 @@ def test_a_hook_in_several_phases_is_reported_once() -> None:
         parse_project(TEAM_A), [(key, True), (key, True)], server="https://kubernetes.default.svc"
     )
     assert len(violations) == 1
+
+
+def test_writing_an_appproject_needs_the_cluster_scoped_whitelist() -> None:
+    # Namespaced, but it grants permissions cluster-wide: an empty namespaced whitelist
+    # (everything) does not let a tenant write itself a wider project.
+    key = ResourceKey("gitopsd.io", "AppProject", "team-a-web", "wider")
+    assert check_manifests(parse_project(TEAM_A), [(key, True)]) == [
+        "AppProject/team-a-web/wider: resource gitopsd.io:AppProject is not permitted in"
+        " project team-a (clusterResourceWhitelist)"
+    ]
+    granted = copy.deepcopy(TEAM_A)
+    granted["spec"]["clusterResourceWhitelist"] = [{"group": "gitopsd.io", "kind": "AppProject"}]
+    assert check_manifests(parse_project(granted), [(key, True)]) == []
