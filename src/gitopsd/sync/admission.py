@@ -4,7 +4,8 @@ Everything here runs before the first write of a pass:
 
 - ``build_desired`` builds the desired set from discovery; an object of a kind the cached
   discovery does not know refreshes it first, so a kind installed after the controller
-  started gets its real scope (a cluster-scoped kind is never taken for a namespaced one).
+  started gets its real scope (a cluster-scoped kind is never taken for a namespaced one,
+  not even when a CRD in the set claims otherwise).
   A kind still unknown keeps its ``unknown_kind`` flag and is never applied (the apply
   stage skips it, waiting for the kind to be served);
 - ``manifest_violations``: every rendered object and hook against the AppProject's
@@ -46,7 +47,8 @@ def build_desired(
     destination_namespace: str,
     revision: str,
 ) -> DesiredSet:
-    """The desired set, with scopes from fresh discovery whenever a kind is unknown.
+    """The desired set, with scopes from fresh discovery whenever the cached discovery
+    misses one of the kinds.
 
     Raises DesiredSetError (bad objects) or ClusterError (discovery failed).
     """
@@ -61,10 +63,12 @@ def build_desired(
             revision=revision,
         )
 
-    desired = build(cluster.resources())
-    if desired.unknown_kinds():
-        desired = build(cluster.resources(refresh=True))
-    return desired
+    resources = cluster.resources()
+    if any(GroupKind.of(obj) not in resources for obj in objects):
+        # Also for a kind a CRD in the set defines: if the cluster already serves it, its
+        # scope there is the truth, whatever the set's CRD says.
+        resources = cluster.resources(refresh=True)
+    return build(resources)
 
 
 def unknown_kinds_message(desired: DesiredSet) -> str | None:

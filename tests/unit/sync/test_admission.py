@@ -162,3 +162,20 @@ def test_inventory_entries_outside_the_project_are_refused_by_discovered_scope()
     assert sorted(str(k) for k in refused) == ["ClusterRole/admin", "Secret/team-b/db"]
     message = admission.refused_inventory_message(TENANT, refused)
     assert message.startswith("2 resources of the last sync are outside project tenant")
+
+
+def test_the_served_scope_wins_over_a_crd_in_the_set() -> None:
+    # The set's CRD says Namespaced; the cluster already serves the kind cluster-scoped
+    # (installed after the cache was filled). The served scope is the one that counts.
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {"group": "example.com", "names": {"kind": "Widget"}, "scope": "Namespaced"},
+    }
+    cluster = Discovery(RESOURCES)
+    cluster.install(WIDGET_RESOURCE)
+    desired = _build(cluster, [crd, _widget()])
+    assert cluster.refreshes == 1
+    widget = next(i for i in desired.resources if i.key.kind == "Widget")
+    assert (str(widget.key), widget.namespaced) == ("Widget/w", False)
