@@ -9,15 +9,18 @@ Entry points (re-exported here):
   create/update/delete/unchanged actions and status conditions; never deletes on error.
 - ``LocalRepoFiles(root)`` / ``CheckoutRepoFiles(resolve, checkout)``: Git access.
 - ``ClusterInfo``: a registered cluster as the clusters generator sees it.
+- ``rendered_by(appset)`` / ``ParentProject``: the project guard for an ApplicationSet an
+  Application rendered (its generated Applications stay in that Application's project).
 """
 
 from __future__ import annotations
 
 from gitopsd.appset.generate import generate
+from gitopsd.appset.guard import ParentProject, rendered_by
 from gitopsd.appset.manifest import AppSetSpec, parse_appset
 from gitopsd.appset.policy import AppSetAction, PolicyOptions, effective_policy, plan_actions
 from gitopsd.appset.ports import LOCAL_CLUSTER, ClusterInfo, Clusters, RepoFiles
-from gitopsd.appset.reconcile import AppSetCondition, AppSetPlan, reconcile
+from gitopsd.appset.reconcile import AppSetCondition, AppSetPlan, reconcile, refused
 from gitopsd.appset.repos import CheckoutRepoFiles, LocalRepoFiles
 from gitopsd.appset.vocab import ActionVerb, ApplicationsSync
 
@@ -33,6 +36,7 @@ __all__ = [
     "ClusterInfo",
     "Clusters",
     "LocalRepoFiles",
+    "ParentProject",
     "PolicyOptions",
     "RepoFiles",
     "effective_policy",
@@ -40,4 +44,6 @@ __all__ = [
     "parse_appset",
     "plan_actions",
     "reconcile",
+    "refused",
+    "rendered_by",
 ]

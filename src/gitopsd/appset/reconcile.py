@@ -2,10 +2,12 @@
 
 ``reconcile`` generates, compares with the existing owned Applications and applies the
 policy. Its safety rule: if generation fails for any reason (invalid spec or template,
-failed Git fetch, cluster list unavailable), the plan has no actions at all, and so never
-deletes, and the conditions say why (``ErrorOccurred`` True, ``ParametersGenerated``
-False). Only a successful generation, even an empty one, may delete, and only under a
-policy that allows it. The operator applies the plan; this module never talks to the API.
+failed Git fetch, cluster list unavailable, a generated Application outside the project
+of the Application that rendered this ApplicationSet), the plan has no actions at all,
+and so never deletes, and the conditions say why (``ErrorOccurred`` True,
+``ParametersGenerated`` False). Only a successful generation, even an empty one, may
+delete, and only under a policy that allows it. The operator applies the plan; this
+module never talks to the API.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitopsd.appset.generate import generate
+from gitopsd.appset.guard import ParentProject, check_generated
 from gitopsd.appset.manifest import parse_appset
 from gitopsd.appset.policy import AppSetAction, PolicyOptions, effective_policy, plan_actions
 from gitopsd.appset.ports import Clusters, RepoFiles
 from gitopsd.appset.vocab import ActionVerb, ApplicationsSync, ConditionReason, ConditionType
-from gitopsd.errors import GitopsdError
+from gitopsd.errors import GitopsdError, ProjectViolation
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,13 @@ def reconcile(
     repos: RepoFiles,
     clusters: Clusters = (),
     options: PolicyOptions | None = None,
+    parent: ParentProject | None = None,
 ) -> AppSetPlan:
-    """The plan for ``appset`` given the Applications it owns now (never raises GitopsdError)."""
+    """The plan for ``appset`` given the Applications it owns now (never raises GitopsdError).
+
+    ``parent``: the Application that rendered ``appset`` and its project (see
+    :mod:`gitopsd.appset.guard`); None for an ApplicationSet written directly.
+    """
     try:
         spec = parse_appset(appset)
     except GitopsdError as error:
@@ -75,6 +83,11 @@ def reconcile(
         generated = generate(spec, repos=repos, clusters=clusters)
     except GitopsdError as error:
         return _failed(str(error), policy=policy)
+    if parent is not None:
+        try:
+            check_generated(generated, parent, spec.namespace)
+        except ProjectViolation as error:
+            return _failed(f"{spec.id}: {error}", policy=policy)
     actions = plan_actions(
         generated,
         existing,
@@ -83,6 +96,12 @@ def reconcile(
         preserved_labels=spec.preserved_labels,
     )
     return AppSetPlan(actions=actions, conditions=succeeded_conditions(), policy=policy)
+
+
+def refused(message: str) -> AppSetPlan:
+    """A plan with no actions, for an ApplicationSet whose generation may not even start
+    (its parent Application or project could not be read)."""
+    return _failed(message, policy=None)
 
 
 def _failed(message: str, *, policy: ApplicationsSync | None) -> AppSetPlan:

@@ -117,5 +117,6 @@ def _desired_object(
         hook_delete_policies=marks.delete_policies if hook is not None else frozenset(),
         sync_options=MappingProxyType(parse_options(annotation(obj, SYNC_OPTIONS))),
         compare_options=MappingProxyType(parse_options(annotation(obj, COMPARE_OPTIONS))),
+        namespaced=placement.namespaced,
         unknown_kind=placement.unknown_kind,
     )

@@ -20,8 +20,10 @@ class DesiredObject:
     ``obj`` carries the defaulted namespace, the tracking label and the tracking-id
     annotation; it is a private deep copy of the rendered object. ``sync_options`` and
     ``compare_options`` are the object's own annotations, parsed (app-level options are
-    merged in by ``gitopsd.plan.resolve_options``). ``unknown_kind`` marks a kind that is
-    neither served by the cluster nor defined by a CRD in the same set.
+    merged in by ``gitopsd.plan.resolve_options``). ``namespaced`` is the kind's scope from
+    discovery or from a CRD in the same set; ``unknown_kind`` marks a kind that is neither
+    served by the cluster nor defined by a CRD in the same set, whose scope is therefore a
+    guess: such an object is never checked against a project nor applied.
     """
 
     key: ResourceKey
@@ -31,6 +33,7 @@ class DesiredObject:
     hook_delete_policies: frozenset[HookDeletePolicy]
     sync_options: Mapping[str, str] = field(hash=False)
     compare_options: Mapping[str, str] = field(hash=False)
+    namespaced: bool
     unknown_kind: bool = False
 
     @property
@@ -69,3 +72,11 @@ class DesiredSet:
     def get(self, key: ResourceKey) -> DesiredObject | None:
         """The regular resource with ``key``, or None (hooks are not looked up here)."""
         return self._by_key.get(key)
+
+    def all_objects(self) -> tuple[DesiredObject, ...]:
+        """Resources and hooks, in that order: everything a sync may write."""
+        return self.resources + self.hooks
+
+    def unknown_kinds(self) -> tuple[DesiredObject, ...]:
+        """Objects whose kind neither the cluster serves nor a CRD in the set defines."""
+        return tuple(item for item in self.all_objects() if item.unknown_kind)

@@ -1,8 +1,10 @@
 """Namespace defaulting: which kinds are namespaced, and what namespace each object gets.
 
 Scope comes from discovery, or, for custom resources whose CRD is in the same desired set
-(and so may not exist in the cluster yet), from that CRD's ``spec.scope``. Called by
-``gitopsd.desired.building``.
+(and so may not exist in the cluster yet), from that CRD's ``spec.scope``. A kind known to
+neither is placed as if namespaced but flagged ``unknown_kind``: that placement is a
+guess, so the reconciler refreshes discovery and refuses the object if the kind is still
+unknown, before any project check or write. Called by ``gitopsd.desired.building``.
 """
 
 from __future__ import annotations

@@ -8,7 +8,11 @@ Secrets change. Every ApplicationSet is also looked at again each reconcile inte
 is what notices new commits and repairs hand-deleted Applications.
 
 Safety comes from the core: a failed generation plans no actions at all, so nothing here
-ever deletes on an error. Deleting an ApplicationSet needs no code: Kubernetes garbage
+ever deletes on an error. For an ApplicationSet that an Application's sync wrote (it
+carries that Application's tracking-id), this loop reads the Application and its
+AppProject on every pass and hands them to the core, which keeps every generated
+Application in that project (:mod:`gitopsd.appset.guard`); if either cannot be read,
+nothing is generated. Deleting an ApplicationSet needs no code: Kubernetes garbage
 collection removes the Applications through their ownerReferences, and each Application
 keeps or removes its resources according to its own finalizer.
 """
@@ -29,25 +33,30 @@ from gitopsd.appset import (
     AppSetCondition,
     AppSetPlan,
     ClusterInfo,
+    ParentProject,
     PolicyOptions,
     RepoFiles,
     parse_appset,
     reconcile,
+    refused,
+    rendered_by,
 )
 from gitopsd.appset.application import is_resources_finalizer
 from gitopsd.appset.vocab import ConditionReason, ConditionType
 from gitopsd.cluster import KubeCluster
-from gitopsd.errors import ClusterError, Conflict, GitopsdError
+from gitopsd.errors import ClusterError, Conflict, GitopsdError, SpecError
 from gitopsd.model.annotations import GROUP
 from gitopsd.model.keys import GroupKind, ResourceKey
 from gitopsd.operator.clusters import ClusterRegistry
 from gitopsd.operator.queue import AppKey, WorkQueue, run_worker
 from gitopsd.ports import Clock
+from gitopsd.project import find_project, parse_project
 
 log = logging.getLogger(__name__)
 
 APPLICATIONSET = GroupKind(GROUP, "ApplicationSet")
 APPLICATION = GroupKind(GROUP, "Application")
+APPPROJECT = GroupKind(GROUP, "AppProject")
 APPLICATION_VERSION = "v1alpha1"
 # A failed generation (Git down, bad template) is retried this soon, at the latest.
 ERROR_RETRY_SECONDS = 10.0
@@ -151,9 +160,7 @@ class AppSetController:
         except ClusterError as error:
             log.warning("%s: reading failed: %s", appset_key, error)
             return ERROR_RETRY_SECONDS
-        plan = reconcile(
-            appset, owned, repos=self.repos, clusters=self.clusters, options=self.options
-        )
+        plan = self._plan(appset_key, appset, owned)
         if not plan.ok:
             log.warning("%s", plan.error)
         applied = self._apply(appset, plan, owned)
@@ -162,6 +169,41 @@ class AppSetController:
             conditions = apply_failed_conditions("; ".join(applied.failures))
         self._write_status(appset_key, appset, conditions, applied.current)
         return self._next_look(plan, applied)
+
+    def _plan(
+        self, key: ResourceKey, appset: dict[str, Any], owned: list[dict[str, Any]]
+    ) -> AppSetPlan:
+        try:
+            parent = self._parent(appset)
+        except (SpecError, ClusterError) as error:
+            return refused(f"{key}: {error}; nothing is generated")
+        return reconcile(
+            appset,
+            owned,
+            repos=self.repos,
+            clusters=self.clusters,
+            options=self.options,
+            parent=parent,
+        )
+
+    def _parent(self, appset: dict[str, Any]) -> ParentProject | None:
+        """The Application whose sync wrote ``appset``, with its project, read afresh (a
+        cached project could let one generation through after it was tightened)."""
+        owner = rendered_by(appset)
+        if owner is None:
+            return None
+        namespace, name = owner
+        app_key = ResourceKey(APPLICATION.group, APPLICATION.kind, namespace, name)
+        app = self.local.get(app_key)
+        if app is None:
+            raise SpecError(f"rendered by {app_key}, which does not exist")
+        project_name = str((app.get("spec") or {}).get("project") or "") or "default"
+        # Projects are looked up in the Application's namespace, as the reconciler does.
+        body = self.local.get(
+            ResourceKey(APPPROJECT.group, APPPROJECT.kind, namespace, project_name)
+        )
+        projects = {project_name: parse_project(body)} if body is not None else {}
+        return ParentProject(str(app_key), find_project(project_name, projects))
 
     def _forget(self, key: AppKey) -> None:
         with self._lock:

@@ -4,8 +4,10 @@ An object is pruned only when it was in the last inventory, is no longer desired
 exists, and the live object still carries this Application's tracking label *and*
 tracking-id annotation. Anything else found there is kept and reported:
 
-- ``skipped`` (never deleted; leaves the inventory): the tracking is missing or belongs to
-  someone else, ``Delete=false`` (or ``confirm``), or its sync options cannot be read;
+- ``skipped`` (never deleted): the Application's AppProject does not permit the object
+  (``refused``: its kind, or its namespace, e.g. after the project was tightened), the
+  tracking is missing or belongs to someone else, ``Delete=false`` (or ``confirm``), or
+  its sync options cannot be read;
 - ``requires_pruning`` (kept for now; stays in the inventory and shows as needing a prune):
   ``Prune=false``, pruning disabled for this sync, or ``Prune=confirm`` without an approval
   newer than the moment pruning became necessary.
@@ -41,6 +43,7 @@ from gitopsd.model.vocab import SyncPhase
 from gitopsd.plan.options import Consent, ObjectSyncOptions, PropagationPolicy, resolve_options
 
 _NO_OPTIONS: Mapping[str, str] = MappingProxyType({})
+_NONE_REFUSED: Mapping[ResourceKey, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -102,16 +105,19 @@ def prune_set(
     confirmed_at: dt.datetime | None = None,
     required_since: dt.datetime | None = None,
     now: dt.datetime | None = None,
+    refused: Mapping[ResourceKey, str] = _NONE_REFUSED,
 ) -> PrunePlan:
     """What to prune of ``inventory`` now that ``desired`` is the desired set.
 
     ``live`` maps inventory keys to the live object (None or absent: already gone).
-    ``enabled`` is False when this sync does not prune (``prune: false``).
+    ``enabled`` is False when this sync does not prune (``prune: false``). ``refused``
+    maps the inventory entries the project does not permit to the violation: they are
+    never deleted, only reported.
     """
     approved = confirmed(confirmed_at, required_since, now)
     plan = _Collector()
     gone = sorted(set(inventory) - desired.keys())
-    for key, obj in _ours(gone, live, app_namespace, app_name, plan):
+    for key, obj in _permitted(_ours(gone, live, app_namespace, app_name, plan), refused, plan):
         options = _options(key, obj, app_options, plan)
         if options is None:
             continue
@@ -136,14 +142,17 @@ def deletion_set(
     app_namespace: str,
     app_name: str,
     app_options: Mapping[str, str] = _NO_OPTIONS,
+    refused: Mapping[ResourceKey, str] = _NONE_REFUSED,
 ) -> PrunePlan:
     """What to delete when the Application itself is deleted with cascade.
 
     Everything of the inventory that is still ours goes, ``Prune=false`` included, except
-    ``Delete=false``; all of it in ``prune``, in deletion order.
+    ``Delete=false`` and what the project does not permit (``refused``, reported in
+    ``skipped``); all of it in ``prune``, in deletion order.
     """
     plan = _Collector()
-    for key, obj in _ours(sorted(set(inventory)), live, app_namespace, app_name, plan):
+    ours = _ours(sorted(set(inventory)), live, app_namespace, app_name, plan)
+    for key, obj in _permitted(ours, refused, plan):
         options = _options(key, obj, app_options, plan)
         if options is None:
             continue
@@ -182,6 +191,20 @@ class _Collector:
             skipped=_report_order(self.skipped),
             confirmation_pending=self.confirmation_pending,
         )
+
+
+def _permitted(
+    objects: Iterable[tuple[ResourceKey, dict[str, Any]]],
+    refused: Mapping[ResourceKey, str],
+    plan: _Collector,
+) -> Iterable[tuple[ResourceKey, dict[str, Any]]]:
+    """The objects the project permits; the others are skipped with the project's reason."""
+    for key, obj in objects:
+        violation = refused.get(key)
+        if violation is not None:
+            plan.skip(key, f"{key}: not deleted: {violation.removeprefix(f'{key}: ')}")
+            continue
+        yield key, obj
 
 
 def _ours(

@@ -2,8 +2,8 @@
 
 Every check returns a violation message (naming the object, the rule and the project) or
 None, so callers can collect them into an ``InvalidSpecError`` condition or raise
-``ProjectViolation`` with :func:`ensure_permitted`. Called by the desired-set stage before
-anything is applied.
+``ProjectViolation`` with :func:`ensure_permitted`. Called by the reconciler before anything
+is applied, pruned or deleted, and by the ApplicationSet core for generated Applications.
 """
 
 from __future__ import annotations
@@ -11,10 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from gitopsd.errors import ProjectViolation
-from gitopsd.model.keys import ResourceKey
+from gitopsd.model.annotations import GROUP
+from gitopsd.model.keys import GroupKind, ResourceKey
 from gitopsd.project.globs import glob_match, is_deny, without_deny
-from gitopsd.project.projects import DestinationRule, Project, ResourceRule
+from gitopsd.project.projects import DEFAULT_PROJECT, DestinationRule, Project, ResourceRule
 from gitopsd.spec import ApplicationSpec
+
+# Namespaced kinds checked against the cluster-scoped resource lists (see check_object).
+CLUSTER_WIDE_GRANTS = frozenset({GroupKind(GROUP, "AppProject")})
 
 
 def normalize_repo_url(url: str) -> str:
@@ -102,19 +106,69 @@ def check_manifests(
     server: str = "",
     cluster_name: str = "",
 ) -> list[str]:
-    """Violations of the rendered objects ``(key, namespaced)``, sorted by object.
+    """Violations of the objects ``(key, namespaced)``, sorted by object.
 
-    When the destination cluster is given (``server`` or ``cluster_name``), the namespace
-    of every namespaced object must also be a permitted destination.
+    ``namespaced`` must come from discovery or from a CRD in the same set, never from a
+    guess. When the destination cluster is given (``server`` or ``cluster_name``), the
+    namespace of every namespaced object, and the name of every Namespace object, must
+    also be a permitted destination on that cluster.
     """
-    violations: list[tuple[ResourceKey, str]] = []
-    for key, namespaced in sorted(keys):
-        message = check_resource(project, key, namespaced)
-        if message is None and namespaced and (server or cluster_name):
-            message = _namespace_violation(project, key, server, cluster_name)
-        if message:
-            violations.append((key, message))
-    return [message for _, message in violations]
+    violations = (
+        check_object(project, key, namespaced, server=server, cluster_name=cluster_name)
+        for key, namespaced in sorted(set(keys))
+    )
+    return [message for message in violations if message]
+
+
+def check_object(
+    project: Project,
+    key: ResourceKey,
+    namespaced: bool,
+    *,
+    server: str = "",
+    cluster_name: str = "",
+) -> str | None:
+    """The violation of one object (see :func:`check_manifests`), or None.
+
+    An AppProject is namespaced, but it grants permissions across the cluster: writing one
+    is governed by the cluster-scoped lists, as writing a ClusterRole is (otherwise a
+    tenant allowed into the controller's namespace could write itself a wider project).
+    """
+    cluster_wide = not namespaced or key.group_kind in CLUSTER_WIDE_GRANTS
+    message = check_resource(project, key, not cluster_wide)
+    target = namespace_of(key, namespaced)
+    if message is None and target is not None and (server or cluster_name):
+        message = _namespace_violation(project, key, target, server, cluster_name)
+    return message
+
+
+def namespace_of(key: ResourceKey, namespaced: bool) -> str | None:
+    """The namespace an object writes into: its own, or for a Namespace the one it is
+    (creating or relabelling ``kube-system`` is writing into it); None for other
+    cluster-scoped objects."""
+    if namespaced:
+        return key.namespace
+    if key.group == "" and key.kind == "Namespace":
+        return key.name
+    return None
+
+
+def check_child_project(project: Project, child_project: str) -> str | None:
+    """Whether an Application rendered or generated under ``project`` may name
+    ``child_project`` (empty means ``default``): its own project always, others only when
+    an allow pattern of ``permittedChildProjects`` matches and no ``!`` pattern does."""
+    wanted = child_project or DEFAULT_PROJECT
+    if wanted == project.name:
+        return None
+    patterns = project.permitted_child_projects
+    denied = any(is_deny(p) and glob_match(without_deny(p), wanted) for p in patterns)
+    allowed = any(not is_deny(p) and glob_match(p, wanted) for p in patterns)
+    if allowed and not denied:
+        return None
+    return (
+        f"project {wanted} is not permitted for child Applications of project "
+        f"{project.name} (permittedChildProjects)"
+    )
 
 
 def ensure_permitted(violations: Sequence[str], *, subject: str = "") -> None:
@@ -153,11 +207,11 @@ def _resource_violation(project: Project, key: ResourceKey, list_name: str) -> s
 
 
 def _namespace_violation(
-    project: Project, key: ResourceKey, server: str, cluster_name: str
+    project: Project, key: ResourceKey, namespace: str, server: str, cluster_name: str
 ) -> str | None:
-    if check_destination(project, server, cluster_name, key.namespace) is None:
+    if check_destination(project, server, cluster_name, namespace) is None:
         return None
     return (
-        f"{key}: namespace {key.namespace} is not permitted in project "
+        f"{key}: namespace {namespace or '(none)'} is not permitted in project "
         f"{project.name} (destinations)"
     )

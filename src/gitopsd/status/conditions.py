@@ -15,6 +15,8 @@ COMPARISON_ERROR = "ComparisonError"
 SYNC_ERROR = "SyncError"
 SHARED_RESOURCE_WARNING = "SharedResourceWarning"
 ORPHANED_RESOURCE_WARNING = "OrphanedResourceWarning"
+# Objects of the inventory the AppProject no longer permits: kept, never pruned or deleted.
+EXCLUDED_RESOURCE_WARNING = "ExcludedResourceWarning"
 SYNC_WINDOW = "SyncWindowBlocked"
 PROJECT_VIOLATION = "InvalidSpecError"
 

@@ -3,7 +3,9 @@
 Server-side apply with field manager ``gitopsd`` and forced conflicts is the default;
 ``Replace=true`` PUTs the whole object, and ``Force=true`` with it deletes an object the
 server refuses to update (immutable fields) so the next pass creates it afresh. Objects
-with no drift are not written at all. Called by the operation pass.
+with no drift are not written at all, nor are objects of a kind the desired set could not
+place (``unknown_kind``: its scope, and so its project check, would be a guess); they wait
+for a pass that finds the kind served. Called by the operation pass.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ def apply_object(
 ) -> ResourceResult:
     """Apply ``item`` unless it is already in sync; ``options`` are the merged sync
     options (application-level overridden by the object's annotation)."""
+    if item.unknown_kind:
+        return _result(item, ResultCode.SKIPPED, phase, unknown_kind_reason(item))
     live = comparison.live if comparison else None
     if comparison is not None and comparison.in_sync and live is not None:
         return _result(item, ResultCode.UNCHANGED, phase)
@@ -61,6 +65,14 @@ def apply_object(
     if not dry_run:
         memo.store(item.key, content_hash(item.obj), written)
     return _result(item, code, phase)
+
+
+def unknown_kind_reason(item: DesiredObject) -> str:
+    """Why an object of an unknown kind is not written (it is retried on a later pass)."""
+    return (
+        f"kind {item.key.group_kind} is not served by the cluster and no "
+        "CustomResourceDefinition in the manifests defines it: waiting for it to be served"
+    )
 
 
 def _write(

@@ -1,16 +1,39 @@
 """Cascading deletion of an Application's resources (the resources finalizer).
 
+Called by the reconciler for an Application with a ``deletionTimestamp``.
+
 Deletes what the inventory lists and still carries this application's tracking, except
-``Delete=false``; returns what is still present so the caller waits for it.
+``Delete=false`` and what the AppProject does not permit (``refused``: such an entry is
+never deleted, only reported, and the Application's deletion still completes); returns
+what is still present so the caller waits for it, and what is kept.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from gitopsd.desired import tracking_label_value
 from gitopsd.errors import ClusterError
+from gitopsd.model.annotations import (
+    ARGOCD_RESOURCES_FINALIZER,
+    BACKGROUND_FINALIZER_SUFFIX,
+    RESOURCES_FINALIZER,
+)
 from gitopsd.model.keys import ResourceKey
-from gitopsd.plan import deletion_set
+from gitopsd.plan import KeptObject, deletion_set
 from gitopsd.ports import ClusterPort
+from gitopsd.sync.admission import refused_inventory
 from gitopsd.sync.live import read_live
+from gitopsd.sync.passes import AppEvent, Pass
+
+RETRY_SECONDS = 5.0  # the API server failed us: try again soon
+
+
+@dataclass(frozen=True)
+class DeletionProgress:
+    remaining: tuple[ResourceKey, ...]  # delete requested, still present: wait for them
+    kept: tuple[KeptObject, ...] = field(default=())  # never deleted, and why
 
 
 def delete_app_resources(
@@ -21,11 +44,14 @@ def delete_app_resources(
     app_namespace: str,
     app_name: str,
     propagation: str,
-) -> list[ResourceKey]:
+    refused: Mapping[ResourceKey, str] | None = None,
+) -> DeletionProgress:
     served = cluster.resources()
     keys = frozenset(k for k in inventory if k.group_kind in served)
     live = read_live(cluster, keys, tracking_value=tracking)
-    plan = deletion_set(keys, live, app_namespace=app_namespace, app_name=app_name)
+    plan = deletion_set(
+        keys, live, app_namespace=app_namespace, app_name=app_name, refused=refused or {}
+    )
     remaining = []
     for item in plan.all_items():
         remaining.append(item.key)
@@ -33,4 +59,54 @@ def delete_app_resources(
             cluster.delete(item.key, propagation=propagation)
         except ClusterError:
             continue  # still remaining; retried on the next pass
-    return remaining
+    return DeletionProgress(tuple(remaining), plan.skipped)
+
+
+@dataclass(frozen=True)
+class FinalizerOutcome:
+    """What one pass over a deleted Application did, for the reconciler's result."""
+
+    remove_finalizers: tuple[str, ...] = ()
+    requeue_after: float | None = None
+    events: tuple[AppEvent, ...] = ()
+
+
+def run_resources_finalizer(p: Pass) -> FinalizerOutcome:
+    """One pass of the resources finalizer: delete what is ours and permitted, come back
+    while any of it is still there, then release the Application (reporting, once, what
+    it leaves behind and why)."""
+    finalizers = tuple(
+        f
+        for f in p.app["metadata"].get("finalizers") or []
+        if f.startswith((RESOURCES_FINALIZER, ARGOCD_RESOURCES_FINALIZER))
+    )
+    if not finalizers:
+        return FinalizerOutcome()
+    background = any(f.endswith(BACKGROUND_FINALIZER_SUFFIX) for f in finalizers)
+    try:
+        refused = refused_inventory(
+            p.project,
+            p.inventory,
+            p.cluster.resources(),
+            server=p.server,
+            cluster_name=p.spec.destination.name,
+        )
+        progress = delete_app_resources(
+            p.cluster,
+            p.inventory,
+            tracking=tracking_label_value(p.namespace, p.name),
+            app_namespace=p.namespace,
+            app_name=p.name,
+            propagation="Background" if background else "Foreground",
+            refused=refused,
+        )
+    except ClusterError as error:
+        event = AppEvent("Warning", "DeletionError", str(error))
+        return FinalizerOutcome(requeue_after=RETRY_SECONDS, events=(event,))
+    if progress.remaining:
+        message = f"waiting for {len(progress.remaining)} resources"
+        return FinalizerOutcome(
+            requeue_after=1.0, events=(AppEvent("Normal", "Deleting", message),)
+        )
+    kept = tuple(AppEvent("Warning", "ResourceKept", k.reason) for k in progress.kept)
+    return FinalizerOutcome(remove_finalizers=finalizers, events=kept)

@@ -39,7 +39,7 @@ from gitopsd.plan import (
 from gitopsd.ports import ClusterPort
 from gitopsd.spec import IgnoreDifference
 from gitopsd.sync import hooks as hook_util
-from gitopsd.sync.apply import apply_object
+from gitopsd.sync.apply import apply_object, unknown_kind_reason
 from gitopsd.sync.compare import Comparison, DryRunMemo
 from gitopsd.sync.live import LiveState
 from gitopsd.sync.prune import PruneOutcome, PruneRequest, prune
@@ -169,6 +169,10 @@ def _start_hook(
 ) -> list[ResourceResult]:
     if hook_util.belongs_to(live, sync_id):
         return []  # already created by this operation: wait for it
+    if item.unknown_kind:
+        # Its scope is unknown, so no project check could pass it: wait for the kind.
+        reason = unknown_kind_reason(item)
+        return [_hook_result(item, step, ResultCode.SKIPPED, hook_util.PENDING, reason)]
     if live is not None and _tracking_id(live) != _tracking_id(item.obj):
         message = f"{item.key}: the name is taken by an object this application does not own"
         return [_hook_result(item, step, ResultCode.FAILED, hook_util.FAILED, message)]

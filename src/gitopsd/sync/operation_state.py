@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from gitopsd.desired import DesiredSet
@@ -105,6 +106,7 @@ def prune_request(
     now: dt.datetime,
     *,
     required_since: dt.datetime | None = None,
+    refused: Mapping[ResourceKey, str] | None = None,
 ) -> PruneRequest | None:
     sync = operation.get("sync") or {}
     automated = spec.sync_policy.automated
@@ -123,6 +125,7 @@ def prune_request(
         confirmed_at=_confirmed_at(meta),
         required_since=required_since,
         now=now,
+        refused=refused or {},
     )
     skipped = tuple(
         ResourceResult(k.key, ResultCode.SKIPPED, k.reason)

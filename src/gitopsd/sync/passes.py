@@ -44,6 +44,8 @@ class Pass:
     generated: GeneratedManifests | None = None
     desired: DesiredSet | None = None
     inventory: frozenset[ResourceKey] = frozenset()
+    # Inventory entries the project does not permit, with why: never pruned or deleted.
+    refused: dict[ResourceKey, str] = field(default_factory=dict)
     comparison: Comparison | None = None
     hooks_live: LiveState = field(default_factory=dict)
     operation: dict[str, Any] | None = None

@@ -1,7 +1,7 @@
 """The reconciler: one pass over one Application, in the order data flows.
 
     load spec, project, cluster → Git + render → desired set (+ project checks)
-    → live state and compare → sync windows → decide and run one sync pass
+    → live state and compare (+ no takeover) → sync windows → decide and run one sync pass
     → orphaned resources → status and events
 
 Nothing here talks to a library directly: the cluster is a ``ClusterPort``, Git and
@@ -17,13 +17,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitopsd.desired import build_desired_set, tracking_label_value
+from gitopsd.desired import tracking_label_value
 from gitopsd.diff import DiffOptions
 from gitopsd.errors import ClusterError, GitopsdError, ProjectViolation, SpecError
 from gitopsd.model.annotations import (
-    ARGOCD_RESOURCES_FINALIZER,
     REFRESH,
-    RESOURCES_FINALIZER,
     TERMINATE_OPERATION_ANNOTATION,
     annotation,
     options_from_list,
@@ -34,7 +32,6 @@ from gitopsd.ports import Clock
 from gitopsd.project import (
     WindowDecision,
     check_application,
-    check_manifests,
     find_project,
     orphaned_resources,
     orphaned_warning,
@@ -45,10 +42,11 @@ from gitopsd.render import RenderContext
 from gitopsd.spec import parse_application_spec
 from gitopsd.status import Condition, inventory_of
 from gitopsd.status import conditions as cond
+from gitopsd.sync import admission
 from gitopsd.sync import operation_state as opstate
 from gitopsd.sync.compare import CompareOptions, compare, shared_resources
 from gitopsd.sync.decide import decide_auto_sync
-from gitopsd.sync.deletion import delete_app_resources
+from gitopsd.sync.deletion import run_resources_finalizer
 from gitopsd.sync.environment import Environment, ReconcileSettings
 from gitopsd.sync.live import read_live, scan_namespace
 from gitopsd.sync.namespace import ensure_namespace, wanted_namespace
@@ -98,12 +96,15 @@ class Reconciler:
 
     def reconcile(self, app: dict[str, Any]) -> ReconcileResult:
         try:
-            p = self._load(app)
-            if (app.get("metadata") or {}).get("deletionTimestamp"):
+            deleting = bool((app.get("metadata") or {}).get("deletionTimestamp"))
+            p = self._load(app, deleting=deleting)
+            if deleting:
                 return self._delete(p)
             self._refuse_blocked_manual_sync(p)
             self._render(p)
+            self._check_project(p)
             self._compare(p)
+            self._refuse_takeover(p)
             result = ReconcileResult(status={}, clear_operation=bool(app.get("operation")))
             self._decide_sync(p)
             self._sync(p, result)
@@ -117,7 +118,7 @@ class Reconciler:
         return result
 
     # --- stages ---------------------------------------------------------------------
-    def _load(self, app: dict[str, Any]) -> Pass:
+    def _load(self, app: dict[str, Any], *, deleting: bool = False) -> Pass:
         meta = app.get("metadata") or {}
         namespace, name = str(meta.get("namespace", "")), str(meta.get("name", ""))
         previous = copy.deepcopy(app.get("status") or {})
@@ -136,7 +137,8 @@ class Reconciler:
             violations = check_application(project, spec, server)
         except SpecError as error:
             raise self._stop(previous, cond.INVALID_SPEC, str(error), stamp) from error
-        if violations:
+        if violations and not deleting:
+            # A deletion still runs: every object is checked on its own before it is deleted.
             raise self._stop(previous, cond.INVALID_SPEC, "; ".join(violations), stamp)
         p = Pass(app, namespace, name, previous, now, stamp, spec, project, cluster, server)
         p.operation = opstate.requested_or_running(app)
@@ -168,23 +170,42 @@ class Reconciler:
                 kube_version=p.cluster.server_version(),
             )
             p.generated = self.env.generate(p.spec, context, revisions, fresh=p.fresh)
-            p.desired = build_desired_set(
+            p.desired = admission.build_desired(
+                p.cluster,
                 [o for o in p.generated.objects if not self._excluded(p, GroupKind.of(o))],
                 app_namespace=p.namespace,
                 app_name=p.name,
                 destination_namespace=p.spec.destination.namespace,
-                resources=p.cluster.resources(),
                 revision=p.generated.revisions[0] if p.generated.revisions else "",
+            )
+            p.refused = admission.refused_inventory(
+                p.project,
+                p.inventory,
+                p.cluster.resources(),
+                server=p.server,
+                cluster_name=p.spec.destination.name,
             )
         except GitopsdError as error:
             # Never prune on a failed fetch or render: keep the last known resources.
             raise self._stop(
                 p.previous, cond.COMPARISON_ERROR, str(error), p.stamp, retry=True
             ) from error
-        keys = [(i.key, bool(i.key.namespace)) for i in (*p.desired.resources, *p.desired.hooks)]
-        violations = check_manifests(p.project, keys)
+
+    def _check_project(self, p: Pass) -> None:
+        """Nothing outside the project is applied: a violation stops the pass before any
+        write (and so before any prune). Inventory entries outside it are reported."""
+        assert p.desired is not None
+        violations = admission.manifest_violations(
+            p.project, p.desired, server=p.server, cluster_name=p.spec.destination.name
+        )
         if violations:
             raise self._stop(p.previous, cond.INVALID_SPEC, "; ".join(violations), p.stamp)
+        unknown = admission.unknown_kinds_message(p.desired)
+        if unknown:
+            p.conditions.append(Condition(cond.COMPARISON_ERROR, unknown))
+        if p.refused:
+            message = admission.refused_inventory_message(p.project, p.refused)
+            p.conditions.append(Condition(cond.EXCLUDED_RESOURCE_WARNING, message))
 
     def _compare(self, p: Pass) -> None:
         assert p.desired is not None
@@ -220,6 +241,21 @@ class Reconciler:
             listed = ", ".join(str(k) for k in sorted(p.shared)[:5])
             message = f"resources also tracked by another application: {listed}"
             p.conditions.append(Condition(cond.SHARED_RESOURCE_WARNING, message))
+
+    def _refuse_takeover(self, p: Pass) -> None:
+        """An existing Application, AppProject, ApplicationSet (or control-namespace Secret
+        or ConfigMap) that this Application does not track is never written."""
+        assert p.desired is not None and p.comparison is not None
+        live = {o.key: o.live for o in p.comparison.objects} | dict(p.hooks_live)
+        violations = admission.takeovers(
+            p.desired,
+            live,
+            app_namespace=p.namespace,
+            app_name=p.name,
+            control_namespace=p.namespace,
+        )
+        if violations:
+            raise self._stop(p.previous, cond.INVALID_SPEC, "; ".join(violations), p.stamp)
 
     def _decide_sync(self, p: Pass) -> None:
         """Start an automated sync when Argo CD's rules and the sync windows allow it."""
@@ -309,6 +345,7 @@ class Reconciler:
                 p.app["metadata"],
                 p.now,
                 required_since=self._prune_pending.get(p.key),
+                refused=p.refused,
             ),
         )
         self._remember_pending_confirmation(p, ctx)
@@ -378,26 +415,13 @@ class Reconciler:
 
     def _delete(self, p: Pass) -> ReconcileResult:
         """The resources finalizer: delete what we own, then release the Application."""
-        finalizers = [
-            f
-            for f in p.app["metadata"].get("finalizers") or []
-            if f.startswith((RESOURCES_FINALIZER, ARGOCD_RESOURCES_FINALIZER))
-        ]
-        if not finalizers:
-            return ReconcileResult(status=p.previous)
-        background = any(f.endswith("/background") for f in finalizers)
-        remaining = delete_app_resources(
-            p.cluster,
-            p.inventory,
-            tracking=tracking_label_value(p.namespace, p.name),
-            app_namespace=p.namespace,
-            app_name=p.name,
-            propagation="Background" if background else "Foreground",
+        outcome = run_resources_finalizer(p)
+        return ReconcileResult(
+            status=p.previous,
+            events=list(outcome.events),
+            requeue_after=outcome.requeue_after,
+            remove_finalizers=outcome.remove_finalizers,
         )
-        if remaining:
-            event = AppEvent("Normal", "Deleting", f"waiting for {len(remaining)} resources")
-            return ReconcileResult(status=p.previous, requeue_after=1.0, events=[event])
-        return ReconcileResult(status=p.previous, remove_finalizers=tuple(finalizers))
 
     # --- helpers --------------------------------------------------------------------
     def _excluded(self, p: Pass, group_kind: GroupKind) -> bool:

@@ -138,3 +138,33 @@ def test_tracking_label_value_fits_a_label(
     assert value == expected
     assert len(value) <= 63
     assert value[-1].isalnum()
+
+
+def test_scope_comes_from_discovery_or_a_crd_in_the_set_and_unknown_is_flagged() -> None:
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "quotas.example.com"},
+        "spec": {"group": "example.com", "names": {"kind": "Quota"}, "scope": "Cluster"},
+    }
+    objects = [
+        crd,
+        {"apiVersion": "example.com/v1", "kind": "Quota", "metadata": {"name": "q"}},
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "x"}},
+        {"apiVersion": "other.io/v1", "kind": "Gadget", "metadata": {"name": "g"}},
+    ]
+    desired = build_desired_set(
+        objects,
+        app_namespace="gitopsd",
+        app_name="shop",
+        destination_namespace="web",
+        resources=RESOURCES,
+    )
+    scopes = {str(i.key): (i.namespaced, i.unknown_kind) for i in desired.all_objects()}
+    assert scopes == {
+        "CustomResourceDefinition/quotas.example.com": (False, False),
+        "Quota/q": (False, False),  # from the CRD in the set
+        "Secret/x/s": (True, False),  # from discovery
+        "Gadget/web/g": (True, True),  # a guess, flagged: never checked nor applied
+    }
+    assert [str(i.key) for i in desired.unknown_kinds()] == ["Gadget/web/g"]

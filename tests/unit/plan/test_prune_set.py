@@ -3,8 +3,9 @@
 Each scenario is ``testdata/prune/<scenario>.yaml``: the last ``inventory`` (tracking-id
 style ``group/Kind:namespace/name``), the ``desired`` and ``live`` objects, the prune
 ``settings``, and ``expected``: what is pruned (``<id> <propagation>``, deletion order),
-pruned last, kept as requiring a prune, and skipped for good. ``mode: app-deletion``
-computes what an Application's cascading deletion removes instead.
+pruned last, kept as requiring a prune, and skipped for good. ``refused`` maps inventory
+entries the AppProject does not permit to the violation. ``mode: app-deletion`` computes
+what an Application's cascading deletion removes instead.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ SCENARIOS = [
     "pruning-disabled-reports-requires-pruning",
     "unreadable-sync-options-skipped",
     "app-deletion-keeps-delete-false",
+    "outside-the-project-never-pruned",
+    "app-deletion-keeps-what-the-project-refuses",
 ]
 
 
@@ -66,9 +69,15 @@ def _plan(case: dict[str, Any]) -> PrunePlan:
     live = {ResourceKey.of(obj): obj for obj in case.get("live") or []}
     settings = case.get("settings") or {}
     app_options = dict(item.split("=", 1) for item in settings.get("appOptions") or [])
+    refused = {_key(entry): reason for entry, reason in (case.get("refused") or {}).items()}
     if case.get("mode") == "app-deletion":
         return deletion_set(
-            inventory, live, app_namespace=APP_NAMESPACE, app_name=APP_NAME, app_options=app_options
+            inventory,
+            live,
+            app_namespace=APP_NAMESPACE,
+            app_name=APP_NAME,
+            app_options=app_options,
+            refused=refused,
         )
     desired = build_desired_set(
         case.get("desired") or [],
@@ -88,6 +97,7 @@ def _plan(case: dict[str, Any]) -> PrunePlan:
         confirmed_at=_time(settings.get("confirmedAt")),
         required_since=_time(settings.get("requiredSince")),
         now=_time(settings.get("now")),
+        refused=refused,
     )
 
 

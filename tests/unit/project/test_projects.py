@@ -58,3 +58,18 @@ def test_invalid_windows_name_the_project_and_field(window: dict[str, str], mess
     with pytest.raises(SpecError) as raised:
         parse_project(body)
     assert str(raised.value).startswith(message)
+
+
+def test_permitted_child_projects_are_parsed_and_empty_by_default() -> None:
+    listed = parse_project(
+        {"metadata": {"name": "root"}, "spec": {"permittedChildProjects": ["team-*", "!x"]}}
+    )
+    assert listed.permitted_child_projects == ("team-*", "!x")
+    assert parse_project({"metadata": {"name": "root"}}).permitted_child_projects == ()
+
+
+def test_the_built_in_default_project_permits_children_anywhere() -> None:
+    # It permits every kind and destination already; a configured "default" does not.
+    assert default_project().permitted_child_projects == ("*",)
+    configured = parse_project({"metadata": {"name": "default"}, "spec": {}})
+    assert find_project("default", {"default": configured}).permitted_child_projects == ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from gitopsd.errors import ProjectViolation
 from gitopsd.model.keys import ResourceKey
 from gitopsd.project import (
     check_application,
+    check_child_project,
     check_destination,
     check_manifests,
     check_resource,
@@ -54,6 +56,11 @@ def test_resource_lists(body: dict[str, Any], case: dict[str, Any]) -> None:
     assert check_resource(parse_project(body), key, case["namespaced"]) == case["expect"]
 
 
+@pytest.mark.parametrize(("body", "case"), _cases("child-projects"))
+def test_child_projects(body: dict[str, Any], case: dict[str, Any]) -> None:
+    assert check_child_project(parse_project(body), case["child"]) == case["expect"]
+
+
 def test_default_project_permits_everything() -> None:
     project = default_project()
     assert check_source(project, "https://any.example.com/a/b/c.git") is None
@@ -61,6 +68,7 @@ def test_default_project_permits_everything() -> None:
     assert check_destination(project, "", "prod", "web") is None
     cluster_role = ResourceKey("rbac.authorization.k8s.io", "ClusterRole", "", "admin")
     assert check_resource(project, cluster_role, namespaced=False) is None
+    assert check_child_project(project, "team-b") is None
 
 
 TEAM_A = {
@@ -126,3 +134,57 @@ def test_manifests_are_checked_for_kind_and_namespace_sorted_by_object() -> None
     ]
     # Without a destination only the kinds are checked.
     assert len(check_manifests(parse_project(TEAM_A), keys)) == 1
+
+
+def test_an_explicit_namespace_is_checked_whatever_the_destination_says() -> None:
+    keys = [
+        (ResourceKey("rbac.authorization.k8s.io", "RoleBinding", "kube-system", "pwn"), True),
+        (ResourceKey("", "Secret", "team-b-db", "password"), True),
+        (ResourceKey("", "ConfigMap", "team-a-web", "settings"), True),
+    ]
+    violations = check_manifests(
+        parse_project(TEAM_A), keys, server="https://kubernetes.default.svc"
+    )
+    assert violations == [
+        "Secret/team-b-db/password: namespace team-b-db is not permitted in project team-a"
+        " (destinations)",
+        "RoleBinding/kube-system/pwn: namespace kube-system is not permitted in project"
+        " team-a (destinations)",
+    ]
+
+
+def test_a_namespace_object_is_a_destination_of_its_own_name() -> None:
+    # TEAM_A whitelists Namespaces, but only its own: relabelling kube-system is writing
+    # into kube-system.
+    keys = [
+        (ResourceKey("", "Namespace", "", "kube-system"), False),
+        (ResourceKey("", "Namespace", "", "team-a-new"), False),
+    ]
+    violations = check_manifests(
+        parse_project(TEAM_A), keys, server="https://kubernetes.default.svc"
+    )
+    assert violations == [
+        "Namespace/kube-system: namespace kube-system is not permitted in project team-a"
+        " (destinations)"
+    ]
+
+
+def test_a_hook_in_several_phases_is_reported_once() -> None:
+    key = ResourceKey("batch", "Job", "kube-system", "migrate")
+    violations = check_manifests(
+        parse_project(TEAM_A), [(key, True), (key, True)], server="https://kubernetes.default.svc"
+    )
+    assert len(violations) == 1
+
+
+def test_writing_an_appproject_needs_the_cluster_scoped_whitelist() -> None:
+    # Namespaced, but it grants permissions cluster-wide: an empty namespaced whitelist
+    # (everything) does not let a tenant write itself a wider project.
+    key = ResourceKey("gitopsd.io", "AppProject", "team-a-web", "wider")
+    assert check_manifests(parse_project(TEAM_A), [(key, True)]) == [
+        "AppProject/team-a-web/wider: resource gitopsd.io:AppProject is not permitted in"
+        " project team-a (clusterResourceWhitelist)"
+    ]
+    granted = copy.deepcopy(TEAM_A)
+    granted["spec"]["clusterResourceWhitelist"] = [{"group": "gitopsd.io", "kind": "AppProject"}]
+    assert check_manifests(parse_project(granted), [(key, True)]) == []
