@@ -198,10 +198,10 @@ class AppSetController:
         if app is None:
             raise SpecError(f"rendered by {app_key}, which does not exist")
         project_name = str((app.get("spec") or {}).get("project") or "") or "default"
-        # Projects are looked up in the Application's namespace, as the reconciler does.
-        body = self.local.get(
-            ResourceKey(APPPROJECT.group, APPPROJECT.kind, namespace, project_name)
-        )
+        # Projects live in the control plane only, which is where ApplicationSets live too;
+        # the reconciler reads them from there, whatever the Application's namespace.
+        control = str((appset.get("metadata") or {}).get("namespace") or "")
+        body = self.local.get(ResourceKey(APPPROJECT.group, APPPROJECT.kind, control, project_name))
         projects = {project_name: parse_project(body)} if body is not None else {}
         return ParentProject(str(app_key), find_project(project_name, projects))
 

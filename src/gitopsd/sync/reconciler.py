@@ -252,7 +252,7 @@ class Reconciler:
             live,
             app_namespace=p.namespace,
             app_name=p.name,
-            control_namespace=p.namespace,
+            control_namespace=self.settings.app_namespaces.control,
         )
         if violations:
             raise self._stop(p.previous, cond.INVALID_SPEC, "; ".join(violations), p.stamp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gitopsd.errors import ClusterError, RepositoryUnreachable, ToolError
+from gitopsd.errors import RepositoryUnreachable, ToolError
 from gitopsd.memory import Fault, FaultKind, Verb
 from gitopsd.model.keys import ResourceKey
 from tests.unit.engine.harness import AUTO, Engine, annotated, configmap, deployment, job
@@ -347,12 +347,6 @@ def _synced_with_change() -> Engine:
     return engine
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ClusterError,
-    reason="engine bug: Reconciler._delete (the resources finalizer) lets a ClusterError from "
-    "reading the live objects escape reconcile() instead of returning a result that waits",
-)
 def test_a_failed_read_while_deleting_the_application_waits_and_retries() -> None:
     engine = Engine([configmap("a")], finalizers=["resources-finalizer.gitopsd.io"])
     engine.sync()
