@@ -50,7 +50,11 @@ def apply_object(
     except Invalid as error:
         if options.get(OPT_REPLACE) == "true" and options.get(OPT_FORCE) == "true" and live:
             # Immutable field: delete now, the next pass creates it (re-entrant).
-            cluster.delete(item.key, propagation="Foreground", dry_run=dry_run)
+            try:
+                cluster.delete(item.key, propagation="Foreground", dry_run=dry_run)
+            except ClusterError as delete_error:
+                message = f"{error}; deleting it to recreate it failed: {delete_error}"
+                return _result(item, ResultCode.FAILED, phase, message)
             memo.forget(item.key)
             return _result(item, ResultCode.CONFIGURED, phase, "deleted to be recreated (Force)")
         return _result(item, ResultCode.FAILED, phase, str(error))

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import copy
 
-import pytest
-
-from gitopsd.errors import ClusterError
 from gitopsd.memory import Fault, FaultKind, Verb
 from gitopsd.memory.clock import rfc3339
 from gitopsd.model.keys import GroupKind, ResourceKey
@@ -316,12 +313,6 @@ def _widget_crd() -> dict[str, object]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ClusterError,
-    reason="engine bug: sync/apply.py deletes for Replace+Force outside any error handling, "
-    "so a failed DELETE escapes Reconciler.reconcile as an exception instead of a result",
-)
 def test_a_failed_delete_while_recreating_fails_the_operation_instead_of_raising() -> None:
     engine = _synced([deployment("api")], sync_policy=_options("Replace=true", "Force=true"))
     moved = deployment("api")
