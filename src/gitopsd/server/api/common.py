@@ -22,8 +22,8 @@ from gitopsd.server.context import ServerContext
 from gitopsd.server.views import project_of
 
 CONTEXT = web.AppKey("context", ServerContext)
-PRINCIPAL = "gitopsd.principal"
-COOKIE_AUTH = "gitopsd.cookie-auth"
+PRINCIPAL = web.RequestKey("principal", Principal)
+COOKIE_AUTH = web.RequestKey("cookie_auth", bool)
 
 
 class Code(IntEnum):
