@@ -124,6 +124,7 @@ class LiveObjects:
     def _get(self, table: dict[GroupKind, WatchCache], kind: GroupKind, label: str) -> WatchCache:
         with self._lock:
             cache = table.get(kind)
+            created = cache is None
             if cache is None:
                 cache = WatchCache(
                     self._cluster,
@@ -133,7 +134,8 @@ class LiveObjects:
                 )
                 table[kind] = cache
                 cache.start()
-        cache.wait_ready(self._ready_timeout)
+        if created:  # the first request waits for the first list; later ones never block
+            cache.wait_ready(self._ready_timeout)
         return cache
 
     def children_of(self, uid: str) -> Iterable[KubeObject]:
