@@ -44,7 +44,7 @@ from tests.support.server import Api, admin_password, set_password, start_server
 from gitopsd.cluster import KubeCluster, from_kubeconfig
 from gitopsd.model.keys import ResourceKey
 
-NAMESPACE = "bench-server"
+NAMESPACE = f"bench-server-{os.getpid()}"
 PROJECTS = 10
 
 
@@ -229,6 +229,7 @@ def main() -> int:
             results["rss_mib"] = memory_mib(running.process.pid)
         finally:
             running.stop()
+            kubectl(kubeconfig, "delete", "namespace", NAMESPACE, "--wait=false")
     for name in ("list_admin", "list_one_project"):
         r = results[name]
         print(

@@ -66,6 +66,12 @@ class Enforcer:
             self._memo[memo_key] = decision
         return decision
 
+    def decides_by_project(self, subjects: Sequence[str], resource: str, action: str) -> bool:
+        """True when, for these subjects, the answer for ``<project>/<app>`` depends on
+        the project alone: callers may then ask once per project."""
+        everyone = tuple(s for s in dict.fromkeys([*subjects, self.config.default_role]) if s)
+        return self._memo_object(everyone, resource, action, "p/a").startswith("project:")
+
     def _memo_object(self, subjects: tuple[str, ...], resource: str, action: str, obj: str) -> str:
         key = (subjects, resource, action)
         with self._lock:
