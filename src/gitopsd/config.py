@@ -160,3 +160,11 @@ class ServerSettings:
     login_failure_window_seconds: float = 300.0
     # Where the web UI's files are served from; empty: the package's server/static.
     static_dir: str = ""
+    # Git checkouts for managed-resources' target states; empty: a directory under
+    # $XDG_CACHE_HOME (or ~/.cache)/gitopsd/server.
+    cache_dir: str = ""
+
+
+def default_server_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "gitopsd" / "server"

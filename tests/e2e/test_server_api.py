@@ -173,6 +173,11 @@ def test_admin_story_through_the_api(
     managed = call("GET", f"{base}/managed-resources").json()["items"]
     secret_state = next(i for i in managed if i["kind"] == "Secret")
     assert json.loads(secret_state["liveState"])["data"] == {"password": "++++++++"}
+    assert json.loads(secret_state["targetState"])["stringData"] == {"password": "++++++++"}
+    config_state = next(i for i in managed if i["kind"] == "ConfigMap")
+    assert json.loads(config_state["targetState"])["data"] == {"colour": "blue"}
+    assert json.loads(config_state["liveState"])["data"] == {"colour": "blue"}
+    assert config_state["modified"] is False
     resource = call(
         "GET",
         f"{base}/resource",

@@ -149,7 +149,7 @@ def start_server(
         sys.executable, "-m", "gitopsd.cli.main", "server",
         "--kubeconfig", kubeconfig, "--namespace", namespace, "--port", str(port),
         "--address", "127.0.0.1", "--insecure-cookies", "--log-format", "json",
-        *extra_args,
+        "--cache-dir", str(workdir / "cache"), *extra_args,
     ]  # fmt: skip
     environment = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
     with log_path.open("wb") as log:

@@ -46,6 +46,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=env_flag_default("static-dir", ""),
         help="serve the web UI from this directory instead of the package's",
     )
+    parser.add_argument(
+        "--cache-dir",
+        default=env_flag_default("cache-dir", ""),
+        help="Git cache for managed-resources' target states (default ~/.cache/gitopsd/server)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -60,6 +65,7 @@ def settings_from(args: argparse.Namespace) -> ServerSettings:
         secure_cookie=not args.insecure_cookies,
         login_max_failures=args.login_max_failures,
         static_dir=args.static_dir,
+        cache_dir=args.cache_dir,
     )
 
 

@@ -1,7 +1,8 @@
 """The watch caches the server reads from, one per kind, started once at start-up.
 
 In the Application namespace: Applications, AppProjects, ApplicationSets, cluster
-Secrets (credentials dropped before they are held), ``gitopsd-cm``, ``gitopsd-rbac-cm``,
+Secrets (credentials dropped before they are held), repository Secrets (for rendering
+target states; never served), ``gitopsd-cm``, ``gitopsd-rbac-cm``,
 ``gitopsd-secret`` and Events. Live objects for resource trees are cached per kind on
 first use (:class:`LiveObjects`): the kinds applications manage, selected by the
 tracking label, and the kinds that are usually owned by them (ReplicaSets, Pods, Jobs),
@@ -21,6 +22,8 @@ from gitopsd.model.annotations import (
     GROUP,
     SECRET_TYPE_CLUSTER,
     SECRET_TYPE_LABEL,
+    SECRET_TYPE_REPO_CREDS,
+    SECRET_TYPE_REPOSITORY,
     TRACKING_LABEL,
 )
 from gitopsd.model.keys import GroupKind
@@ -71,6 +74,12 @@ class Caches:
             label_selector=f"{SECRET_TYPE_LABEL}={SECRET_TYPE_CLUSTER}",
             transform=cluster_secret_view,
         )
+        # Repository credentials, held only to render target states.
+        self.repositories = cache(
+            SECRET,
+            label_selector=f"{SECRET_TYPE_LABEL} in "
+            f"({SECRET_TYPE_REPOSITORY},{SECRET_TYPE_REPO_CREDS})",
+        )
         self.config = cache(CONFIGMAP, field_selector=f"metadata.name={CONFIGMAP_NAME}")
         self.rbac = cache(CONFIGMAP, field_selector=f"metadata.name={RBAC_CONFIGMAP}")
         self.secret = cache(SECRET, field_selector=f"metadata.name={SERVER_SECRET}")
@@ -84,6 +93,7 @@ class Caches:
             self.projects,
             self.appsets,
             self.clusters,
+            self.repositories,
             self.config,
             self.rbac,
             self.secret,

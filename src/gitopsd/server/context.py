@@ -24,6 +24,7 @@ from gitopsd.server.authz import Authorizer
 from gitopsd.server.caches import Caches
 from gitopsd.server.ratelimit import SignInLimiter
 from gitopsd.server.secrets import revoked_sessions
+from gitopsd.server.targets import TargetStates
 from gitopsd.server.tokens import TokenSigner
 
 
@@ -43,6 +44,8 @@ class ServerContext:
     clock: Callable[[], float] = time.time
     now: Callable[[], dt.datetime] = _utcnow
     authenticators: list[Authenticator] = field(default_factory=list)
+    # Renders target states for managed-resources; None: not offered (tests).
+    targets: TargetStates | None = None
     # Sessions this replica revoked, honoured before the Secret's watch event arrives.
     revoked_here: set[str] = field(default_factory=set)
     _signer: tuple[str, TokenSigner] | None = None

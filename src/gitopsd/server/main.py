@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from pathlib import Path
 
 from aiohttp import web
 
 from gitopsd.cluster import KubeCluster, default_client
-from gitopsd.config import ServerSettings
+from gitopsd.config import ServerSettings, default_server_cache_dir
 from gitopsd.errors import ClusterError
 from gitopsd.server.api.app import build_app
 from gitopsd.server.audit import Audit
@@ -24,6 +25,8 @@ from gitopsd.server.context import ServerContext
 from gitopsd.server.logs import configure_logging
 from gitopsd.server.ratelimit import SignInLimiter, SignInLimits
 from gitopsd.server.secrets import ensure_server_secrets
+from gitopsd.server.targets import TargetStates
+from gitopsd.source import credentials_from_secrets
 
 log = logging.getLogger(__name__)
 CACHE_READY_SECONDS = 60.0
@@ -37,6 +40,7 @@ def build_context(settings: ServerSettings, cluster: KubeCluster) -> ServerConte
         max_failures=settings.login_max_failures,
         failure_window_seconds=settings.login_failure_window_seconds,
     )
+    cache_dir = Path(settings.cache_dir) if settings.cache_dir else default_server_cache_dir()
     return ServerContext(
         settings=settings,
         cluster=cluster,
@@ -44,6 +48,9 @@ def build_context(settings: ServerSettings, cluster: KubeCluster) -> ServerConte
         authorizer=Authorizer(caches.rbac, caches.projects),
         limiter=SignInLimiter(limits, time.monotonic),
         audit=Audit(cluster, lambda: dt.datetime.now(dt.UTC)),
+        targets=TargetStates(
+            cluster, cache_dir, lambda: credentials_from_secrets(caches.repositories.items())
+        ),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
+import tempfile
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -100,7 +101,8 @@ class Harness:
         accounts: dict[str, str] | None = None,
     ) -> None:
         self.cluster = FakeCluster()
-        settings = ServerSettings(namespace=NAMESPACE, secure_cookie=False)
+        scratch = tempfile.mkdtemp(prefix="gitopsd-server-unit-")
+        settings = ServerSettings(namespace=NAMESPACE, secure_cookie=False, cache_dir=scratch)
         self.ctx = build_context(settings, self.cluster)  # type: ignore[arg-type]
         passwords = {"admin": "admin-pass", **(accounts or {})}
         secret = {"server.secretkey": b64(KEY)}

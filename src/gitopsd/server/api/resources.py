@@ -1,8 +1,9 @@
 """An Application's objects: the resource tree, one live object, managed resources,
 events, and a revision's commit metadata. All from watch caches, after authorization.
 
-Only objects the Application's status lists, and objects they own, are ever returned;
-Secret values are masked before the caches hold them (``++++++++``).
+Only objects the Application's status lists (or its source renders), and objects they
+own, are ever returned; Secret values are masked before the caches hold them
+(``++++++++``), and in rendered target states before they leave the renderer.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
-from gitopsd.model.keys import GroupKind
+from gitopsd.errors import GitopsdError
+from gitopsd.model.keys import GroupKind, ResourceKey
 from gitopsd.server.api.common import Code, application, blocking, context, fail, reply
 from gitopsd.server.context import ServerContext
 from gitopsd.server.tree import resource_tree
@@ -37,35 +39,57 @@ async def get_resource_tree(request: web.Request) -> web.StreamResponse:
 
 
 async def managed_resources(request: web.Request) -> web.StreamResponse:
-    """Argo CD's ``ManagedResourcesResponse``: per object, the live state (masked) as a
-    JSON string, its sync status and who drifted it. ``targetState`` is empty: the
-    server does not render manifests (``gitopsd app diff`` does)."""
+    """Argo CD's ``ManagedResourcesResponse``: per object, the target state (rendered
+    from Git as the controller does) and the live state, both JSON strings with Secret
+    values masked, and from the controller's last comparison whether it differs and who
+    drifted it. A render that fails leaves target states empty and says why in
+    ``message``."""
     app = application(request, "get")
     ctx = context(request)
 
-    def collect() -> list[dict[str, Any]]:
+    def collect() -> dict[str, Any]:
+        message = ""
+        targets: dict[ResourceKey, dict[str, Any]] = {}
+        if ctx.targets is not None:
+            try:
+                targets = ctx.targets.render(app)
+            except GitopsdError as error:
+                message = f"target states unavailable: {error}"
+        entries = {_entry_key(e): e for e in (app.get("status") or {}).get("resources") or []}
         items = []
-        for entry in (app.get("status") or {}).get("resources") or []:
-            live = _managed(ctx, entry)
+        for key in sorted(set(entries) | set(targets)):
+            entry = entries.get(key) or {}
+            live = _managed(ctx, {**entry, **_key_fields(key)})
+            target = targets.get(key)
             items.append(
                 {
-                    "group": entry.get("group", ""),
-                    "kind": entry.get("kind", ""),
-                    "namespace": entry.get("namespace", ""),
-                    "name": entry.get("name", ""),
+                    **_key_fields(key),
                     "status": entry.get("status", ""),
                     "health": entry.get("health") or {},
+                    "targetState": json.dumps(target) if target is not None else "null",
                     "liveState": json.dumps(live) if live is not None else "null",
-                    "targetState": "",
                     "modified": entry.get("status") == "OutOfSync",
                     "driftManagers": entry.get("driftManagers") or [],
                     "hook": bool(entry.get("hook")),
                     "requiresPruning": bool(entry.get("requiresPruning")),
                 }
             )
-        return items
+        return {"items": items, **({"message": message} if message else {})}
 
-    return reply({"items": await blocking(collect)})
+    return reply(await blocking(collect))
+
+
+def _entry_key(entry: Mapping[str, Any]) -> ResourceKey:
+    return ResourceKey(
+        str(entry.get("group") or ""),
+        str(entry.get("kind") or ""),
+        str(entry.get("namespace") or ""),
+        str(entry.get("name") or ""),
+    )
+
+
+def _key_fields(key: ResourceKey) -> dict[str, str]:
+    return {"group": key.group, "kind": key.kind, "namespace": key.namespace, "name": key.name}
 
 
 async def get_resource(request: web.Request) -> web.StreamResponse:
