@@ -36,7 +36,8 @@ class Broadcaster:
     """Fans application watch events out to the open streams, on the event loop."""
 
     def __init__(self) -> None:
-        self._queues: set[asyncio.Queue[Event | None]] = set()
+        self._queues: set[asyncio.Queue[Event]] = set()
+        self._dropped: set[asyncio.Queue[Event]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -51,15 +52,22 @@ class Broadcaster:
         for queue in list(self._queues):
             try:
                 queue.put_nowait((event_type, app))
-            except asyncio.QueueFull:
+            except asyncio.QueueFull:  # too slow: it has missed an event, so it must go
                 self._queues.discard(queue)
-                queue._queue.clear()  # type: ignore[attr-defined]  # make room to say stop
-                queue.put_nowait(None)
+                self._dropped.add(queue)
 
-    def subscribe(self) -> tuple[asyncio.Queue[Event | None], Callable[[], None]]:
-        queue: asyncio.Queue[Event | None] = asyncio.Queue(QUEUE_SIZE)
+    def dropped(self, queue: asyncio.Queue[Event]) -> bool:
+        return queue in self._dropped
+
+    def subscribe(self) -> tuple[asyncio.Queue[Event], Callable[[], None]]:
+        queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_SIZE)
         self._queues.add(queue)
-        return queue, lambda: self._queues.discard(queue)
+
+        def unsubscribe() -> None:
+            self._queues.discard(queue)
+            self._dropped.discard(queue)
+
+        return queue, unsubscribe
 
     def __len__(self) -> int:
         return len(self._queues)
@@ -96,6 +104,8 @@ async def stream_applications(request: web.Request) -> web.StreamResponse:
             for app in ctx.caches.applications.items():
                 await send("ADDED", app)
         while True:
+            if broadcaster.dropped(queue):
+                break
             try:
                 item = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
             except TimeoutError:
@@ -104,8 +114,6 @@ async def stream_applications(request: web.Request) -> web.StreamResponse:
                 authenticate(ctx.authenticators, token, now=ctx.clock())
             except GitopsdError:
                 break  # logged out, expired or revoked: end the stream
-            if item is None:
-                break
             if item[0]:
                 await send(*item)
             else:
