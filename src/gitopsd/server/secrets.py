@@ -150,3 +150,26 @@ def _expired(value: str, now: float) -> bool:
         return float(value) <= now
     except ValueError:
         return True
+
+
+def store_password(
+    cluster: KubeCluster, namespace: str, account: str, hashed: str, now: dt.datetime
+) -> None:
+    """Write an account's bcrypt hash and ``passwordMtime`` (sessions issued before it end)."""
+    prefix = "admin" if account == "admin" else f"accounts.{account}"
+    stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    key = secret_key(namespace, SERVER_SECRET)
+    for _ in range(ATTEMPTS):
+        secret = cluster.get(key)
+        if secret is None:
+            raise ConfigError(f"{key}: missing; cannot store the password")
+        patch = {
+            "metadata": {"resourceVersion": secret["metadata"]["resourceVersion"]},
+            "data": {f"{prefix}.password": _b64(hashed), f"{prefix}.passwordMtime": _b64(stamp)},
+        }
+        try:
+            cluster.merge_patch(key, patch)
+            return
+        except Conflict:
+            continue
+    raise ConfigError(f"{key}: could not store the password after {ATTEMPTS} conflicting writes")

@@ -115,10 +115,12 @@ class Harness:
                 config[f"accounts.{name}"] = "login"
         caches = self.ctx.caches
         fill(caches.applications, *apps)
-        fill(
-            caches.secret,
-            {"metadata": {"name": "gitopsd-secret", "namespace": NAMESPACE}, "data": secret},
-        )
+        server_secret = {
+            "metadata": {"name": "gitopsd-secret", "namespace": NAMESPACE, "resourceVersion": "1"},
+            "data": secret,
+        }
+        fill(caches.secret, server_secret)
+        self.cluster.objects[ResourceKey("", "Secret", NAMESPACE, "gitopsd-secret")] = server_secret
         fill(
             caches.config,
             {"metadata": {"name": "gitopsd-cm", "namespace": NAMESPACE}, "data": config},

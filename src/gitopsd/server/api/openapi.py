@@ -32,6 +32,15 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"username": _STR, "password": {"type": "string", "format": "password"}},
     },
     "SessionResponse": {"type": "object", "properties": {"token": _STR}},
+    "PasswordUpdateRequest": {
+        "type": "object",
+        "required": ["currentPassword", "newPassword"],
+        "properties": {
+            "name": _STR,
+            "currentPassword": {"type": "string", "format": "password"},
+            "newPassword": {"type": "string", "format": "password"},
+        },
+    },
     "UserInfo": {
         "type": "object",
         "properties": {

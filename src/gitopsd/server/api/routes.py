@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from gitopsd.server.api import applications, catalog, resources, session, static, stream
+from gitopsd.server.api import account, applications, catalog, resources, session, static, stream
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 APP = "/api/v1/applications/{name}"
@@ -50,6 +50,11 @@ ROUTES: tuple[Route, ...] = (
           "session"),
     Route("GET", "/api/v1/session/userinfo", session.userinfo, "Who is signed in", "session",
           response="UserInfo", public=True),
+    Route("GET", "/api/v1/account/can-i/{resource}/{action}/{subresource:.*}", account.can_i,
+          "Whether the caller may do action on an object: {value: yes|no}", "account"),
+    Route("PUT", "/api/v1/account/password", account.update_password,
+          "Change a local account's password (ends its earlier sessions)", "account",
+          body="PasswordUpdateRequest"),
     Route("GET", "/api/v1/applications", applications.list_applications,
           "List applications the user may get", "applications", rbac="applications get",
           query=LIST_FILTERS, response="ApplicationList"),
