@@ -1,7 +1,8 @@
 """``make bench``: every benchmark in turn, then ``bench/RESULTS.md`` with what was measured.
 
-Runs ``bench_render.py`` (when present), ``bench_reconcile.py`` and ``bench_scale.py``
-(sizes from ``--sizes``, default 100,500,1000; ``--quick`` for 100 only) as separate
+Runs ``bench_render.py`` (when present), ``bench_reconcile.py``, ``bench_scale.py``
+(sizes from ``--sizes``, default 100,500,1000; ``--quick`` for 100 only) and
+``bench_server.py`` (1000 apps; ``--quick`` 100) as separate
 processes, streaming their output, and writes the machine description, the date, every
 number and the comparison target into the results file. Exits non-zero when a benchmark
 failed (for bench_reconcile: pass 2 made dry-run or write calls with nothing changed).
@@ -232,6 +233,37 @@ def write_results(
     path.write_text("\n".join(header + body).rstrip() + "\n")
 
 
+def server_section(results: dict[str, Any], output: str) -> list[str]:
+    lines = ["## API server: `gitopsd server` over N Applications (issue 13)", ""]
+    if not results:
+        return [*lines, "Did not complete:", "", "```", output.strip()[-3000:], "```", ""]
+    lines += [
+        f"`bench/bench_server.py`: {results['apps']} Applications with realistic status "
+        "(4 resources, 2 history entries), no controller. Server-side time is the list "
+        "handler's `Server-Timing` (RBAC, filters, JSON); targets: list < 200 ms, status "
+        "change to an open stream < 2 s, RSS < 150 MiB.",
+        "",
+        "| list as | items | MB | first (ms) | p50 (ms) | max (ms) | client p50 (ms) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, key in (("admin", "list_admin"), ("one-project user", "list_one_project")):
+        r = results[key]
+        lines.append(
+            f"| {label} | {int(r['items'])} | {r['bytes'] / 1e6:.1f} | "
+            f"{r['first_server_ms']:.0f} | {r['server_p50_ms']:.0f} | "
+            f"{r['server_max_ms']:.0f} | {r['client_p50_ms']:.0f} |"
+        )
+    stream, memory = results["stream"], results["rss_mib"]
+    lines += [
+        "",
+        f"Status change to the Server-Sent Event: p50 {stream['p50_ms']:.0f} ms, max "
+        f"{stream['max_ms']:.0f} ms. Server RSS {memory.get('VmRSS', 0):.0f} MiB "
+        f"(peak {memory.get('VmHWM', 0):.0f} MiB).",
+        "",
+    ]
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100,500,1000")
@@ -259,11 +291,18 @@ def main() -> int:
             "bench_scale.py", "--sizes", sizes, "--json", str(scale_json)
         )
         failures += ["bench_scale"] if scale_rc else []
+        server_json = Path(tmp) / "server.json"
+        apps = "100" if args.quick else "1000"
+        server_rc, server_out, _ = run_script(
+            "bench_server.py", "--apps", apps, "--json", str(server_json)
+        )
+        failures += ["bench_server"] if server_rc else []
         sections = [
             machine_section(),
             reconcile_section(read_json(reconcile_json), rec_rc, rec_out),
             scale_section(read_json(scale_json), scale_out),
             render_section(render_rc, render_out),
+            server_section(read_json(server_json), server_out),
         ]
     write_results(Path(args.output), sections, started, revision)
     print(f"\nwrote {args.output}" + (f"; failed: {', '.join(failures)}" if failures else ""))

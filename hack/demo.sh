@@ -62,6 +62,22 @@ trap 'kill $controller 2>/dev/null || true' EXIT
 wait_until 30 "the controller to start" grep -q "controller started" "$work/controller.log"
 echo "controller pid $controller, log $work/controller.log"
 
+step "The API server (gitopsd server)"
+server_port=${GITOPSD_SERVER_PORT:-8080}
+if ! python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1])))" "$server_port" 2>/dev/null; then
+    server_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+fi
+gitopsd server --namespace $ns --address 127.0.0.1 --port "$server_port" --insecure-cookies \
+    >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill $controller $server 2>/dev/null || true' EXIT
+wait_until 60 "the server to answer" curl -sf "http://127.0.0.1:$server_port/healthz"
+password=$(kubectl -n $ns get secret gitopsd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d)
+echo "server pid $server, log $work/server.log"
+echo "URL:            http://127.0.0.1:$server_port"
+echo "user:           admin"
+echo "password:       $password"
+
 step "The example Application (examples/application.yaml, repoURL pointed at the local repository)"
 sed "s#https://git.example.com/platform/gitops-seed.git#file://$work/gitops-seed.git#" \
     "$repo/examples/application.yaml" | kubectl -n $ns apply -f -
@@ -105,6 +121,26 @@ echo "deployed $(git -C "$work/checkout" rev-parse --short HEAD) (LOG_LEVEL=trac
 step "History: who deployed what, when"
 gitopsd app history $app -n $ns 2>/dev/null || kubectl -n $ns get application $app -o jsonpath='{range .status.history[*]}{.id}{"\t"}{.deployedAt}{"\t"}{.revision}{"\t"}{.author}{"\t"}{.message}{"\n"}{end}'
 
+step "The same application through the API, signed in as admin"
+python3 - "$server_port" "$password" "$app" <<'PY'
+import json, sys, urllib.request
+port, password, app = sys.argv[1:]
+base = f"http://127.0.0.1:{port}"
+request = urllib.request.Request(
+    f"{base}/api/v1/session", data=json.dumps({"username": "admin", "password": password}).encode(),
+    headers={"Content-Type": "application/json"},
+)
+token = json.loads(urllib.request.urlopen(request, timeout=10).read())["token"]
+request = urllib.request.Request(f"{base}/api/v1/applications/{app}", headers={"Authorization": f"Bearer {token}"})
+status = json.loads(urllib.request.urlopen(request, timeout=10).read())["status"]
+print(f"GET /api/v1/applications/{app}: {status['sync']['status']}, {status['health']['status']}")
+PY
+
 step "Done"
 echo "The cluster keeps running: export KUBECONFIG=$KUBECONFIG"
 echo "Stop it with: make cluster-down"
+echo "API server:  http://127.0.0.1:$server_port  (admin / $password)"
+if [[ -t 0 ]]; then
+    echo "The controller and the server run until Ctrl-C."
+    wait $server
+fi

@@ -1,8 +1,8 @@
-"""Settings of the controller: command-line flags, environment, and the gitopsd-cm ConfigMap.
+"""Settings of the controller and the server: flags, environment, the gitopsd-cm ConfigMap.
 
 The one place that reads the environment. Everything else receives a frozen
-``ControllerSettings`` (flags and environment) and ``ConfigMapSettings`` (reloaded when the
-ConfigMap changes).
+``ControllerSettings`` or ``ServerSettings`` (flags and environment) and
+``ConfigMapSettings`` (reloaded when the ConfigMap changes).
 """
 
 from __future__ import annotations
@@ -159,3 +159,34 @@ def _global_ignore(text: str) -> tuple[IgnoreDifference, ...]:
         "managedFieldsManagers": value.get("managedFieldsManagers") or [],
     }
     return parse_ignore_differences([rule])
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """``gitopsd server`` flags (each also read from ``GITOPSD_<FLAG>``), with defaults."""
+
+    kubeconfig: str | None = None
+    namespace: str = "gitopsd"
+    port: int = 8080
+    address: str = "0.0.0.0"
+    log_format: str = "text"  # or "json"
+    # Sessions expire after this long (Argo CD's users.session.duration default).
+    session_seconds: float = 24 * 3600.0
+    # Secure cookies are sent over HTTPS only; off for plain HTTP on localhost.
+    secure_cookie: bool = True
+    # Sign-in limits: attempts per client address (token bucket), and failed attempts per
+    # user name within a window before that name is refused for the rest of the window.
+    login_per_second: float = 1.0
+    login_burst: int = 10
+    login_max_failures: int = 5
+    login_failure_window_seconds: float = 300.0
+    # Where the web UI's files are served from; empty: the package's server/static.
+    static_dir: str = ""
+    # Git checkouts for managed-resources' target states; empty: a directory under
+    # $XDG_CACHE_HOME (or ~/.cache)/gitopsd/server.
+    cache_dir: str = ""
+
+
+def default_server_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "gitopsd" / "server"

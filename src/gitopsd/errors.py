@@ -29,7 +29,8 @@ GitopsdError
 ├── HookError                   a sync hook failed or timed out
 ├── HealthScriptError           a Lua health script failed (reported as Unknown, never raised
 │                               out of the health package)
-└── WebhookError                a webhook request could not be parsed as a push event
+├── WebhookError                a webhook request could not be parsed as a push event
+└── AuthError                   a sign-in or a session token was refused (gitopsd server)
 """
 
 from __future__ import annotations
@@ -134,3 +135,8 @@ class HealthScriptError(GitopsdError):
 
 class WebhookError(GitopsdError):
     """A webhook request body is not a well-formed push event of its provider."""
+
+
+class AuthError(GitopsdError):
+    """A sign-in, a session token or a cookie was refused. The message says why in words
+    safe to show (never the token or the password)."""

@@ -215,7 +215,8 @@ def parse_source(raw: dict[str, Any]) -> Source:
 def _parse_sync_policy(raw: dict[str, Any]) -> SyncPolicy:
     automated_raw = raw.get("automated")
     automated = None
-    if isinstance(automated_raw, dict):
+    # ``enabled: false`` (Argo CD's) pauses automated sync and keeps its settings.
+    if isinstance(automated_raw, dict) and automated_raw.get("enabled") is not False:
         automated = Automated(
             prune=bool(automated_raw.get("prune", False)),
             self_heal=bool(automated_raw.get("selfHeal", False)),

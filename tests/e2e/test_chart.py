@@ -28,6 +28,7 @@ import yaml
 from tests.support.controller import RunningController, controller
 from tests.support.kube import Kubectl, condition_true
 from tests.support.seed import application, seed_repo
+from tests.support.server import admin_password, server
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "deploy" / "helm" / "gitopsd"
@@ -105,11 +106,13 @@ def cluster_wide(kubectl: Kubectl) -> Iterator[Release]:
         yield release
 
 
-def token_kubeconfig(kubectl: Kubectl, release: Release, path: Path) -> str:
+def token_kubeconfig(
+    kubectl: Kubectl, release: Release, path: Path, account: str | None = None
+) -> str:
     """A kubeconfig with the test cluster's server and CA and a token of the chart's
-    ServiceAccount as its only credential."""
+    ServiceAccount (the controller's, or ``account``) as its only credential."""
     token = kubectl.run(
-        "create", "token", release.fullname, "-n", release.namespace, "--duration=1h"
+        "create", "token", account or release.fullname, "-n", release.namespace, "--duration=1h"
     ).strip()
     config = yaml.safe_load(Path(kubectl.kubeconfig).read_text())
     context = next(c for c in config["contexts"] if c["name"] == config["current-context"])
@@ -221,6 +224,12 @@ def test_chart_lints_renders_and_installs_every_object(
         ("Secret", "gitopsd-secret"),
         ("Deployment", full),
         ("KopfPeering", "gitopsd"),
+        ("Deployment", f"{full}-server"),
+        ("Service", f"{full}-server"),
+        ("ServiceAccount", f"{full}-server"),
+        ("Role", f"{full}-server"),
+        ("ClusterRole", f"{full}-server-read"),
+        ("ConfigMap", "gitopsd-rbac-cm"),
     }
     for doc in docs:  # every rendered object, hooks included, exists in the cluster
         meta = doc["metadata"]
@@ -229,7 +238,9 @@ def test_chart_lints_renders_and_installs_every_object(
         kind = f"{doc['kind']}.{group}" if group else doc["kind"]
         assert kubectl.get(kind, *scope, meta["name"]), f"{kind} {meta['name']}"
         if doc["kind"].endswith("Binding"):
-            account = {"kind": "ServiceAccount", "name": release.fullname}
+            server = meta["name"].startswith(f"{release.fullname}-server")
+            name = f"{release.fullname}-server" if server else release.fullname
+            account = {"kind": "ServiceAccount", "name": name}
             assert doc["subjects"] == [{**account, "namespace": release.namespace}]
 
     for name in CRDS:
@@ -378,3 +389,33 @@ def test_namespaced_rbac_syncs_into_its_listed_namespace(
             timeout=20,
             what="the deleted Deployment recreated",
         )
+
+
+def test_the_server_account_alone_runs_the_api_server(
+    kubectl: Kubectl, cluster_wide: Release, tmp_path: Path
+) -> None:
+    """``gitopsd server`` with nothing but the chart's server token: it creates its
+    Secrets, signs the admin in, lists, writes a sync request, reads a resource tree."""
+    release = cluster_wide
+    account = f"{release.fullname}-server"
+    kubeconfig = token_kubeconfig(kubectl, release, tmp_path / "server-kubeconfig", account)
+    repo = seed_repo(tmp_path)
+    kubectl.apply(application("guestbook", release.namespace, repo.url))
+    with server(release.namespace, tmp_path / "server", kubeconfig=kubeconfig) as running:
+        api = running.api().as_user("admin", admin_password(kubectl, release.namespace))
+        names = [a["metadata"]["name"] for a in api.get("/api/v1/applications").json()["items"]]
+        assert names == ["guestbook"]
+        synced = api.request("POST", "/api/v1/applications/guestbook/sync", {})
+        assert synced.status == 200, synced.text
+        app = kubectl.get("applications.gitopsd.io", "-n", release.namespace, "guestbook")
+        assert app is not None and app["operation"]["initiatedBy"] == {"username": "admin"}
+        assert api.get("/api/v1/applications/guestbook/resource-tree").status == 200
+        assert api.get("/api/v1/applications/guestbook/events").status == 200
+        logout = api.request("DELETE", "/api/v1/session")
+        assert logout.status == 200, logout.text
+        log = running.log()
+    assert "forbidden" not in log.lower(), log[-4000:]
+    # The chart's own webhook keys survive next to the server's.
+    values = secret_values(kubectl, release.namespace)
+    assert set(GENERATED_WEBHOOK_KEYS) <= set(values)
+    assert {"server.secretkey", "admin.password"} <= set(values)

@@ -28,8 +28,7 @@ from gitopsd.cli.app_context import (
 from gitopsd.cli.app_views import format_history, format_list, format_resources, format_summary
 from gitopsd.cli.app_wait import Poller, WaitFor, add_timeout_flag, unmet_conditions
 from gitopsd.cli.output import ExitCode, OutputFormat, dump, print_list
-from gitopsd.errors import ConfigError
-from gitopsd.model.annotations import ARGOCD_RESOURCES_FINALIZER, RESOURCES_FINALIZER
+from gitopsd.model.app_patches import finalizers_patch, sync_policy_patch
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -168,29 +167,6 @@ def _state_line(app: dict[str, Any]) -> str:
 
 
 # --- set ---------------------------------------------------------------------------------
-def sync_policy_patch(
-    spec: dict[str, Any],
-    *,
-    policy: str | None,
-    self_heal: bool | None,
-    prune: bool | None,
-    allow_empty: bool | None,
-) -> dict[str, Any]:
-    """The merge patch of ``spec.syncPolicy.automated`` for ``app set`` (``none``: null)."""
-    flags = {"selfHeal": self_heal, "prune": prune, "allowEmpty": allow_empty}
-    chosen = {name: value for name, value in flags.items() if value is not None}
-    if policy == "none":
-        if chosen:
-            raise ConfigError("--self-heal, --prune and --allow-empty need automated sync")
-        return {"spec": {"syncPolicy": {"automated": None}}}
-    if policy is None:
-        if not chosen:
-            raise ConfigError("nothing to set: give --sync-policy or an automated-sync flag")
-        if (spec.get("syncPolicy") or {}).get("automated") is None:
-            raise ConfigError("automated sync is off: add --sync-policy automated")
-    return {"spec": {"syncPolicy": {"automated": chosen}}}
-
-
 def run_set(args: argparse.Namespace) -> int:
     namespace, name = application_ref(args)
     cluster = connect(args)
@@ -210,25 +186,6 @@ def run_set(args: argparse.Namespace) -> int:
 
 
 # --- delete ------------------------------------------------------------------------------
-def finalizers_patch(metadata: dict[str, Any], *, cascade: bool) -> dict[str, Any] | None:
-    """The patch that adds (cascade) or removes (no cascade) the resources finalizer.
-
-    None when nothing needs to change. The resourceVersion makes the patch fail rather
-    than drop a finalizer someone else added meanwhile (merge patches replace lists).
-    """
-    current = list(metadata.get("finalizers") or [])
-    ours = (RESOURCES_FINALIZER, ARGOCD_RESOURCES_FINALIZER)
-    if cascade:
-        if any(f.startswith(ours) for f in current):
-            return None
-        wanted = [*current, RESOURCES_FINALIZER]
-    else:
-        wanted = [f for f in current if not f.startswith(ours)]
-        if wanted == current:
-            return None
-    return {"metadata": {"finalizers": wanted, "resourceVersion": metadata.get("resourceVersion")}}
-
-
 def run_delete(args: argparse.Namespace) -> int:
     namespace, name = application_ref(args)
     cluster = connect(args)

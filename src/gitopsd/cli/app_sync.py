@@ -22,7 +22,12 @@ from gitopsd.cli.app_context import (
     current_username,
     get_application,
 )
-from gitopsd.cli.app_operation import (
+from gitopsd.cli.app_wait import Poller, ProgressTracker, add_timeout_flag
+from gitopsd.cli.output import ExitCode, short_revision
+from gitopsd.cluster import KubeCluster
+from gitopsd.errors import ConfigError
+from gitopsd.model.keys import ResourceKey
+from gitopsd.model.operations import (
     ResourceSelector,
     SyncRequest,
     build_operation,
@@ -36,11 +41,6 @@ from gitopsd.cli.app_operation import (
     rollback_request,
     state_of,
 )
-from gitopsd.cli.app_wait import Poller, ProgressTracker, add_timeout_flag
-from gitopsd.cli.output import ExitCode, short_revision
-from gitopsd.cluster import KubeCluster
-from gitopsd.errors import ConfigError
-from gitopsd.model.keys import ResourceKey
 from gitopsd.model.vocab import OperationPhase
 
 

@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "health",
     "diff",
     "run",
+    "server",
     "app",
     "appset",
     "cluster",

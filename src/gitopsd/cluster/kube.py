@@ -173,9 +173,12 @@ class KubeCluster:
         *,
         namespace: str | None = None,
         label_selector: str | None = None,
+        field_selector: str | None = None,
     ) -> tuple[builtins.list[KubeObject], str]:
         resource = self.resource_for(group_kind)
         query = {"labelSelector": label_selector} if label_selector else {}
+        if field_selector:
+            query["fieldSelector"] = field_selector
         result = self.request(
             "GET",
             self.collection_path(resource, namespace),
@@ -324,6 +327,7 @@ class KubeCluster:
         label_selector: str | None = None,
         namespace: str | None = None,
         timeout_seconds: int = 300,
+        field_selector: str | None = None,
     ) -> Iterator[tuple[str, KubeObject]]:
         """Yield (type, object) events until the server closes the watch."""
         resource = self.resource_for(group_kind)
@@ -335,6 +339,8 @@ class KubeCluster:
         }
         if label_selector:
             query["labelSelector"] = label_selector
+        if field_selector:
+            query["fieldSelector"] = field_selector
         raw = self.request(
             "GET",
             self.collection_path(resource, namespace),

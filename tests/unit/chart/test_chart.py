@@ -62,7 +62,7 @@ def test_chart_lints_and_renders(sets: tuple[str, ...]) -> None:
         for n in re.findall(r"[\w-]+", v.split("=")[1])
     }
     assert {d["metadata"].get("namespace") for d in docs} <= {None, NAMESPACE, *granted}
-    _only(docs, "Deployment")
+    _only(docs, "Deployment", "gd-gitopsd")
 
 
 def test_crds_in_the_chart_are_the_repository_crds() -> None:
@@ -73,7 +73,7 @@ def test_crds_in_the_chart_are_the_repository_crds() -> None:
 
 
 def test_controller_runs_without_privileges() -> None:
-    pod = _only(_render(), "Deployment")["spec"]["template"]["spec"]
+    pod = _only(_render(), "Deployment", "gd-gitopsd")["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     (container,) = pod["containers"]
@@ -92,7 +92,9 @@ def test_controller_runs_without_privileges() -> None:
 
 
 def test_controller_watches_its_namespace_and_serves_probes_on_the_metrics_port() -> None:
-    pod = _only(_render("controller.namespace=apps"), "Deployment")["spec"]["template"]["spec"]
+    pod = _only(_render("controller.namespace=apps"), "Deployment", "gd-gitopsd")["spec"][
+        "template"
+    ]["spec"]
     (container,) = pod["containers"]
     assert container["args"] == [
         "--namespace=apps",
@@ -134,7 +136,11 @@ def test_namespaced_rbac_manages_only_the_listed_namespaces() -> None:
         d for d in docs if d["kind"] == "Role" and d["metadata"]["name"].endswith("manager")
     ]
     assert sorted(d["metadata"]["namespace"] for d in managers) == ["team-a", "team-b"]
-    bindings = [d for d in docs if d["kind"] == "RoleBinding"]
+    bindings = [
+        d
+        for d in docs
+        if d["kind"] == "RoleBinding" and not d["metadata"]["name"].startswith("gd-gitopsd-server")
+    ]
     assert sorted(d["metadata"]["namespace"] for d in bindings) == [NAMESPACE, "team-a", "team-b"]
 
 
@@ -224,7 +230,7 @@ def test_webhook_secrets_are_generated_unless_given() -> None:
 
 def test_pods_roll_when_a_given_webhook_secret_changes() -> None:
     def checksum(*sets: str) -> str:
-        pod = _only(_render(*sets), "Deployment")["spec"]["template"]
+        pod = _only(_render(*sets), "Deployment", "gd-gitopsd")["spec"]["template"]
         value: str = pod["metadata"]["annotations"]["checksum/webhook-secrets"]
         return value
 
@@ -249,7 +255,9 @@ def _run_options() -> set[str]:
 
 def test_controller_arguments_and_environment_are_flags_of_gitopsd_run() -> None:
     options = _run_options()
-    (container,) = _only(_render(), "Deployment")["spec"]["template"]["spec"]["containers"]
+    (container,) = _only(_render(), "Deployment", "gd-gitopsd")["spec"]["template"]["spec"][
+        "containers"
+    ]
     for arg in container["args"]:
         assert arg.split("=", 1)[0] in options, arg
     env = {e["name"]: e.get("value") for e in container["env"]}
@@ -265,13 +273,17 @@ def test_controller_arguments_and_environment_are_flags_of_gitopsd_run() -> None
     mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
     assert env["GITOPSD_CACHE_DIR"] == mounts["git-cache"]
     assert "valueFrom" in next(e for e in container["env"] if e["name"] == "POD_ID")  # kopf's
-    standalone = _only(_render(*OPTION_SETS["standalone"]), "Deployment")
+    standalone = _only(_render(*OPTION_SETS["standalone"]), "Deployment", "gd-gitopsd")
     (alone,) = standalone["spec"]["template"]["spec"]["containers"]
     assert "GITOPSD_PEERING" not in {e["name"] for e in alone["env"]}
 
 
 def test_settings_config_map_carries_the_values_as_strings() -> None:
-    config = _only(_render("config.timeout\\.reconciliation=3m", "config.replicas=3"), "ConfigMap")
+    config = _only(
+        _render("config.timeout\\.reconciliation=3m", "config.replicas=3"),
+        "ConfigMap",
+        "gitopsd-cm",
+    )
     assert config["metadata"]["name"] == "gitopsd-cm"
     assert config["data"] == {"timeout.reconciliation": "3m", "replicas": "3"}
 
@@ -325,3 +337,88 @@ def test_image_pins_the_tool_versions_the_tests_use() -> None:
     assert re.search(r"^FROM python:3\.11-slim$", dockerfile, flags=re.MULTILINE)
     assert re.search(r"^USER 10001:10001$", dockerfile, flags=re.MULTILINE)
     assert dockerfile.rstrip().endswith('ENTRYPOINT ["gitopsd", "run"]')
+
+
+def test_server_runs_gitopsd_server_with_its_own_account_locked_down() -> None:
+    docs = _render("controller.namespace=apps")
+    deployment = _only(docs, "Deployment", "gd-gitopsd-server")
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "gd-gitopsd-server"
+    _only(docs, "ServiceAccount", "gd-gitopsd-server")
+    (container,) = pod["containers"]
+    assert container["command"] == ["gitopsd", "server"]
+    assert container["args"] == [
+        "--namespace=apps",
+        "--port=8080",
+        "--session-duration=24h",
+        "--log-format=json",
+    ]
+    parser = argparse.ArgumentParser()
+    subparsers = parser.add_subparsers()
+    from gitopsd.cli import server as server_cli
+
+    server_cli.register(subparsers)
+    parsed = parser.parse_args(["server", *container["args"]])
+    assert parsed.namespace == "apps" and parsed.port == 8080
+    assert container["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    # The server's pods are not selected by the controller's Deployment.
+    controller = _only(docs, "Deployment", "gd-gitopsd")
+    server_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert server_labels["app.kubernetes.io/component"] == "server"
+    assert (
+        deployment["spec"]["selector"]["matchLabels"]
+        != controller["spec"]["selector"]["matchLabels"]
+    )
+    service = _only(docs, "Service", "gd-gitopsd-server")
+    assert service["spec"]["ports"] == [
+        {"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}
+    ]
+    rbac_cm = _only(docs, "ConfigMap", "gitopsd-rbac-cm")
+    assert rbac_cm["metadata"]["namespace"] == "apps"
+    assert rbac_cm["data"] == {"policy.csv": "", "policy.default": "", "scopes": "[groups]"}
+
+
+def test_server_rbac_writes_only_applications_events_and_its_secrets() -> None:
+    docs = _render()
+    role = _only(docs, "Role", "gd-gitopsd-server")
+    writes = [rule for rule in _rules(role) if set(rule["verbs"]) - {"get", "list", "watch"}]
+    assert writes == [
+        {"apiGroups": ["gitopsd.io"], "resources": ["applications"],
+         "verbs": ["get", "list", "watch", "patch", "delete"]},
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
+        {"apiGroups": [""], "resources": ["secrets"],
+         "resourceNames": ["gitopsd-secret", "gitopsd-initial-admin-secret"], "verbs": ["patch"]},
+        {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]},
+    ]  # fmt: skip
+    read = _only(docs, "ClusterRole", "gd-gitopsd-server-read")
+    assert _rules(read) == [
+        {"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list", "watch"]}
+    ]
+    namespaced = _render(*OPTION_SETS["namespaced-rbac"])
+    assert not [
+        d
+        for d in namespaced
+        if d["metadata"]["name"] == "gd-gitopsd-server-read" and d["kind"] == "ClusterRole"
+    ]
+    reads = [
+        d
+        for d in namespaced
+        if d["kind"] == "Role" and d["metadata"]["name"] == "gd-gitopsd-server-read"
+    ]
+    assert sorted(d["metadata"]["namespace"] for d in reads) == ["team-a", "team-b"]
+
+
+def test_server_ingress_with_tls_is_optional() -> None:
+    assert not [d for d in _render() if d["kind"] == "Ingress"]
+    ingress = _only(
+        _render("server.ingress.enabled=true", "server.ingress.host=cd.example.org"), "Ingress"
+    )
+    assert ingress["spec"]["tls"] == [
+        {"hosts": ["cd.example.org"], "secretName": "gitopsd-server-tls"}
+    ]
+    (rule,) = ingress["spec"]["rules"]
+    backend = rule["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": "gd-gitopsd-server", "port": {"name": "http"}}
+    assert not [d for d in _render("server.enabled=false") if "server" in d["metadata"]["name"]]

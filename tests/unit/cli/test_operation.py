@@ -9,16 +9,16 @@ from typing import Any
 import pytest
 import yaml
 
-from gitopsd.cli.app_operation import (
+from gitopsd.cli.app_sync import describe, sync_request
+from gitopsd.cli.main import build_parser
+from gitopsd.errors import ConfigError
+from gitopsd.model.operations import (
     build_operation,
     finished_phase,
     rollback_entry,
     rollback_refusal,
     rollback_request,
 )
-from gitopsd.cli.app_sync import describe, sync_request
-from gitopsd.cli.main import build_parser
-from gitopsd.errors import ConfigError
 from gitopsd.model.vocab import OperationPhase
 
 TESTDATA = Path(__file__).parent / "testdata"

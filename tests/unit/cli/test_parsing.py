@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from gitopsd.cli.app_context import application_ref
-from gitopsd.cli.app_operation import ResourceSelector, parse_resource_selector, parse_sync_option
 from gitopsd.cli.main import build_parser, main
 from gitopsd.cli.output import OutputFormat
 from gitopsd.cli.run import settings_from
 from gitopsd.errors import ConfigError
+from gitopsd.model.operations import ResourceSelector, parse_resource_selector, parse_sync_option
 
 
 def test_app_verbs_default_to_the_gitopsd_namespace_and_tables(

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from gitopsd.cli.app import finalizers_patch, sync_policy_patch
 from gitopsd.cli.app_wait import Poller, ProgressTracker, WaitFor, unmet_conditions
 from gitopsd.errors import ConfigError
+from gitopsd.model.app_patches import finalizers_patch, sync_policy_patch
 
 
 @dataclass

@@ -61,3 +61,12 @@ app.kubernetes.io/part-of: gitopsd
 {{- define "gitopsd.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
+
+{{- define "gitopsd.serverSelectorLabels" -}}
+{{ include "gitopsd.selectorLabels" . }}
+app.kubernetes.io/component: server
+{{- end }}
+
+{{- define "gitopsd.serverServiceAccountName" -}}
+{{- default (printf "%s-server" (include "gitopsd.fullname" .)) .Values.server.serviceAccount.name }}
+{{- end }}

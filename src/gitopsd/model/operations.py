@@ -1,5 +1,7 @@
-"""The ``operation`` that ``gitopsd app sync`` and ``app rollback`` write, and how to tell
-when that operation has finished. Pure functions over raw Application bodies.
+"""The ``operation`` written on an Application to request a sync or a rollback, and how to
+tell when that operation has finished. Pure functions over raw Application bodies, shared
+by the CLI (``gitopsd app sync|rollback``) and the HTTP API (``gitopsd server``), so both
+request operations the same way.
 
 The body has exactly the shape the reconciler reads (``gitopsd.sync.operation_state``):
 ``operation.sync{revision, prune, dryRun, resources[], syncOptions[]}`` and
@@ -136,8 +138,8 @@ def operation_refusal(app: dict[str, Any]) -> str | None:
 
 def rollback_refusal(app: dict[str, Any]) -> str | None:
     """Rollback while automated sync is on would be undone at once: refuse it."""
-    policy = (app.get("spec") or {}).get("syncPolicy") or {}
-    if policy.get("automated") is not None:
+    automated = ((app.get("spec") or {}).get("syncPolicy") or {}).get("automated")
+    if isinstance(automated, dict) and automated.get("enabled") is not False:
         return f"{_app_id(app)}: {AUTO_SYNC_REFUSAL}"
     return operation_refusal(app)
 

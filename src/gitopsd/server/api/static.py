@@ -1,0 +1,36 @@
+"""The web UI's files, served from ``server/static/`` (or ``--static-dir``) as they are.
+
+There is no build step at install time: whatever is in the directory is served, with
+``index.html`` for ``/`` and for any path that is not a file (so a single-page app's own
+routes load it). Paths are resolved inside the directory; anything that escapes it is a
+404. Files are public: they carry no data, every API call they make is authorized.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from gitopsd.server.api.middleware import public
+
+STATIC_DIR = web.AppKey("static_dir", Path)
+PACKAGE_STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+@public
+async def serve_static(request: web.Request) -> web.StreamResponse:
+    root = request.app[STATIC_DIR].resolve()
+    wanted = request.match_info.get("path", "")
+    if wanted.startswith("api/"):
+        raise web.HTTPNotFound()
+    target = (root / wanted).resolve() if wanted else root / "index.html"
+    if not target.is_relative_to(root):
+        raise web.HTTPNotFound()
+    if not target.is_file():
+        if "." in Path(wanted).name:  # a missing asset, not an app route
+            raise web.HTTPNotFound()
+        target = root / "index.html"
+    if not target.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(target, headers={"Cache-Control": "no-cache"})
