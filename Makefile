@@ -12,7 +12,7 @@ TESTBED_BIN = $(shell hack/build-testbed.sh --print-bin-dir)
 export PATH := $(TESTBED_BIN):$(CURDIR)/$(BIN):$(PATH)
 PYTEST_ARGS ?=
 
-.PHONY: help venv testbed lint fmt unit e2e security test demo cluster-up cluster-down bench clean
+.PHONY: help venv testbed testbed-demo lint fmt unit e2e security test demo cluster-up cluster-down bench clean
 
 help:
 	@echo "make test          lint, unit and e2e tests (builds everything it needs)"
@@ -31,7 +31,10 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 testbed:
-	hack/build-testbed.sh >/dev/null
+	hack/build-testbed.sh --for test >/dev/null
+
+testbed-demo:
+	hack/build-testbed.sh --for demo >/dev/null
 
 lint: venv
 	$(BIN)/ruff check src tests bench
@@ -58,13 +61,13 @@ security: venv testbed
 test: venv testbed lint
 	hack/pytest.sh tests -n 4 --dist loadfile $(PYTEST_ARGS)
 
-cluster-up: testbed
+cluster-up: testbed-demo
 	@hack/cluster.sh up
 
 cluster-down:
 	@hack/cluster.sh down
 
-demo: venv testbed
+demo: venv testbed-demo
 	hack/demo.sh
 
 bench: venv testbed
