@@ -149,10 +149,10 @@ APP_NAMESPACE_RESOURCES = {"applications", "applications/status", "events"}
 
 def test_application_namespaces_become_the_flag() -> None:
     docs = _render("controller.applicationNamespaces={team-a,team-*}")
-    (container,) = _only(docs, "Deployment")["spec"]["template"]["spec"]["containers"]
+    (container,) = _only(docs, "Deployment", "gd-gitopsd")["spec"]["template"]["spec"]["containers"]
     assert "--application-namespaces=team-a,team-*" in container["args"]
     assert "--application-namespaces" in _run_options()
-    (default,) = _only(_render(), "Deployment")["spec"]["template"]["spec"]["containers"]
+    (default,) = _only(_render(), "Deployment", "gd-gitopsd")["spec"]["template"]["spec"]["containers"]
     assert not [a for a in default["args"] if a.startswith("--application-namespaces")]
 
 
