@@ -35,9 +35,15 @@ def assess(script: str, *, timeout: float = 1.0, obj: dict[str, Any] | None = No
     [
         ("io.open('/etc/passwd')", "attempt to index global 'io' (a nil value)"),
         ("io.popen('id')", "attempt to index global 'io' (a nil value)"),
-        ("os.execute('id')", "attempt to index global 'os' (a nil value)"),
-        ("os.getenv('HOME')", "attempt to index global 'os' (a nil value)"),
-        ("require('os')", "attempt to call global 'require' (a nil value)"),
+        ("os.execute('id')", "attempt to call field 'execute' (a nil value)"),
+        ("os.getenv('HOME')", "attempt to call field 'getenv' (a nil value)"),
+        ("os.exit(1)", "attempt to call field 'exit' (a nil value)"),
+        ("os.remove('/tmp/x')", "attempt to call field 'remove' (a nil value)"),
+        ("require('os').execute('id')", "attempt to call field 'execute' (a nil value)"),
+        (
+            "require('io')",
+            "module 'io' not found: health scripts can require os, string, table and math",
+        ),
         ("load('return 1')", "attempt to call global 'load' (a nil value)"),
         ("loadstring('return 1')", "attempt to call global 'loadstring' (a nil value)"),
         ("dofile('/etc/passwd')", "attempt to call global 'dofile' (a nil value)"),
@@ -122,6 +128,46 @@ def test_a_runaway_tostring_on_an_error_object_times_out() -> None:
     script = "error(setmetatable({}, {__tostring = function() while true do end end}))"
     health = assess(script, timeout=0.2)
     assert health.message == f"health.lua for {KEY}: execution time limit of 0.2s exceeded"
+
+
+RUNAWAY_SCRIPTS = {
+    "huge-table": "local t = {} for i = 1, 1e9 do t[i] = {i} end",
+    "doubling-string": "local s = 'x' for i = 1, 64 do s = s .. s end",
+    "rep-bomb-in-pcall-loop": "for i = 1, 1e6 do pcall(string.rep, 'x', 2^28) end",
+    "rep-method-bomb": "local s = ('x'):rep(2^27):rep(2^4)",
+    "big-copies-in-a-loop": "local s = ('x'):rep(8 * 2^20) while true do local u = s:upper() end",
+    "slow-find": "string.find(('a'):rep(1e5), '.-.-.-.-x')",
+    "slow-match-method": "local s = ('a'):rep(1e5) return {status = s:match('(.-)(.-)(.-)b')}",
+    "slow-gsub": "string.gsub(('a'):rep(1e5), '.-.-.-x', 'y')",
+    "slow-gmatch": "for w in string.gmatch(('a'):rep(1e5), '.-.-.-x') do end",
+    "slow-pattern-in-pcall-loop": "while true do pcall(string.find, ('a'):rep(1e5), 'a-a-a-x') end",
+    "slow-plain-find": "string.find(('a'):rep(2^20), ('a'):rep(2^12) .. 'b', 1, true)",
+    "sort-loop": "local t = {} for i = 1, 2e5 do t[i] = -i end while true do table.sort(t) end",
+    "concat-loop": "local t = {} for i = 1, 1e5 do t[i] = 'abc' end "
+    "while true do local s = table.concat(t, ',') end",
+}
+
+
+@pytest.mark.parametrize("script", RUNAWAY_SCRIPTS.values(), ids=RUNAWAY_SCRIPTS.keys())
+def test_runaway_scripts_stop_near_their_budget(script: str) -> None:
+    started = time.monotonic()
+    health = assess(script, timeout=0.3)
+    elapsed = time.monotonic() - started
+    assert health.status == HealthStatus.UNKNOWN
+    assert health.message in (
+        f"health.lua for {KEY}: execution time limit of 0.3s exceeded",
+        f"health.lua for {KEY}: not enough memory",
+    )
+    assert elapsed < 0.3 + 0.5
+
+
+def test_finalizers_are_refused() -> None:
+    script = "setmetatable({}, {__gc = function() while true do end end})"
+    assert assess(script) == Health(
+        HealthStatus.UNKNOWN,
+        f"health.lua for {KEY}: health.lua:1: setmetatable: __gc metamethods are not "
+        "available to health scripts",
+    )
 
 
 def test_memory_cap_stops_a_hungry_script_and_the_runtime_recovers() -> None:
