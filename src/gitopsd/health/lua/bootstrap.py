@@ -298,10 +298,12 @@ local function run(fn, obj, timeout)
   return kind, status, message
 end
 
+-- Called by Python, with the hook already off, after an error escaped run(): the hook can
+-- fire on any instruction until run() has turned it off. True when the budget was spent.
 local function reset()
   active = false
-  sethook()
   collectgarbage("collect")
+  return expired
 end
 
 return compile, run, reset

@@ -67,6 +67,9 @@ class LuaSandbox:
             BOOTSTRAP_LUA, clock, wall_clock, HOOK_INTERVAL, make_patterns
         )
         self._compile, self._run, self._reset = bootstrap
+        # The C function itself: calling it from Python runs no Lua instruction, so no
+        # hook can interrupt turning the hook off.
+        self._hook_off = self._runtime.globals().debug.sethook
         self._compiled: dict[str, Any] = {}
 
     def run(self, name: str, source: str, obj: dict[str, Any]) -> ScriptReturn | None:
@@ -80,9 +83,22 @@ class LuaSandbox:
             try:
                 outcome = self._run(function, self._to_lua(name, obj), self._limits.timeout_seconds)
             except self._lupa.LuaError as error:
-                self._reset()
-                raise HealthScriptError(f"{name}: {error or 'not enough memory'}") from error
+                raise self._recover(name, error) from error
         return self._interpret(name, outcome)
+
+    def _recover(self, name: str, error: Exception) -> HealthScriptError:
+        """Make the runtime usable again after an error escaped a run; what to report."""
+        self._hook_off()
+        if self._reset():
+            return self._timeout(name)
+        # An allocation that failed outside the script (its environment, its result).
+        first_line = next(iter(str(error).splitlines()), "")
+        return HealthScriptError(f"{name}: {first_line or 'not enough memory'}")
+
+    def _timeout(self, name: str) -> HealthScriptError:
+        return HealthScriptError(
+            f"{name}: execution time limit of {self._limits.timeout_seconds:g}s exceeded"
+        )
 
     def _compiled_function(self, name: str, source: str) -> Any:
         cached = self._compiled.get(source)
@@ -117,9 +133,7 @@ class LuaSandbox:
         if kind == "ok":
             return ScriptReturn(status=status, message=message or "")
         if kind == "timeout":
-            raise HealthScriptError(
-                f"{name}: execution time limit of {self._limits.timeout_seconds:g}s exceeded"
-            )
+            raise self._timeout(name)
         if kind == "type":
             raise HealthScriptError(
                 f"{name}: expected a table or nil to be returned, got {message}"
