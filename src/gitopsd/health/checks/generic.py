@@ -60,7 +60,7 @@ def _from_readiness(entry: dict[str, Any], generation: int) -> Health:
         return _stale(generation)
     message = fields.text(entry, "message") or fields.text(entry, "reason")
     if fields.is_true(entry):
-        return healthy(message)
+        return healthy(fields.text(entry, "message"))
     if fields.is_false(entry) and not is_transient(entry, PROGRESS_REASONS):
         return degraded(message)
     return progressing(message)

@@ -163,7 +163,8 @@ class Rule:
             if fields.is_false(entry) and not is_transient(entry, self.progress_reasons):
                 return Health(self.false_means, message)
             return Health(H.PROGRESSING, message)
-        return Health(H.HEALTHY, condition_message(present[0]))
+        # A healthy condition's reason ("Available", "ReconcileSuccess") adds nothing.
+        return Health(H.HEALTHY, fields.text(present[0], "message"))
 
     def _nothing_reported(self, obj: dict[str, Any]) -> Health | None:
         if self.no_status is None:
