@@ -35,13 +35,13 @@ def route_health(obj: dict[str, Any]) -> Health:
             parent, "ancestorRef", "name"
         )
         for condition_type in ("Accepted", "ResolvedRefs"):
-            entry = fields.condition(parent, condition_type)
+            entry = fields.own_condition(parent, condition_type)
             if (
                 fields.is_false(entry)
                 and fields.text(entry or {}, "reason") not in GATEWAY_PROGRESS
             ):
                 return degraded(f"{name}: {condition_message(entry)}")
-        if not fields.is_true(fields.condition(parent, "Accepted")):
+        if not fields.is_true(fields.own_condition(parent, "Accepted")):
             return progressing(f"Waiting for {name} to accept the route")
     return healthy(f"Accepted by {len(parents)} parent(s)")
 

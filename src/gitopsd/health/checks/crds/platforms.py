@@ -30,7 +30,7 @@ def route_health(obj: dict[str, Any]) -> Health:
     if not routers:
         return progressing("Waiting for a router to admit the route")
     for router in routers:
-        admitted = fields.condition(router, "Admitted")
+        admitted = fields.own_condition(router, "Admitted")
         name = fields.text(router, "routerName") or "router"
         if fields.is_false(admitted):
             return degraded(f"{name}: {condition_message(admitted)}")

@@ -52,7 +52,7 @@ def configuration_health(obj: dict[str, Any]) -> Health | None:
         return None
     waiting = []
     for binding in bindings:
-        accepted = fields.condition(binding, "Accepted")
+        accepted = fields.own_condition(binding, "Accepted")
         name = f"{fields.text(binding, 'resource')}/{fields.text(binding, 'name')}"
         if fields.is_false(accepted):
             return degraded(f"Rejected by {name}: {condition_message(accepted)}")
