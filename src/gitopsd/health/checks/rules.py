@@ -78,6 +78,8 @@ class Rule:
     paused_reasons: frozenset[str] = frozenset()
     # What a False readiness condition with any other reason means.
     false_means: HealthStatus = HealthStatus.DEGRADED
+    # Whether a False condition's ``severity`` Info/Warning means work under way.
+    graded_by_severity: bool = True
     # A phase-like field and what each of its values means; values not in the table give
     # ``other_phase`` (None: fall through to the conditions).
     phase: Path = ("status", "phase")
@@ -160,7 +162,9 @@ class Rule:
             reason = fields.text(entry, "reason")
             if reason in self.paused_reasons:
                 return Health(H.SUSPENDED, message)
-            if fields.is_false(entry) and not is_transient(entry, self.progress_reasons):
+            if fields.is_false(entry) and not is_transient(
+                entry, self.progress_reasons, graded_by_severity=self.graded_by_severity
+            ):
                 return Health(self.false_means, message)
             return Health(H.PROGRESSING, message)
         # A healthy condition's reason ("Available", "ReconcileSuccess") adds nothing.
@@ -175,12 +179,14 @@ class Rule:
         return self.kind_name or str(obj.get("kind") or "the resource")
 
 
-def is_transient(entry: dict[str, Any], progress_reasons: frozenset[str]) -> bool:
+def is_transient(
+    entry: dict[str, Any], progress_reasons: frozenset[str], *, graded_by_severity: bool = True
+) -> bool:
     """A False condition that describes work under way rather than a failure."""
     if fields.text(entry, "reason") in progress_reasons:
         return True
     # Cluster API (and Azure Service Operator) conditions grade themselves.
-    return fields.text(entry, "severity") in ("Info", "Warning")
+    return graded_by_severity and fields.text(entry, "severity") in ("Info", "Warning")
 
 
 def condition_message(entry: dict[str, Any] | None) -> str:

@@ -87,7 +87,10 @@ TABLE = CheckTable(
         GroupKind(GROUP, "MachineDeployment"): with_failure(SCALING, replicas=True),
         GroupKind(GROUP, "MachineSet"): with_failure(Rule(ready=READY, suspend=()), replicas=True),
         GroupKind(GROUP, "MachinePool"): with_failure(SCALING, replicas=True),
-        GroupKind(GROUP, "MachineHealthCheck"): Rule(ready=("RemediationAllowed",), suspend=()),
+        # Too many unhealthy machines is graded Warning, but nothing heals until a person acts.
+        GroupKind(GROUP, "MachineHealthCheck"): Rule(
+            ready=("RemediationAllowed",), suspend=(), graded_by_severity=False
+        ),
         GroupKind("controlplane.cluster.x-k8s.io", "KubeadmControlPlane"): with_failure(
             Rule(ready=READY, suspend=()), replicas=True
         ),
