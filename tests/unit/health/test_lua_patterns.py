@@ -2,7 +2,7 @@
 
 Random patterns and subjects over a small alphabet (so matches, captures, anchors, sets,
 balances, frontiers, back-references and malformed patterns all occur) run through Lua
-5.2's C functions and through the matcher in :mod:`gitopsd.health.lua.patterns`; results
+5.2's C functions and through the matcher in :mod:`gitopsd.health.lua.matcher`; results
 and error messages must be the same. Then the guarded functions, which choose between the
 two, are checked on inputs large enough to take the Lua path.
 """
@@ -15,6 +15,7 @@ from typing import Any
 import lupa.lua52
 import pytest
 
+from gitopsd.health.lua.matcher import MATCHER_LUA
 from gitopsd.health.lua.patterns import PATTERNS_LUA
 
 # Drives both matchers from Lua and describes each outcome as one string: the values, or
@@ -93,7 +94,9 @@ CASES = ["find", "match", "gmatch", "gsub_string", "gsub_function", "gsub_table"
 @pytest.fixture(scope="module")
 def compare() -> Any:
     runtime = lupa.lua52.LuaRuntime(unpack_returned_tuples=True)
-    lib = runtime.compile(PATTERNS_LUA)(runtime.globals().string, lambda units: None, lambda: None)
+    c_string = runtime.globals().string
+    matcher = runtime.compile(MATCHER_LUA)(c_string)
+    lib = runtime.compile(PATTERNS_LUA)(c_string, lambda units: None, lambda: None, matcher)
     return runtime.execute(DRIVER, lib)
 
 

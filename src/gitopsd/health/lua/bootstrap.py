@@ -25,7 +25,7 @@ could run outside any budget.
 HOOK_INTERVAL = 100
 
 BOOTSTRAP_LUA = r"""
-local clock, wall_clock, hook_interval, make_patterns = ...
+local clock, wall_clock, hook_interval, make_patterns, matcher = ...
 local sethook, setupvalue, getupvalue = debug.sethook, debug.setupvalue, debug.getupvalue
 local real_pcall, real_xpcall, real_getmetatable, real_setmetatable =
   pcall, xpcall, getmetatable, setmetatable
@@ -188,7 +188,7 @@ local function copy(library, skip)
   return result
 end
 
-local patterns = make_patterns(c_string, charge, rethrow_timeout)
+local patterns = make_patterns(c_string, charge, rethrow_timeout, matcher)
 
 local safe_string = copy(c_string, "dump")
 safe_string.find, safe_string.match = patterns.find, patterns.match

@@ -21,6 +21,7 @@ from typing import Any
 
 from gitopsd.errors import HealthScriptError
 from gitopsd.health.lua.bootstrap import BOOTSTRAP_LUA, HOOK_INTERVAL
+from gitopsd.health.lua.matcher import MATCHER_LUA
 from gitopsd.health.lua.patterns import PATTERNS_LUA
 from gitopsd.health.lua.runtime import new_runtime, runtime_module
 
@@ -62,9 +63,10 @@ class LuaSandbox:
         self._lock = threading.Lock()
         self._lupa = runtime_module()
         self._runtime = new_runtime(self._lupa, self._limits.max_memory_bytes)
+        matcher = self._runtime.compile(MATCHER_LUA)(self._runtime.globals().string)
         make_patterns = self._runtime.compile(PATTERNS_LUA)
         bootstrap = self._runtime.execute(
-            BOOTSTRAP_LUA, clock, wall_clock, HOOK_INTERVAL, make_patterns
+            BOOTSTRAP_LUA, clock, wall_clock, HOOK_INTERVAL, make_patterns, matcher
         )
         self._compile, self._run, self._reset = bootstrap
         # The C function itself: calling it from Python runs no Lua instruction, so no
