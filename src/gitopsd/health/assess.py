@@ -2,9 +2,11 @@
 
 Called by the sync stage (is this wave done?), the status stage (per-resource and
 application health) and ``gitopsd health``. Order of precedence, as in Argo CD: an object
-being deleted is Progressing; a Lua customization for its kind decides next; then the
-built-in check for its kind; then the generic condition-based fallback, which may have no
-opinion (``None``).
+being deleted is Progressing (unless it carries a hook finalizer: a hook that is being
+cleaned up is still judged by its own state); a Lua customization for its kind decides
+next, so ``resource.customizations`` override any built-in check; then the built-in check
+for its kind; then the generic condition-based fallback, which may have no opinion
+(``None``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from gitopsd.health.result import Health, progressing, unknown
 from gitopsd.model.keys import GroupKind
 from gitopsd.model.secrets import mask_secret
 from gitopsd.model.vocab import HealthStatus
+
+# Argo CD keeps hooks with this finalizer until it has read their result; gitopsd honours
+# the same name under its own prefix.
+HOOK_FINALIZERS = frozenset({"argocd.argoproj.io/hook-finalizer", "gitopsd.io/hook-finalizer"})
 
 
 class HealthAssessor:
@@ -46,7 +52,7 @@ class HealthAssessor:
 
     def assess(self, obj: dict[str, Any]) -> Health | None:
         """The health of ``obj``, or None when nothing has an opinion about its kind."""
-        if (obj.get("metadata") or {}).get("deletionTimestamp"):
+        if _pending_deletion(obj):
             return progressing("Pending deletion")
         script = self._scripts.lookup(GroupKind.of(obj))
         if script is not None:
@@ -68,6 +74,14 @@ class HealthAssessor:
             if self._sandbox is None:
                 self._sandbox = LuaSandbox(self._limits)
             return self._sandbox
+
+
+def _pending_deletion(obj: dict[str, Any]) -> bool:
+    metadata = obj.get("metadata") or {}
+    if not isinstance(metadata, dict) or not metadata.get("deletionTimestamp"):
+        return False
+    finalizers = metadata.get("finalizers") or []
+    return not (isinstance(finalizers, list) and HOOK_FINALIZERS.intersection(map(str, finalizers)))
 
 
 def _health_from(name: str, returned: ScriptReturn) -> Health:

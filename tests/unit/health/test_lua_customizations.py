@@ -49,7 +49,8 @@ def test_lua_health(scenario: str) -> None:
 
 def test_a_customization_only_applies_to_its_kinds() -> None:
     scripts = load_customizations(TESTDATA / "crossplane-wildcard-ready" / "customizations.yaml")
-    deployment = load(Path(__file__).parent / "testdata" / "builtin" / "deployment-healthy.yaml")
+    case = Path(__file__).parent / "testdata" / "apps" / "Deployment" / "healthy.yaml"
+    deployment = load(case)["object"]
     assert HealthAssessor(scripts).assess(deployment) == Health(HealthStatus.HEALTHY)
 
 

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from gitopsd.errors import HealthScriptError
 from gitopsd.health import Health, HealthAssessor
+from gitopsd.health.lua import LuaLimits, LuaSandbox, ScriptReturn
 from gitopsd.model.vocab import HealthStatus
 
 WIDGET: dict[str, Any] = {
@@ -35,9 +37,15 @@ def assess(script: str, *, timeout: float = 1.0, obj: dict[str, Any] | None = No
     [
         ("io.open('/etc/passwd')", "attempt to index global 'io' (a nil value)"),
         ("io.popen('id')", "attempt to index global 'io' (a nil value)"),
-        ("os.execute('id')", "attempt to index global 'os' (a nil value)"),
-        ("os.getenv('HOME')", "attempt to index global 'os' (a nil value)"),
-        ("require('os')", "attempt to call global 'require' (a nil value)"),
+        ("os.execute('id')", "attempt to call field 'execute' (a nil value)"),
+        ("os.getenv('HOME')", "attempt to call field 'getenv' (a nil value)"),
+        ("os.exit(1)", "attempt to call field 'exit' (a nil value)"),
+        ("os.remove('/tmp/x')", "attempt to call field 'remove' (a nil value)"),
+        ("require('os').execute('id')", "attempt to call field 'execute' (a nil value)"),
+        (
+            "require('io')",
+            "module 'io' not found: health scripts can require os, string, table and math",
+        ),
         ("load('return 1')", "attempt to call global 'load' (a nil value)"),
         ("loadstring('return 1')", "attempt to call global 'loadstring' (a nil value)"),
         ("dofile('/etc/passwd')", "attempt to call global 'dofile' (a nil value)"),
@@ -122,6 +130,79 @@ def test_a_runaway_tostring_on_an_error_object_times_out() -> None:
     script = "error(setmetatable({}, {__tostring = function() while true do end end}))"
     health = assess(script, timeout=0.2)
     assert health.message == f"health.lua for {KEY}: execution time limit of 0.2s exceeded"
+
+
+RUNAWAY_SCRIPTS = {
+    "huge-table": "local t = {} for i = 1, 1e9 do t[i] = {i} end",
+    "doubling-string": "local s = 'x' for i = 1, 64 do s = s .. s end",
+    "rep-bomb-in-pcall-loop": "for i = 1, 1e6 do pcall(string.rep, 'x', 2^28) end",
+    "rep-method-bomb": "local s = ('x'):rep(2^27):rep(2^4)",
+    "big-copies-in-a-loop": "local s = ('x'):rep(8 * 2^20) while true do local u = s:upper() end",
+    "slow-find": "string.find(('a'):rep(1e5), '.-.-.-.-x')",
+    "slow-match-method": "local s = ('a'):rep(1e5) return {status = s:match('(.-)(.-)(.-)b')}",
+    "slow-gsub": "string.gsub(('a'):rep(1e5), '.-.-.-x', 'y')",
+    "slow-gmatch": "for w in string.gmatch(('a'):rep(1e5), '.-.-.-x') do end",
+    "slow-pattern-in-pcall-loop": "while true do pcall(string.find, ('a'):rep(1e5), 'a-a-a-x') end",
+    "slow-plain-find": "string.find(('a'):rep(2^23), ('a'):rep(2^12) .. 'b', 1, true)",
+    "sort-loop": "local t = {} for i = 1, 2e5 do t[i] = -i end while true do table.sort(t) end",
+    "concat-loop": "local t = {} for i = 1, 1e5 do t[i] = 'abc' end "
+    "while true do local s = table.concat(t, ',') end",
+}
+
+
+@pytest.mark.parametrize("script", RUNAWAY_SCRIPTS.values(), ids=RUNAWAY_SCRIPTS.keys())
+def test_runaway_scripts_stop_near_their_budget(script: str) -> None:
+    started = time.monotonic()
+    health = assess(script, timeout=0.3)
+    elapsed = time.monotonic() - started
+    assert health.status == HealthStatus.UNKNOWN
+    assert health.message in (
+        f"health.lua for {KEY}: execution time limit of 0.3s exceeded",
+        f"health.lua for {KEY}: not enough memory",
+    )
+    assert elapsed < 0.3 + 0.5
+
+
+class JumpingClock:
+    """Reads 0.0 for the first ``looks`` looks, then 1000.0 until ``settle`` is called."""
+
+    def __init__(self, looks: int) -> None:
+        self.looks_left = looks
+        self.settled = False
+
+    def __call__(self) -> float:
+        self.looks_left -= 1
+        return 0.0 if self.settled or self.looks_left >= 0 else 1000.0
+
+    def settle(self) -> None:
+        self.settled = True
+
+
+def test_the_budget_can_run_out_at_any_instruction_without_leaking_internals() -> None:
+    # The budget runs out at every point of a short run in turn, including while the run
+    # is being wound down, where an error would escape the script's protected call.
+    for looks in (1, 2):
+        for loop in range(60):
+            clock = JumpingClock(looks)
+            sandbox = LuaSandbox(LuaLimits(timeout_seconds=1.0), clock=clock)
+            script = f"local n = 0 for i = 1, {loop} do n = n + i end return {{status = 'Ok'}}"
+            try:
+                result = sandbox.run("budget", script, WIDGET)
+            except HealthScriptError as error:
+                assert str(error) == "budget: execution time limit of 1s exceeded"
+            else:
+                assert result == ScriptReturn("Ok", "")
+            clock.settle()
+            assert sandbox.run("after", "return {status = 'Ok'}", WIDGET) == ScriptReturn("Ok", "")
+
+
+def test_finalizers_are_refused() -> None:
+    script = "setmetatable({}, {__gc = function() while true do end end})"
+    assert assess(script) == Health(
+        HealthStatus.UNKNOWN,
+        f"health.lua for {KEY}: health.lua:1: setmetatable: __gc metamethods are not "
+        "available to health scripts",
+    )
 
 
 def test_memory_cap_stops_a_hungry_script_and_the_runtime_recovers() -> None:

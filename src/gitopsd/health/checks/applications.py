@@ -1,9 +1,10 @@
-"""Health of an Application managed by another Application (the app-of-apps pattern).
+"""Health of a gitopsd Application managed by another Application (app of apps).
 
-Registered in :data:`gitopsd.health.checks.BUILTIN_CHECKS` for ``gitopsd.io`` and for
-``argoproj.io`` Applications. The child reports its own health in ``status.health``;
-until it does, it is Progressing rather than Healthy, so a parent's sync waves wait for
-the child to be assessed at least once.
+Registered in :mod:`gitopsd.health.checks.core` for ``gitopsd.io`` Applications. The
+child reports its own health in ``status.health``; until it does, it is Progressing
+rather than Healthy, so a parent's sync waves wait for the child to be assessed at least
+once. Argo CD's own ``argoproj.io`` Application has no built-in check, as in Argo CD
+(since 1.8): a gitopsd controller does not judge another controller's Applications.
 """
 
 from __future__ import annotations

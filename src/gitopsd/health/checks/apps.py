@@ -1,6 +1,6 @@
 """Health of the ``apps`` workload controllers: Deployment, StatefulSet, DaemonSet, ReplicaSet.
 
-Registered in :data:`gitopsd.health.checks.BUILTIN_CHECKS`. The rules follow
+Registered in :mod:`gitopsd.health.checks.core`. The rules follow
 ``kubectl rollout status``: first the controller must have observed the latest spec
 (``status.observedGeneration`` vs ``metadata.generation``), then the replica counters
 must show the rollout finished.

@@ -1,6 +1,6 @@
 """Health of Jobs and CronJobs.
 
-Registered in :data:`gitopsd.health.checks.BUILTIN_CHECKS`. A Job is judged by its
+Registered in :mod:`gitopsd.health.checks.core`. A Job is judged by its
 terminal conditions (``Complete``/``Failed``); a CronJob by whether it is suspended and
 whether its last scheduled run ended in success.
 """

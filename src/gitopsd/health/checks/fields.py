@@ -76,6 +76,15 @@ def condition(obj: dict[str, Any], condition_type: str) -> dict[str, Any] | None
     return None
 
 
+def own_condition(entry: Any, condition_type: str) -> dict[str, Any] | None:
+    """A condition from ``entry["conditions"]``: the per-parent, per-binding or per-router
+    conditions some kinds list outside ``status.conditions``."""
+    for item in items(entry, "conditions"):
+        if isinstance(item, dict) and item.get("type") == condition_type:
+            return item
+    return None
+
+
 def is_true(entry: dict[str, Any] | None) -> bool:
     return entry is not None and entry.get("status") == "True"
 

@@ -1,10 +1,11 @@
 """The fallback for kinds without a built-in check: standard status conventions.
 
 Called by :func:`gitopsd.health.checks.builtin_health` when no check is registered for an
-object's kind. Many controllers (Flux, Crossplane, cert-manager, most kubebuilder
-operators) publish ``status.observedGeneration`` and a ``Ready`` or ``Available``
-condition, and some the ``Stalled``/``Reconciling`` pair; an object that publishes none of
-them gets no opinion (``None``).
+object's kind or family. Most controllers built with kubebuilder or controller-runtime
+publish ``status.observedGeneration`` and a ``Ready`` or ``Available`` condition, some the
+kstatus ``Stalled``/``Reconciling`` pair, Crossplane's claims and composite resources a
+``Synced`` condition beside ``Ready``, and Cluster API's providers a ``severity`` on their
+conditions; an object that publishes none of them gets no opinion (``None``).
 """
 
 from __future__ import annotations
@@ -12,24 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from gitopsd.health.checks import fields
-from gitopsd.health.result import Health, degraded, healthy, progressing
+from gitopsd.health.checks.rules import PROGRESS_REASONS, is_transient
+from gitopsd.health.result import Health, degraded, healthy, progressing, suspended
 
-# Condition reasons that say "not ready yet, but on the way" rather than "failed".
-PROGRESS_REASONS = frozenset(
-    {
-        "Creating",
-        "DependencyNotReady",
-        "Deleting",
-        "InProgress",
-        "Initializing",
-        "Pending",
-        "Progressing",
-        "Provisioning",
-        "Reconciling",
-        "Updating",
-        "Waiting",
-    }
-)
 _READINESS_CONDITIONS = ("Ready", "Available")
 
 
@@ -47,6 +33,12 @@ def generic_health(obj: dict[str, Any]) -> Health | None:
     readiness = _readiness_condition(obj)
     if readiness is None:
         return None
+    synced = fields.condition(obj, "Synced")
+    if synced is not None and fields.is_false(synced):
+        message = fields.text(synced, "message") or fields.text(synced, "reason")
+        if fields.text(synced, "reason") == "ReconcilePaused":
+            return suspended(message)
+        return degraded(message)
     return _from_readiness(readiness, generation)
 
 
@@ -68,7 +60,7 @@ def _from_readiness(entry: dict[str, Any], generation: int) -> Health:
         return _stale(generation)
     message = fields.text(entry, "message") or fields.text(entry, "reason")
     if fields.is_true(entry):
-        return healthy(message)
-    if fields.is_false(entry) and fields.text(entry, "reason") not in PROGRESS_REASONS:
+        return healthy(fields.text(entry, "message"))
+    if fields.is_false(entry) and not is_transient(entry, PROGRESS_REASONS):
         return degraded(message)
     return progressing(message)

@@ -1,8 +1,10 @@
 """Health of Services and Ingresses: is traffic routable yet?
 
-Registered in :data:`gitopsd.health.checks.BUILTIN_CHECKS`. Only a LoadBalancer Service
-and an Ingress wait on something outside the cluster (an address from the load balancer
-controller); every other Service is Healthy as soon as it exists.
+Registered in :mod:`gitopsd.health.checks.core`. Only a LoadBalancer Service and an
+Ingress wait on something outside the cluster (the load balancer controller); every other
+Service is Healthy as soon as it exists. As in Argo CD, any entry in
+``status.loadBalancer.ingress`` counts, even one without an address: some controllers
+publish only ``ports`` or an empty entry once the load balancer exists.
 """
 
 from __future__ import annotations
@@ -24,10 +26,6 @@ def ingress_health(obj: dict[str, Any]) -> Health:
 
 
 def _load_balancer_health(obj: dict[str, Any]) -> Health:
-    assigned = any(
-        isinstance(entry, dict) and (entry.get("ip") or entry.get("hostname"))
-        for entry in fields.items(obj, "status", "loadBalancer", "ingress")
-    )
-    if not assigned:
+    if not fields.items(obj, "status", "loadBalancer", "ingress"):
         return progressing("Waiting for the load balancer to assign an address")
     return healthy()

@@ -1,10 +1,12 @@
 """Health of a Pod, from its phase, readiness and container states.
 
-Registered in :data:`gitopsd.health.checks.BUILTIN_CHECKS`. Pods that restart forever
+Registered in :mod:`gitopsd.health.checks.core`. Pods that restart forever
 (``restartPolicy: Always``, the default) are judged like services: a container stuck in
 ``CrashLoopBackOff``/``ImagePullBackOff``/``Err*`` makes the Pod Degraded. Pods meant to
 finish (``OnFailure``/``Never``, typically sync hooks) are Progressing until they end, so
-a hook waiting for an image does not fail its sync early.
+a hook waiting for an image does not fail its sync early. The annotation
+``argocd.argoproj.io/ignore-restart-policy: "true"`` (or ``gitopsd.io/...``) judges a Pod
+as if it restarted forever, for Pods an operator runs with ``Never`` that are not hooks.
 """
 
 from __future__ import annotations
@@ -14,9 +16,14 @@ from typing import Any
 from gitopsd.health.checks import fields
 from gitopsd.health.result import Health, degraded, healthy, progressing, unknown
 
+IGNORE_RESTART_POLICY_ANNOTATIONS = (
+    "argocd.argoproj.io/ignore-restart-policy",
+    "gitopsd.io/ignore-restart-policy",
+)
+
 
 def pod_health(obj: dict[str, Any]) -> Health:
-    restarts_forever = _restart_policy(obj) == "Always"
+    restarts_forever = _restart_policy(obj) == "Always" or _ignores_restart_policy(obj)
     if restarts_forever:
         stuck = _stuck_containers(obj)
         if stuck:
@@ -36,6 +43,13 @@ def pod_health(obj: dict[str, Any]) -> Health:
 
 def _restart_policy(obj: dict[str, Any]) -> str:
     return fields.text(obj, "spec", "restartPolicy") or "Always"
+
+
+def _ignores_restart_policy(obj: dict[str, Any]) -> bool:
+    return any(
+        fields.text(obj, "metadata", "annotations", key).strip().lower() == "true"
+        for key in IGNORE_RESTART_POLICY_ANNOTATIONS
+    )
 
 
 def _container_statuses(obj: dict[str, Any], *, with_init: bool = False) -> list[dict[str, Any]]:
