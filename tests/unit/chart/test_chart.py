@@ -152,7 +152,9 @@ def test_application_namespaces_become_the_flag() -> None:
     (container,) = _only(docs, "Deployment", "gd-gitopsd")["spec"]["template"]["spec"]["containers"]
     assert "--application-namespaces=team-a,team-*" in container["args"]
     assert "--application-namespaces" in _run_options()
-    (default,) = _only(_render(), "Deployment", "gd-gitopsd")["spec"]["template"]["spec"]["containers"]
+    (default,) = _only(_render(), "Deployment", "gd-gitopsd")["spec"]["template"]["spec"][
+        "containers"
+    ]
     assert not [a for a in default["args"] if a.startswith("--application-namespaces")]
 
 
