@@ -5,7 +5,7 @@ env-file line (kustomize prints bad lines even as decimal bytes), a Helm value t
 the chart's schema, the temporary and cache paths they were given. What reaches status,
 Events and logs is therefore built here, never taken as is:
 
-1. only the tool's error lines (``Error: …`` and the ``- …`` items under it; the last
+1. only the tool's error lines (``Error: …`` and the ``chart:``/``- …`` items under it; the last
    line when there is none), each cut to a readable length, at most a few of them;
 2. private paths (the checkout, the render's temporary tree, ref checkouts) replaced by
    what the user knows them as (repository-relative paths), any other absolute path by
@@ -32,12 +32,14 @@ _MAX_LINE = 300
 # ``key=value`` outside quotes: the value is redacted up to the next space or quote.
 # kustomize's own ``err='…'`` wrapper is not a value.
 _ASSIGNMENT = re.compile(
-    r"(?<![\w.-])(?!err=)([\w.\-/\[\]]+)=(?!=)([^\s'\"`,;]+|'[^']*'|\"[^\"]*\")"
+    r"(?<![\w.-])(?!err=)([\w.\-/\[\]]*)=(?!=)([^\s'\"`,;]+|'[^']*'|\"[^\"]*\")"
 )
 # A quoted string in a value position (right after ``: ``), e.g. a schema error's value.
 _QUOTED_VALUE = re.compile(r"(:\s+)(['\"`])(?:(?!\2).){1,2000}\2")
 # Decimal byte lists (kustomize prints undecodable lines as ``[255 254 32 …]``).
 _BYTES = re.compile(r"\[(?:\d{1,3}\s+){2,}\d{1,3}\]")
+# Lines that continue an ``Error:`` (Helm's schema errors: a chart name, then ``- …`` items).
+_CONTINUATION = re.compile(r"\s*(- |[\w.-]+:$)")
 # An absolute path that survived the known-prefix replacement.
 _ABSOLUTE = re.compile(r"(?<![\w:/.~-])(/(?:[^\s'\"`:/]+/)+)([^\s'\"`:/]*)")
 
@@ -64,7 +66,7 @@ def _error_lines(stderr: str) -> list[str]:
         if line.startswith("Error:"):
             picked.append(line.removeprefix("Error:").strip())
             in_error = True
-        elif in_error and line.lstrip().startswith("- "):
+        elif in_error and _CONTINUATION.match(line):
             picked.append(line.strip())
         else:
             in_error = False
