@@ -55,7 +55,8 @@ def describe_failure(
     lines = [hide_paths(line, paths) for line in _error_lines(stderr)]
     text = "\n".join(lines)
     text = redact_values(text, secrets)
-    return "; ".join(_cut(line) for line in text.split("\n") if line.strip()) or ("no error output")
+    joined = "; ".join(_cut(line) for line in text.split("\n") if line.strip())
+    return joined.replace(":; ", ": ") or "no error output"
 
 
 def _error_lines(stderr: str) -> list[str]:
