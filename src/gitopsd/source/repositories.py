@@ -130,6 +130,7 @@ class GitRepositories:
 
     def resolve(self, repo_url: str, revision: str) -> str:
         """The full commit SHA of ``revision``, fetching the commit when it is not cached."""
+        self._check_url(repo_url)
         wanted = revision.strip() or "HEAD"
         _check_revision(repo_url, wanted)
         if is_full_sha(wanted):

@@ -132,7 +132,10 @@ def test_private_prefixes_become_repository_paths() -> None:
         "/tmp/gitopsd-helm-1/repo": "",
         "/cache/checkouts/ref": "$values",
     }
-    text = "open /cache/checkouts/abc/apps/web/x.yaml and /cache/checkouts/ref/v.yaml, /tmp/gitopsd-helm-1/repo"
+    text = (
+        "open /cache/checkouts/abc/apps/web/x.yaml and /cache/checkouts/ref/v.yaml, "
+        "/tmp/gitopsd-helm-1/repo"
+    )
     assert hide_paths(text, paths) == "open apps/web/x.yaml and $values/v.yaml, ."
 
 
