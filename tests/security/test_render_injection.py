@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.appsets import APPS, condition, status_of
 from tests.support.controller import RunningController
 from tests.support.gitserver import BareRepo, bare_repo
 from tests.support.kube import Kubectl
@@ -94,6 +95,13 @@ def test_a_release_name_cannot_smuggle_a_post_renderer(
     source = {"repoURL": repo.url, "targetRevision": "main", "path": "pwn", "helm": helm}
     kubectl.apply(tenant_application("pwn", namespace, source))
 
+    # Wait for whichever comes first: the refusal, or the shell's marker.
+    kubectl.wait_for(
+        lambda: marker.exists() or _condition(kubectl, namespace, "InvalidSpecError"),
+        timeout=60,
+        what="the release name refused (or a shell run)",
+    )
+    assert not marker.exists(), "helm ran the post-renderer shell"
     message = refused_with(kubectl, namespace, "pwn", "InvalidSpecError", "helm.releaseName")
     assert "not a valid Helm release name" in message
     _assert_nothing_happened(kubectl, namespace, marker)
@@ -115,6 +123,15 @@ def test_a_release_name_cannot_smuggle_set_file(
     source = {"repoURL": repo.url, "targetRevision": "main", "path": "pwn", "helm": helm}
     kubectl.apply(tenant_application("pwn", namespace, source))
 
+    kubectl.wait_for(
+        lambda: (
+            canary in written_objects(kubectl, namespace)
+            or _condition(kubectl, namespace, "InvalidSpecError")
+        ),
+        timeout=60,
+        what="the release name refused (or the file leaked)",
+    )
+    assert canary not in written_objects(kubectl, namespace), "helm read the file outside"
     refused_with(kubectl, namespace, "pwn", "InvalidSpecError", "helm.releaseName")
     _assert_nothing_happened(kubectl, namespace, marker, canary)
     for where, text in reported_text(kubectl, namespace, "pwn", ctl, capsys, kubeconfig).items():
@@ -153,6 +170,10 @@ def test_other_helm_values_cannot_read_a_file_outside_the_repository(
 
     refused_with(kubectl, namespace, "pwn", "InvalidSpecError", field)
     _assert_nothing_happened(kubectl, namespace, marker, canary)
+
+
+def _condition(kubectl: Kubectl, namespace: str, condition_type: str) -> bool:
+    return bool(condition(status_of(kubectl, APPS, namespace, "pwn"), condition_type))
 
 
 def _fill(value: Any, key: Path) -> Any:
