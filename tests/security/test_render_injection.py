@@ -33,13 +33,15 @@ CHART = """apiVersion: v2
 name: pwn
 version: 0.1.0
 """
-# Valid YAML that is also a shell script: a post-renderer shell would run the last line.
+# A ConfigMap that is also a shell script: a post-renderer shell would run its last line.
 SHELL_TEMPLATE = """apiVersion: v1
 kind: ConfigMap
 metadata:
   name: harmless
----
-touch {marker}
+data:
+  script: |
+    true
+    touch {marker}
 """
 LEAK_TEMPLATE = """apiVersion: v1
 kind: ConfigMap
