@@ -80,7 +80,12 @@ def render_kustomize(
             max_bytes=limits.max_bytes,
             subject=subject,
             offline=offline,
-            paths={str(mirror): "", str(root): "", str(root.resolve()): ""},
+            paths={
+                str(mirror): "",
+                str(mirror.resolve()): "",
+                str(root): "",
+                str(root.resolve()): "",
+            },
             secrets=scanned.secrets,
         )
         output = runner.run(call)

@@ -68,7 +68,11 @@ class KustomizeScan:
 
 
 def load_kustomization(path: Path, shown: str) -> dict[str, Any]:
-    documents = [d for d in parse_documents(path.read_text(encoding="utf-8"), shown) if d]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ManifestError(f"{shown}: not UTF-8 text") from error
+    documents = [d for d in parse_documents(text, shown) if d]
     if len(documents) != 1 or not isinstance(documents[0], dict):
         raise ManifestError(f"{shown}: document 0: a kustomization must be one YAML object")
     return documents[0]

@@ -116,6 +116,7 @@ def _unshare_binary() -> str | None:
     if probe.returncode != 0:
         log.info("renders are kept offline by their environment: no network namespaces here")
         return None
+    log.info("renders run in their own network namespace")
     return unshare
 
 
