@@ -1,8 +1,11 @@
 """Typed views of an Application's spec, parsed once from the raw resource body.
 
 Field names follow Argo CD's ``Application`` spec; the CRD schema in ``crds/`` validates
-shapes at the API server, so parsing here is lenient about absent fields and strict only
-about what the schema cannot express (one of ``source``/``sources``).
+shapes at the API server, so parsing here is lenient about absent fields and strict about
+what the schema cannot express: one of ``source``/``sources``, and the syntax of every
+value that reaches a render tool or git (:mod:`gitopsd.model.tool_values`), so a bad one
+is a ``SpecError`` naming the field (``spec.source.helm.releaseName: ...``) before
+anything runs. Called by the reconciler, the operator and the CLI.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitopsd.errors import SpecError
+from gitopsd.model import tool_values as check
 from gitopsd.model.annotations import IN_CLUSTER_SERVER, options_from_list
 
 
@@ -36,6 +40,10 @@ class HelmOptions:
     parameters: tuple[tuple[str, str, bool], ...] = ()  # (name, value, forceString)
     skip_crds: bool = False
     ignore_missing_value_files: bool = False
+    # Override the destination namespace and the cluster's capabilities for the render.
+    namespace: str = ""
+    kube_version: str = ""
+    api_versions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,51 +165,128 @@ def _pairs(mapping: Any) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((str(k), str(v)) for k, v in mapping.items()))
 
 
-def _parse_kustomize(raw: dict[str, Any]) -> KustomizeOptions:
-    replicas = tuple(
-        (str(item.get("name", "")), int(item.get("count", 0))) for item in raw.get("replicas") or []
-    )
-    return KustomizeOptions(
-        images=tuple(str(i) for i in raw.get("images") or []),
+def _require(problem: str | None, field: str) -> None:
+    if problem is not None:
+        raise SpecError(f"{field}: {problem}")
+
+
+def _strings(raw: Any, field: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise SpecError(f"{field}: expected a list")
+    return tuple(str(item) for item in raw)
+
+
+def _parse_kustomize(raw: dict[str, Any], where: str) -> KustomizeOptions:
+    options = KustomizeOptions(
+        images=_strings(raw.get("images"), f"{where}.images"),
         name_prefix=str(raw.get("namePrefix") or ""),
         name_suffix=str(raw.get("nameSuffix") or ""),
         namespace=str(raw.get("namespace") or ""),
         common_labels=_pairs(raw.get("commonLabels")),
         common_annotations=_pairs(raw.get("commonAnnotations")),
-        replicas=replicas,
-        patches=tuple(raw.get("patches") or []),
-        components=tuple(str(c) for c in raw.get("components") or []),
+        replicas=_replicas(raw.get("replicas") or [], f"{where}.replicas"),
+        patches=_patches(raw.get("patches") or [], f"{where}.patches"),
+        components=_strings(raw.get("components"), f"{where}.components"),
     )
+    for index, image in enumerate(options.images):
+        _require(check.image_problem(image), f"{where}.images[{index}]")
+    _require(check.name_affix_problem(options.name_prefix), f"{where}.namePrefix")
+    _require(check.name_affix_problem(options.name_suffix), f"{where}.nameSuffix")
+    if options.namespace:
+        _require(check.namespace_problem(options.namespace), f"{where}.namespace")
+    for key, value in options.common_labels:
+        _require(check.label_key_problem(key), f"{where}.commonLabels")
+        _require(check.label_value_problem(value), f"{where}.commonLabels[{key}]")
+    for key, _ in options.common_annotations:
+        _require(check.label_key_problem(key), f"{where}.commonAnnotations")
+    for index, component in enumerate(options.components):
+        _require(check.path_problem(component), f"{where}.components[{index}]")
+    return options
 
 
-def _parse_helm(raw: dict[str, Any]) -> HelmOptions:
+def _replicas(raw: Any, field: str) -> tuple[tuple[str, int], ...]:
+    replicas: list[tuple[str, int]] = []
+    for index, item in enumerate(raw if isinstance(raw, list) else [raw]):
+        name = str(item.get("name") or "") if isinstance(item, dict) else ""
+        count = item.get("count") if isinstance(item, dict) else None
+        try:
+            number = int(str(count))
+        except ValueError as error:
+            raise SpecError(f"{field}[{index}].count: {count!r} is not a number") from error
+        if number < 0:
+            raise SpecError(f"{field}[{index}].count: must not be negative")
+        _require(check.name_affix_problem(name) if name else "a name is required",
+                 f"{field}[{index}].name")  # fmt: skip
+        replicas.append((name, number))
+    return tuple(replicas)
+
+
+def _patches(raw: Any, field: str) -> tuple[Any, ...]:
+    """Patch entries as a kustomization takes them; a ``path`` must be repo-relative."""
+    entries = raw if isinstance(raw, list) else [raw]
+    for index, entry in enumerate(entries):
+        where = f"{field}[{index}]"
+        if not isinstance(entry, dict):
+            raise SpecError(f"{where}: expected an object with patch or path")
+        path, patch = entry.get("path"), entry.get("patch")
+        if not isinstance(path, str) and not isinstance(patch, str):
+            raise SpecError(f"{where}: needs a patch (text) or a path (file)")
+        if isinstance(path, str):
+            _require(check.path_problem(path), f"{where}.path")
+    return tuple(entries)
+
+
+def _parse_helm(raw: dict[str, Any], where: str) -> HelmOptions:
     params = tuple(
         (str(p.get("name", "")), str(p.get("value", "")), bool(p.get("forceString", False)))
         for p in raw.get("parameters") or []
+        if isinstance(p, dict)
     )
-    return HelmOptions(
+    options = HelmOptions(
         release_name=str(raw.get("releaseName") or ""),
-        value_files=tuple(str(v) for v in raw.get("valueFiles") or []),
+        value_files=_strings(raw.get("valueFiles"), f"{where}.valueFiles"),
         values=str(raw.get("values") or ""),
         values_object=raw.get("valuesObject"),
         parameters=params,
         skip_crds=bool(raw.get("skipCrds", False)),
         ignore_missing_value_files=bool(raw.get("ignoreMissingValueFiles", False)),
+        namespace=str(raw.get("namespace") or ""),
+        kube_version=str(raw.get("kubeVersion") or ""),
+        api_versions=_strings(raw.get("apiVersions"), f"{where}.apiVersions"),
     )
+    if options.release_name:
+        _require(check.release_name_problem(options.release_name), f"{where}.releaseName")
+    for index, name in enumerate(options.value_files):
+        _require(check.path_problem(name), f"{where}.valueFiles[{index}]")
+    for index, (name, value, _) in enumerate(options.parameters):
+        _require(check.helm_parameter_name_problem(name), f"{where}.parameters[{index}].name")
+        _require(check.helm_parameter_value_problem(value), f"{where}.parameters[{index}].value")
+    if options.namespace:
+        _require(check.namespace_problem(options.namespace), f"{where}.namespace")
+    if options.kube_version:
+        _require(check.kube_version_problem(options.kube_version), f"{where}.kubeVersion")
+    for index, api_version in enumerate(options.api_versions):
+        _require(check.api_version_problem(api_version), f"{where}.apiVersions[{index}]")
+    return options
 
 
-def parse_source(raw: dict[str, Any]) -> Source:
+def parse_source(raw: dict[str, Any], where: str = "spec.source") -> Source:
+    """One source; ``where`` names it in errors (``spec.sources[1]``)."""
     if not raw.get("repoURL"):
-        raise SpecError("source.repoURL is required")
+        raise SpecError(f"{where}.repoURL is required")
     directory = raw.get("directory")
-    return Source(
+    source = Source(
         repo_url=str(raw["repoURL"]),
         path=str(raw.get("path") or "."),
         target_revision=str(raw.get("targetRevision") or "HEAD"),
         chart=str(raw.get("chart") or ""),
         ref=str(raw.get("ref") or ""),
-        kustomize=_parse_kustomize(raw["kustomize"]) if raw.get("kustomize") else None,
-        helm=_parse_helm(raw["helm"]) if raw.get("helm") else None,
+        kustomize=_parse_kustomize(raw["kustomize"], f"{where}.kustomize")
+        if raw.get("kustomize")
+        else None,
+        helm=_parse_helm(raw["helm"], f"{where}.helm") if raw.get("helm") else None,
         directory=DirectoryOptions(
             recurse=bool(directory.get("recurse", False)),
             include=str(directory.get("include") or ""),
@@ -210,6 +295,10 @@ def parse_source(raw: dict[str, Any]) -> Source:
         if isinstance(directory, dict)
         else None,
     )
+    _require(check.repo_url_problem(source.repo_url), f"{where}.repoURL")
+    _require(check.revision_problem(source.target_revision.strip()), f"{where}.targetRevision")
+    _require(check.path_problem(source.path), f"{where}.path")
+    return source
 
 
 def _parse_sync_policy(raw: dict[str, Any]) -> SyncPolicy:
@@ -264,7 +353,9 @@ def parse_application_spec(spec: dict[str, Any]) -> ApplicationSpec:
     if spec.get("source") and spec.get("sources"):
         raise SpecError("spec.source and spec.sources are mutually exclusive")
     if spec.get("sources"):
-        sources = tuple(parse_source(s) for s in spec["sources"])
+        sources = tuple(
+            parse_source(s, f"spec.sources[{i}]") for i, s in enumerate(spec["sources"])
+        )
         multi = True
     elif spec.get("source"):
         sources = (parse_source(spec["source"]),)
@@ -281,6 +372,8 @@ def parse_application_spec(spec: dict[str, Any]) -> ApplicationSpec:
         raise SpecError("spec.destination: server and name are mutually exclusive")
     if not (destination.server or destination.name):
         raise SpecError("spec.destination.server or spec.destination.name is required")
+    if destination.namespace:
+        _require(check.namespace_problem(destination.namespace), "spec.destination.namespace")
     return ApplicationSpec(
         project=str(spec.get("project") or "default"),
         sources=sources,

@@ -6,9 +6,12 @@ The overrides are applied as Argo CD applies them with ``kustomize edit``: ``ima
 ``components`` append. The checkout is read-only, so the app directory is copied into a
 temporary tree that mirrors the repository (every other entry on the way down is a
 symlink back into the checkout), so relative bases such as ``../base`` still resolve, and
-the copy's kustomization is edited. kustomize runs with ``LoadRestrictionsRootOnly``, no
-plugins, no exec functions, no Helm, after :func:`gitopsd.render.kustomize_refs.scan` has
-checked every reference.
+the copy's kustomization is edited (the overrides are data in that file, never command-line
+words; patch files and components they add are checked like the kustomization's own
+references). kustomize runs with ``LoadRestrictionsRootOnly``, no plugins, no exec
+functions, no Helm and no network (:mod:`gitopsd.render.sandbox`), after
+:func:`gitopsd.render.kustomize_refs.scan_kustomizations` has checked every reference;
+its command line is :func:`kustomize_build_argv`, with the directory after ``--``.
 Called by :func:`gitopsd.render.rendering.render_source`.
 """
 
@@ -22,13 +25,18 @@ from typing import Any
 
 import yaml
 
-from gitopsd.errors import ManifestError
+from gitopsd.errors import ManifestError, RenderError
 from gitopsd.render.context import RenderLimits
-from gitopsd.render.kustomize_refs import find_kustomization, load_kustomization, scan
+from gitopsd.render.kustomize_refs import (
+    find_kustomization,
+    load_kustomization,
+    scan_kustomizations,
+)
 from gitopsd.render.manifests import Rendered, parse_stream
 from gitopsd.render.paths import RepoPath
 from gitopsd.render.runner import ToolRun, ToolRunner
-from gitopsd.render.tools import find_binary, sealed_environment
+from gitopsd.render.sandbox import sealed_environment
+from gitopsd.render.tools import find_binary
 from gitopsd.spec import KustomizeOptions
 
 LOAD_RESTRICTOR = "LoadRestrictionsRootOnly"
@@ -46,29 +54,62 @@ def render_kustomize(
 ) -> Rendered:
     if find_kustomization(app.real) is None:
         raise ManifestError(f"{subject}: no kustomization.yaml in {app.relative}")
-    components = options.components if options else ()
-    dependencies = scan(
-        root, app.real, subject, allow_remote=limits.allow_remote_bases, extra=components
+    scanned = scan_kustomizations(
+        root,
+        app.real,
+        subject,
+        allow_remote=limits.allow_remote_bases,
+        extra=added_references(options),
     )
+    dependencies = scanned.dependencies
     if limits.allow_remote_bases:
         dependencies = frozenset({"."})  # remote bases can change with any commit; be safe
     executable = find_binary(binary, subject)
+    offline = not limits.allow_remote_bases
     with tempfile.TemporaryDirectory(prefix="gitopsd-kustomize-") as scratch:
         build_dir = app.real
+        mirror = Path(scratch) / "repo"
         if options is not None and has_overrides(options):
-            build_dir = mirror_app(root, app, Path(scratch) / "repo")
+            build_dir = mirror_app(root, app, mirror)
             apply_overrides(build_dir, options)
         call = ToolRun(
-            argv=[executable, "build", str(build_dir), "--load-restrictor", LOAD_RESTRICTOR],
+            argv=kustomize_build_argv(executable, build_dir),
             cwd=Path(scratch),
-            env=sealed_environment(Path(scratch) / "env"),
+            env=sealed_environment(Path(scratch) / "env", offline=offline),
             timeout_seconds=limits.timeout_seconds,
             max_bytes=limits.max_bytes,
             subject=subject,
+            offline=offline,
+            paths={
+                str(mirror): "",
+                str(mirror.resolve()): "",
+                str(root): "",
+                str(root.resolve()): "",
+            },
+            secrets=scanned.secrets,
         )
         output = runner.run(call)
     objects = parse_stream(output.decode("utf-8", "replace"), f"{subject}: kustomize output")
     return Rendered(objects=objects, dependencies=dependencies)
+
+
+def kustomize_build_argv(executable: str, build_dir: Path) -> list[str]:
+    """``kustomize build``, restricted to the kustomization's root, the directory last."""
+    if not build_dir.is_absolute():
+        raise RenderError(f"{build_dir.name}: kustomize is given only absolute paths")
+    return [executable, "build", f"--load-restrictor={LOAD_RESTRICTOR}", "--", str(build_dir)]
+
+
+def added_references(options: KustomizeOptions | None) -> tuple[str, ...]:
+    """Files and directories the Application's overrides make kustomize read."""
+    if options is None:
+        return ()
+    patch_files = tuple(
+        str(patch["path"])
+        for patch in options.patches
+        if isinstance(patch, dict) and isinstance(patch.get("path"), str)
+    )
+    return (*options.components, *patch_files)
 
 
 def has_overrides(options: KustomizeOptions) -> bool:

@@ -2,9 +2,14 @@
 
 Before kustomize runs, each kustomization reachable from the app path is read and every
 reference in it (``resources``, ``bases``, ``components``, patch and generator files,
-``crds``, ``transformers``…) is checked: local ones must stay inside the repository
-(PathEscape otherwise), remote ones (``https://``, ``git@``, ``github.com/``…) are refused
-unless allowed. The visited paths are what the render depends on, for the render cache.
+``crds``, ``transformers``…) is checked: local ones must exist and stay inside the
+repository (PathEscape otherwise), remote ones are refused unless allowed. "Remote" is
+every spelling kustomize would fetch: any URL, ``git::``, ``gh:``, scp-like
+``user@host:path``, ``github.com/owner/repo``, a ``.git``/``_git`` path segment, a
+``//`` repository/path separator or a ``?ref=`` query. The filter gives a clear error;
+what actually keeps a render offline is :mod:`gitopsd.render.sandbox`, which no spelling
+gets past. The visited paths are what the render depends on, for the render cache; the
+secretGenerator values met on the way are what a tool error must never repeat.
 Called by :mod:`gitopsd.render.kustomize`.
 """
 
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +27,16 @@ from gitopsd.render.paths import check_symlinks, repo_relative, resolve_from
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _REMOTE = re.compile(
-    r"^([a-z][a-z0-9+.-]*://|git@|git::|(github\.com|gitlab\.com|bitbucket\.org)/)|\?(ref|version)=",
+    r"://"  # any URL
+    r"|^(git::|gh:)"  # kustomize's forced-git and GitHub shorthands
+    r"|^[^/]*[@:]"  # user@host or host:path before the first slash (scp-like)
+    r"|//"  # the repository//path separator
+    r"|\?"  # a ?ref= / ?timeout= / ?submodules= query
+    r"|[._]git(/|$)"  # a repository path ending in .git or _git
+    r"|^(www\.)?(github|gitlab|bitbucket)\.(com|org)(/|$)",  # hosts kustomize knows
     re.IGNORECASE,
 )
+_MAX_SECRET_FILE = 1024 * 1024
 # Fields whose string entries (or entries' ``path``) name files or directories.
 _LIST_FIELDS = (
     "resources", "bases", "components", "crds", "transformers", "generators", "validators",
@@ -42,11 +55,24 @@ def find_kustomization(directory: Path) -> Path | None:
 
 
 def is_remote(reference: str) -> bool:
+    """Whether kustomize could read ``reference`` as something to fetch."""
     return _REMOTE.search(reference.strip()) is not None
 
 
+@dataclass(frozen=True)
+class KustomizeScan:
+    """What a kustomize render reads: repository paths, and secret values met."""
+
+    dependencies: frozenset[str]
+    secrets: tuple[str, ...] = ()
+
+
 def load_kustomization(path: Path, shown: str) -> dict[str, Any]:
-    documents = [d for d in parse_documents(path.read_text(encoding="utf-8"), shown) if d]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ManifestError(f"{shown}: not UTF-8 text") from error
+    documents = [d for d in parse_documents(text, shown) if d]
     if len(documents) != 1 or not isinstance(documents[0], dict):
         raise ManifestError(f"{shown}: document 0: a kustomization must be one YAML object")
     return documents[0]
@@ -90,15 +116,30 @@ def scan(
     allow_remote: bool,
     extra: tuple[str, ...] = (),
 ) -> frozenset[str]:
-    """Check everything kustomize will load from ``app_dir``; return what it depends on.
+    """Check everything kustomize will load from ``app_dir``; return what it depends on."""
+    return scan_kustomizations(
+        root, app_dir, subject, allow_remote=allow_remote, extra=extra
+    ).dependencies
 
-    ``extra`` are references added by the Application (``kustomize.components``), taken
-    relative to ``app_dir``.
+
+def scan_kustomizations(
+    root: Path,
+    app_dir: Path,
+    subject: str,
+    *,
+    allow_remote: bool,
+    extra: tuple[str, ...] = (),
+) -> KustomizeScan:
+    """Check everything kustomize will load from ``app_dir`` (see the module docstring).
+
+    ``extra`` are references added by the Application (``kustomize.components`` and
+    patch files), taken relative to ``app_dir``.
     """
     real_root = root.resolve()
     pending: list[tuple[Path, tuple[str, ...]]] = [(app_dir.resolve(), extra)]
     directories: set[Path] = set()
     dependencies: set[str] = set()
+    secrets: list[str] = []
     while pending:
         directory, added = pending.pop()
         if directory in directories:
@@ -108,17 +149,46 @@ def scan(
         file = find_kustomization(directory)
         if file is None:
             continue
-        shown = f"{subject}: {repo_relative(real_root, file)}"
-        for reference in [*references(load_kustomization(file, shown)), *added]:
+        where = repo_relative(real_root, file)
+        kustomization = load_kustomization(file, f"{subject}: {where}")
+        for reference in [*references(kustomization), *added]:
             if is_remote(reference):
                 if not allow_remote:
-                    where = repo_relative(real_root, file)
                     raise PathEscape(f"{subject}: {where}: remote resource {reference!r} refused")
                 continue
             target = resolve_from(real_root, directory, reference, subject, "kustomize resource")
+            if not target.real.exists():
+                raise ManifestError(f"{subject}: {where}: {reference!r} not found")
             if target.real.is_dir():
                 pending.append((target.real, ()))
             else:
                 dependencies.add(target.relative)
+        secrets.extend(_generator_secrets(kustomization, directory))
     dependencies |= check_symlinks(real_root, sorted(directories), subject)
-    return frozenset(dependencies)
+    return KustomizeScan(frozenset(dependencies), tuple(secrets))
+
+
+def _generator_secrets(kustomization: dict[str, Any], directory: Path) -> Iterator[str]:
+    """The values a secretGenerator holds: literals, and env and file contents (the paths
+    were checked by the caller)."""
+    for generator in kustomization.get("secretGenerator") or []:
+        if not isinstance(generator, dict):
+            continue
+        for literal in generator.get("literals") or []:
+            if isinstance(literal, str):
+                yield literal
+                yield literal.partition("=")[2]
+        for path in _generator_files(generator):
+            yield from _file_secrets(directory / path)
+
+
+def _file_secrets(path: Path) -> Iterator[str]:
+    try:
+        if not path.is_file() or path.stat().st_size > _MAX_SECRET_FILE:
+            return
+        text = path.read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return
+    for line in text.splitlines():
+        yield line
+        yield line.partition("=")[2]

@@ -70,6 +70,23 @@ def render_with_dependencies(
             f"{subject}: Helm repository charts are not supported; vendor chart "
             f"{source.chart!r} into Git and point path at it"
         )
+    try:
+        return _render(source, repo_root, context, limits, runner, tools, ref_roots, subject)
+    except OSError as error:  # a file we read or wrote; its path would name our cache
+        reason = error.strerror or type(error).__name__
+        raise RenderError(f"{subject}: cannot read or stage the source: {reason}") from error
+
+
+def _render(
+    source: Source,
+    repo_root: Path,
+    context: RenderContext,
+    limits: RenderLimits,
+    runner: ToolRunner | None,
+    tools: RenderTools,
+    ref_roots: Mapping[str, Path] | None,
+    subject: str,
+) -> Rendered:
     app = app_directory(repo_root, source.path, subject)
     tool = detect_tool(source, app.real, subject)
     run = runner or SubprocessRunner()

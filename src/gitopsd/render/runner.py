@@ -1,10 +1,12 @@
 """Running render tools (kustomize, helm): the one seam between rendering and processes.
 
 :class:`ToolRunner` is the port; :class:`SubprocessRunner` the real implementation: it
-starts the tool in its own process group, kills the whole group past the time limit
-(RenderTimeout), stops reading and kills it past the size limit (RenderTooLarge), and turns
-a non-zero exit into a ToolError carrying the trimmed stderr. Tests inject a counting
-runner that wraps the real one. Called by :mod:`gitopsd.render.kustomize` and
+starts the tool in its own process group — offline runs inside a network namespace when
+the host allows one (:mod:`gitopsd.render.sandbox`) — kills the whole group past the time
+limit (RenderTimeout), stops reading and kills it past the size limit (RenderTooLarge),
+and turns a non-zero exit into a ToolError whose message is the tool's error with paths
+and values redacted (:mod:`gitopsd.render.tool_errors`). Tests inject a counting runner
+that wraps the real one. Called by :mod:`gitopsd.render.kustomize` and
 :mod:`gitopsd.render.helm`.
 """
 
@@ -17,20 +19,26 @@ import signal
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol
 
 from gitopsd.errors import RenderTimeout, RenderTooLarge, ToolError
+from gitopsd.render.sandbox import Isolation, isolated_argv
+from gitopsd.render.tool_errors import describe_failure
 
 _STDERR_KEEP = 64 * 1024
-_STDERR_SHOW = 1500
 _CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
 class ToolRun:
-    """One invocation: argv, working directory, environment, limits, and a name for errors."""
+    """One invocation: argv, working directory, environment, limits, and a name for errors.
+
+    ``offline`` runs get no network (see :mod:`gitopsd.render.sandbox`). ``paths`` maps
+    private absolute paths to what error messages show instead ("" for the repository
+    root); ``secrets`` are values an error message must never contain.
+    """
 
     argv: Sequence[str]
     cwd: Path
@@ -38,6 +46,9 @@ class ToolRun:
     timeout_seconds: float
     max_bytes: int
     subject: str  # what is being rendered, starts every error message
+    offline: bool = True
+    paths: Mapping[str, str] = field(default_factory=dict, hash=False)
+    secrets: tuple[str, ...] = field(default=(), hash=False, repr=False)
 
 
 class ToolRunner(Protocol):
@@ -46,23 +57,22 @@ class ToolRunner(Protocol):
         ...
 
 
-def trim_stderr(stderr: str, *, hide: Sequence[str] = ()) -> str:
-    """The last, most telling part of a tool's stderr, with temp paths shortened."""
-    text = stderr.strip()
-    for prefix in sorted(set(hide), key=len, reverse=True):
-        if prefix:
-            text = text.replace(prefix.rstrip("/") + "/", "").replace(prefix, ".")
-    return text if len(text) <= _STDERR_SHOW else "…" + text[-_STDERR_SHOW:]
-
-
 class SubprocessRunner:
-    """Runs tools as subprocesses with time and output limits (see the module docstring)."""
+    """Runs tools as subprocesses with time and output limits (see the module docstring).
+
+    ``isolation`` chooses how offline runs are kept off the network (default: a network
+    namespace when the host allows one, else the sealed environment alone).
+    """
+
+    def __init__(self, isolation: Isolation = Isolation.AUTO) -> None:
+        self._isolation = isolation
 
     def run(self, call: ToolRun) -> bytes:
         tool = Path(call.argv[0]).name
+        argv = isolated_argv(call.argv, offline=call.offline, isolation=self._isolation)
         try:
             process = subprocess.Popen(
-                list(call.argv),
+                argv,
                 cwd=call.cwd,
                 env=dict(call.env),
                 stdin=subprocess.DEVNULL,
@@ -77,8 +87,11 @@ class SubprocessRunner:
         finally:
             _kill_group(process)
         if process.returncode != 0:
-            detail = trim_stderr(stderr.decode("utf-8", "replace"), hide=(str(call.cwd),))
-            raise ToolError(f"{call.subject}: {tool} failed: {detail or 'no error output'}")
+            paths = {str(call.cwd): "", str(call.cwd.resolve()): "", **call.paths}
+            detail = describe_failure(
+                stderr.decode("utf-8", "replace"), paths=paths, secrets=call.secrets
+            )
+            raise ToolError(f"{call.subject}: {tool} failed: {detail}")
         return stdout
 
 

@@ -17,23 +17,62 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from gitopsd.errors import SourceError
 from gitopsd.source.gitcmd import GitCall, run_git
+from gitopsd.source.urls import redact_url
 
 _READ_ONLY_FILE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 _EXEC = stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
 
 
 def materialise(
-    git_dir: Path, sha: str, target: Path, *, env: dict[str, str], timeout: float, repo_url: str
+    git_dir: Path,
+    sha: str,
+    target: Path,
+    *,
+    env: dict[str, str],
+    timeout: float,
+    repo_url: str,
+    private_paths: tuple[str, ...] = (),
 ) -> Path:
-    """Write the tree of ``sha`` to ``target`` (read-only) unless it already exists."""
+    """Write the tree of ``sha`` to ``target`` (read-only) unless it already exists.
+
+    SourceError (naming the commit, never the cache path) when the disk refuses.
+    """
     if target.is_dir():
         return target
+    try:
+        return _materialise(git_dir, sha, target, env, timeout, repo_url, private_paths)
+    except OSError as error:
+        raise SourceError(
+            f"{redact_url(repo_url)}: cannot write the tree of commit {sha[:12]}: "
+            f"{error.strerror or type(error).__name__}"
+        ) from error
+
+
+def _materialise(
+    git_dir: Path,
+    sha: str,
+    target: Path,
+    env: dict[str, str],
+    timeout: float,
+    repo_url: str,
+    private_paths: tuple[str, ...],
+) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.parent / f".staging-{sha[:12]}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:
-        _write_tree(git_dir, sha, staging, env=env, timeout=timeout, repo_url=repo_url)
+        with tempfile.TemporaryDirectory(prefix="index-", dir=staging.parent) as scratch:
+            tree_env = dict(env, GIT_INDEX_FILE=str(Path(scratch) / "index"))
+            for args in (
+                ["read-tree", "--end-of-options", sha],
+                ["--work-tree", str(staging), "checkout-index", "--all", "--force"],
+            ):
+                call = GitCall(
+                    args, repo_url, git_dir, tree_env, timeout, private_paths=private_paths
+                )
+                run_git(call)
         make_read_only(staging)
         try:
             staging.rename(target)
@@ -44,18 +83,6 @@ def materialise(
         if staging.exists():
             remove_tree(staging)
     return target
-
-
-def _write_tree(
-    git_dir: Path, sha: str, work_tree: Path, *, env: dict[str, str], timeout: float, repo_url: str
-) -> None:
-    with tempfile.TemporaryDirectory(prefix="index-", dir=work_tree.parent) as scratch:
-        tree_env = dict(env, GIT_INDEX_FILE=str(Path(scratch) / "index"))
-        for args in (
-            ["read-tree", sha],
-            ["--work-tree", str(work_tree), "checkout-index", "--all", "--force"],
-        ):
-            run_git(GitCall(args, repo_url, git_dir, tree_env, timeout_seconds=timeout))
 
 
 def make_read_only(root: Path) -> None:

@@ -2,8 +2,11 @@
 
 Network operations (``ls-remote``, ``fetch``) and tree writes go through :func:`run_git`
 so each one has a deadline, its whole process group (git, git-remote-http, ssh) is killed
-on expiry, and its stderr is scrubbed of credentials before it is put into a
-:class:`~gitopsd.errors.SourceError`. Called by
+on expiry, and its stderr is scrubbed of credentials and of the controller's own paths
+(the cache, its clones, checkouts, askpass helper and key files, temporary directories)
+before it is put into a :class:`~gitopsd.errors.SourceError`. Callers put
+``--end-of-options`` before every value that came from a user (URLs, revisions), so
+none can be read as an option. Called by
 :class:`gitopsd.source.repositories.GitRepositories` and :mod:`gitopsd.source.checkouts`.
 """
 
@@ -12,8 +15,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import signal
 import subprocess
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +72,12 @@ class GitCall:
     timeout_seconds: float = 60.0
     secrets: tuple[str, ...] = field(default=(), repr=False)
     network: bool = False  # classify failures as remote (auth/unreachable) failures
+    private_paths: tuple[str, ...] = ()  # shown as <cache> in messages
+
+
+PRIVATE = "<cache>"
+# A temporary path that no known prefix covered (``/tmp/…``, ``/var/tmp/…``).
+_TEMPORARY = re.compile(r"(?<![\w:/.~-])/(?:var/)?tmp/[^\s'\"`:]*")
 
 
 def _command(call: GitCall) -> list[str]:
@@ -126,17 +137,28 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
     process.communicate()
 
 
-def trimmed(stderr: str, secrets: Iterable[str] = ()) -> str:
+def trimmed(stderr: str, secrets: Iterable[str] = (), private_paths: Iterable[str] = ()) -> str:
     """Scrubbed stderr, without git's hint lines, cut to a readable length."""
     lines = [line for line in stderr.strip().splitlines() if not line.startswith("hint:")]
     text = scrub(" ".join(line.strip() for line in lines if line.strip()), secrets)
+    text = hide_private_paths(text, private_paths)
     return text if len(text) <= _STDERR_LIMIT else text[:_STDERR_LIMIT] + "…"
+
+
+def hide_private_paths(text: str, private_paths: Iterable[str]) -> str:
+    """``text`` with the controller's own directories replaced by ``<cache>``."""
+    prefixes = {p.rstrip("/") for p in private_paths if p.strip("/")}
+    prefixes.add(tempfile.gettempdir().rstrip("/"))
+    for prefix in sorted(prefixes, key=len, reverse=True):
+        pattern = r"(?<![\w./~-])" + re.escape(prefix) + r"(?:/[^\s'\"`:]*|(?![\w.-]))"
+        text = re.sub(pattern, PRIVATE, text)
+    return _TEMPORARY.sub(PRIVATE, text)
 
 
 def classify_failure(call: GitCall, stderr: str) -> SourceError:
     """The SourceError subclass that ``stderr`` describes, message prefixed with the URL."""
     where = redact_url(call.repo_url)
-    detail = trimmed(stderr, call.secrets) or "git exited with an error"
+    detail = trimmed(stderr, call.secrets, call.private_paths) or "git exited with an error"
     lowered = stderr.lower()
     if any(marker in lowered for marker in _REVISION_MARKERS):
         return RevisionNotFound(f"{where}: {detail}")

@@ -9,7 +9,11 @@ needs history (a short SHA or a commit no ref points at), then in full.
 Thread-safe: writes to one clone are serialised by a lock per repository, checkouts by a
 lock per SHA. Remote refs are never stored under their own names (they live under
 ``refs/gitopsd/``) and the remote URL is never written to the clone's config, so
-credentials in a URL stay out of the cache. Called by the operator, the ApplicationSet
+credentials in a URL stay out of the cache. Every URL is checked before git sees it
+(:func:`gitopsd.model.tool_values.repo_url_problem`; a ``file://`` URL into the cache
+itself is refused too, or one tenant could read another's fetched repository) and
+follows ``--end-of-options``; revisions never reach git as typed (they are matched
+against ``ls-remote`` in Python, short SHAs are hex). Called by the operator, the ApplicationSet
 Git generators, ``gitopsd render`` and :class:`gitopsd.render.ManifestGenerator`.
 """
 
@@ -23,8 +27,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from gitopsd.errors import RepositoryUnreachable, RevisionNotFound, SourceError
+from gitopsd.model.tool_values import repo_url_problem, revision_problem
 from gitopsd.source.auth import base_environment, credential_environment, install_askpass
 from gitopsd.source.checkouts import materialise
 from gitopsd.source.commits import CommitInfo, read_commit
@@ -77,6 +83,7 @@ class GitRepositories:
         self._refs: dict[str, tuple[float, dict[str, str]]] = {}
         self._base_env = base_environment(install_askpass(self._cache_dir / "bin"))
         self._on_request = on_request
+        self._private = tuple({str(self._cache_dir), str(self._cache_dir.resolve())})
 
     @property
     def cache_dir(self) -> Path:
@@ -91,14 +98,14 @@ class GitRepositories:
 
     def ls_remote(self, repo_url: str) -> dict[str, str]:
         """Every ref the remote advertises (``HEAD``, ``refs/...``, peeled ``^{}``) -> SHA."""
-        _check_url(repo_url)
+        self._check_url(repo_url)
         key = normalize_repo_url(repo_url)
         if self._refs_max_age > 0:
             with self._guard:
                 cached = self._refs.get(key)
             if cached is not None and self._clock() - cached[0] < self._refs_max_age:
                 return dict(cached[1])
-        refs = parse_ls_remote(self._network(repo_url, ["ls-remote", repo_url]))
+        refs = parse_ls_remote(self._network(repo_url, ["ls-remote", "--end-of-options", repo_url]))
         if self._refs_max_age > 0:
             with self._guard:
                 self._refs[key] = (self._clock(), refs)
@@ -128,6 +135,7 @@ class GitRepositories:
 
     def resolve(self, repo_url: str, revision: str) -> str:
         """The full commit SHA of ``revision``, fetching the commit when it is not cached."""
+        self._check_url(repo_url)
         wanted = revision.strip() or "HEAD"
         _check_revision(repo_url, wanted)
         if is_full_sha(wanted):
@@ -154,6 +162,7 @@ class GitRepositories:
                 env=self._base_env,
                 timeout=self._timeout,
                 repo_url=repo_url,
+                private_paths=self._private,
             )
 
     def commit_info(self, repo_url: str, sha: str) -> CommitInfo:
@@ -182,7 +191,9 @@ class GitRepositories:
         self._ensure_commit(repo_url, old)
         git_dir = self._ensure_commit(repo_url, new)
         out = self._local(
-            repo_url, git_dir, ["diff", "--name-only", "-z", "--no-renames", old, new]
+            repo_url,
+            git_dir,
+            ["diff", "--name-only", "-z", "--no-renames", "--end-of-options", old, new],
         )
         changed = frozenset(p for p in out.split("\0") if p)
         with self._guard:
@@ -207,9 +218,21 @@ class GitRepositories:
     def _tree(self, repo_url: str, sha: str, kind: str) -> list[str]:
         commit = self._full_sha(repo_url, sha)
         git_dir = self._ensure_commit(repo_url, commit)
-        out = self._local(repo_url, git_dir, ["ls-tree", "-r", "-t", "-z", commit])
+        out = self._local(
+            repo_url, git_dir, ["ls-tree", "-r", "-t", "-z", "--end-of-options", commit]
+        )
         entries = (line.split("\t", 1) for line in out.split("\0") if "\t" in line)
         return [path for meta, path in entries if meta.split()[1] == kind]
+
+    def _check_url(self, repo_url: str) -> None:
+        """SourceError for a URL git could misread, or one that reads our own cache."""
+        problem = repo_url_problem(repo_url)
+        if problem is None and repo_url.strip().lower().startswith("file:"):
+            path = Path(unquote(urlsplit(repo_url.strip()).path))
+            if path.resolve().is_relative_to(self._cache_dir.resolve()):
+                problem = "repository URL points into the controller's cache"
+        if problem is not None:
+            raise SourceError(f"{redact_url(repo_url)}: {problem}")
 
     def _lock(self, key: str) -> threading.Lock:
         with self._guard:
@@ -234,7 +257,9 @@ class GitRepositories:
             if (git_dir, sha) in self._present:
                 return True
         try:
-            self._local(repo_url, git_dir, ["cat-file", "-e", f"{sha}^{{commit}}"])
+            self._local(
+                repo_url, git_dir, ["cat-file", "-e", "--end-of-options", f"{sha}^{{commit}}"]
+            )
         except SourceError:
             return False
         with self._guard:
@@ -270,7 +295,7 @@ class GitRepositories:
             args.append("--unshallow")
         elif self._shallow and not full and (shallow_clone or not _has_refs(git_dir)):
             args.append("--depth=1")
-        self._network(repo_url, [*args, repo_url, *refspecs], git_dir)
+        self._network(repo_url, [*args, "--end-of-options", repo_url, *refspecs], git_dir)
 
     def _resolve_short(self, repo_url: str, prefix: str) -> str:
         with self._lock(f"repo:{normalize_repo_url(repo_url)}"):
@@ -286,7 +311,9 @@ class GitRepositories:
     def _rev_parse(self, git_dir: Path, repo_url: str, revision: str) -> str | None:
         try:
             out = self._local(
-                repo_url, git_dir, ["rev-parse", "--verify", f"{revision}^{{commit}}"]
+                repo_url,
+                git_dir,
+                ["rev-parse", "--verify", "--end-of-options", f"{revision}^{{commit}}"],
             )
         except SourceError:
             return None
@@ -298,16 +325,33 @@ class GitRepositories:
         return sha.lower()
 
     def _local(self, repo_url: str, git_dir: Path | None, args: list[str]) -> str:
-        call = GitCall(args, repo_url, git_dir, self._base_env, timeout_seconds=self._timeout)
+        call = GitCall(
+            args,
+            repo_url,
+            git_dir,
+            self._base_env,
+            timeout_seconds=self._timeout,
+            private_paths=self._private,
+        )
         return run_git(call)
 
     def _network(self, repo_url: str, args: list[str], git_dir: Path | None = None) -> str:
+        self._check_url(repo_url)
         with self._guard:
             creds = self._credentials.lookup(repo_url)
         scratch = self._cache_dir / "tmp"
         with credential_environment(self._base_env, creds, scratch, repo_url) as env:
             secrets = creds.secret_values() if creds else ()
-            call = GitCall(args, repo_url, git_dir, env, self._timeout, secrets, network=True)
+            call = GitCall(
+                args,
+                repo_url,
+                git_dir,
+                env,
+                self._timeout,
+                secrets,
+                network=True,
+                private_paths=self._private,
+            )
             started = self._clock()
             ok = False
             try:
@@ -328,13 +372,7 @@ def _has_refs(git_dir: Path) -> bool:
     return (git_dir / "packed-refs").exists() or (refs.is_dir() and any(refs.iterdir()))
 
 
-def _check_url(repo_url: str) -> None:
-    # A URL that git would read as an option, or the command-running ext:: transport.
-    text = repo_url.strip()
-    if not text or text.startswith("-") or re.match(r"[A-Za-z0-9+.-]+::", text):
-        raise SourceError(f"{redact_url(repo_url)}: not a valid repository URL")
-
-
 def _check_revision(repo_url: str, revision: str) -> None:
-    if revision.startswith("-") or any(c in revision for c in " \t\n\0:~^?*[\\"):
-        raise RevisionNotFound(f"{redact_url(repo_url)}: invalid revision {revision!r}")
+    problem = revision_problem(revision)
+    if problem is not None:
+        raise RevisionNotFound(f"{redact_url(repo_url)}: invalid {problem}")

@@ -112,3 +112,40 @@ def test_unknown_revision_exits_1(
     code, _, err = _run(capsys, *argv)
     assert code == 1
     assert "revision 'nope' not found" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--repo", "ext::sh -c touch% {marker}"],
+        ["--repo", "--upload-pack=touch {marker}", "--revision", "a" * 40],
+        ["--repo", "{url}", "--revision", "--upload-pack=touch {marker}"],
+    ],
+    ids=["ext-transport", "url-option", "revision-option"],
+)
+def test_render_refuses_hostile_repository_arguments(
+    seed: BareRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    marker = tmp_path / "marker"
+    filled = [a.format(marker=marker, url=seed.url) for a in argv]
+    code, objects, err = _run(capsys, *filled, "--cache-dir", str(tmp_path / "cache"))
+    assert code == 1 and objects == []
+    assert "spec.source." in err
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--app-name=--post-renderer=/bin/sh"],
+        ["--namespace=--set-file=x=/etc/hostname"],
+        ["--kube-version=--post-renderer=/bin/sh"],
+    ],
+)
+def test_render_refuses_option_shaped_context_for_helm(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    chart = REPO / "charts" / "webapp"
+    code, objects, err = _run(capsys, str(chart), "--repo-root", str(REPO), *argv)
+    assert code == 1 and objects == []
+    assert "webapp: helm " in err and "is not a" in err
