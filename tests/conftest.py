@@ -35,9 +35,7 @@ def _wants_e2e(config: pytest.Config) -> bool:
         return False
     args = [Path(a.split("::")[0]).resolve() for a in config.args] or [Path.cwd()]
     cluster_dirs = (REPO / "tests" / "e2e", REPO / "tests" / "security")
-    return any(
-        d == a or d in a.parents or a in d.parents for d in cluster_dirs for a in args
-    )
+    return any(d == a or d in a.parents or a in d.parents for d in cluster_dirs for a in args)
 
 
 def _reachable(kubeconfig: str) -> bool:

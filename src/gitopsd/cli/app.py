@@ -1,8 +1,10 @@
-"""``gitopsd app list|get|diff|sync|rollback|history|wait|set|delete``: the people's verbs
-on Applications, against the Kubernetes API (RBAC on Applications is the permission model).
+"""``gitopsd app list|get|diff|sync|rollback|terminate-op|history|wait|set|delete``: the
+people's verbs on Applications, against the Kubernetes API (RBAC on Applications is the
+permission model).
 
-This module declares the verbs and runs the read-only and spec-editing ones; ``sync`` and
-``rollback`` live in :mod:`gitopsd.cli.app_sync`, ``diff`` in :mod:`gitopsd.cli.app_diff`.
+This module declares the verbs and runs the read-only and spec-editing ones; ``sync``,
+``rollback`` and ``terminate-op`` live in :mod:`gitopsd.cli.app_sync`, ``diff`` in
+:mod:`gitopsd.cli.app_diff`. Every write goes through :mod:`gitopsd.cli.app_write`.
 Exit codes: 0 done, 1 failed or refused, 2 usage, 3 timed out. Registered by
 :mod:`gitopsd.cli.main`.
 """
@@ -25,6 +27,7 @@ from gitopsd.cli.app_context import (
 )
 from gitopsd.cli.app_views import format_history, format_list, format_resources, format_summary
 from gitopsd.cli.app_wait import Poller, WaitFor, add_timeout_flag, unmet_conditions
+from gitopsd.cli.app_write import write_application
 from gitopsd.cli.output import ExitCode, OutputFormat, dump, print_list
 from gitopsd.errors import ConfigError
 from gitopsd.model.annotations import ARGOCD_RESOURCES_FINALIZER, RESOURCES_FINALIZER
@@ -56,6 +59,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     delete.add_argument("--wait", action="store_true", help="wait until the Application is gone")
     add_timeout_flag(delete)
+    app_sync.register_terminate(
+        _verb(verbs, "terminate-op", "stop the running or requested operation")
+    )
 
 
 def _verb(
@@ -187,15 +193,18 @@ def sync_policy_patch(
 
 def run_set(args: argparse.Namespace) -> int:
     cluster = connect(args)
-    app = get_application(cluster, args.namespace, args.app)
-    patch = sync_policy_patch(
-        app.get("spec") or {},
-        policy=args.sync_policy,
-        self_heal=args.self_heal,
-        prune=args.prune,
-        allow_empty=args.allow_empty,
-    )
-    updated = cluster.merge_patch(application_key(args.namespace, args.app), patch)
+
+    def patch_for(app: dict[str, Any]) -> dict[str, Any]:
+        return sync_policy_patch(
+            app.get("spec") or {},
+            policy=args.sync_policy,
+            self_heal=args.self_heal,
+            prune=args.prune,
+            allow_empty=args.allow_empty,
+        )
+
+    _, written = write_application(cluster, application_key(args.namespace, args.app), patch_for)
+    updated = written or {}
     automated = ((updated.get("spec") or {}).get("syncPolicy") or {}).get("automated")
     shown = "none" if automated is None else json.dumps(automated, sort_keys=True)
     print(f"{application_key(args.namespace, args.app)}: syncPolicy.automated is {shown}")
@@ -225,10 +234,9 @@ def finalizers_patch(metadata: dict[str, Any], *, cascade: bool) -> dict[str, An
 def run_delete(args: argparse.Namespace) -> int:
     cluster = connect(args)
     key = application_key(args.namespace, args.app)
-    app = get_application(cluster, args.namespace, args.app)
-    patch = finalizers_patch(app.get("metadata") or {}, cascade=args.cascade)
-    if patch is not None:
-        cluster.merge_patch(key, patch)
+    write_application(
+        cluster, key, lambda app: finalizers_patch(app.get("metadata") or {}, cascade=args.cascade)
+    )
     cluster.delete(key, propagation="Background")
     how = "with its resources" if args.cascade else "leaving its resources in place"
     print(f"{key}: deletion requested, {how}")

@@ -8,6 +8,7 @@ webhook servers. kopf handlers call into it; it never imports kopf.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 import posixpath
 import threading
@@ -28,6 +29,7 @@ from gitopsd.model.annotations import (
 )
 from gitopsd.model.keys import ResourceKey
 from gitopsd.operator.appsets import AppSetController, registered_clusters
+from gitopsd.operator.audit import event_body
 from gitopsd.operator.clusters import ClusterEntry, ClusterRegistry
 from gitopsd.operator.controller import APPLICATION, Controller
 from gitopsd.operator.environment import ControllerEnvironment
@@ -37,6 +39,7 @@ from gitopsd.render import CachedRenderer, ManifestGenerator
 from gitopsd.source import GitRepositories, credentials_from_secrets
 from gitopsd.sync.decide import SelfHealBackoff
 from gitopsd.sync.environment import ReconcileSettings
+from gitopsd.sync.passes import AppEvent
 from gitopsd.sync.reconciler import Reconciler
 from gitopsd.webhook import AppRef, PushEvent, WebhookSecrets, WebhookServer, match_applications
 
@@ -78,7 +81,8 @@ class Runtime:
                     settings.self_heal_initial_seconds,
                     settings.self_heal_factor,
                     settings.self_heal_max_seconds,
-                )
+                ),
+                operation_timeout_seconds=settings.operation_timeout_seconds,
             ),
         )
         self.controller = Controller(
@@ -203,22 +207,40 @@ class Runtime:
             return None
 
     def configure_from(self, configmap: dict[str, Any] | None, *, requeue: bool = True) -> None:
+        """Apply gitopsd-cm. A ConfigMap with a bad entry is refused whole: the last good
+        configuration stays in use, and the refusal is reported (a Warning event on the
+        ConfigMap, ``gitopsd_config_invalid``, a condition on every Application)."""
         try:
             settings = parse_configmap((configmap or {}).get("data"))
             assessor = HealthAssessor(customizations_from_configmap(configmap or {}))
         except GitopsdError as error:
-            log.warning("gitopsd-cm: %s", error)
+            self._refuse_configmap(configmap, str(error))
+            if requeue:
+                self.requeue_all()
             return
         self.env.set_assessor(assessor)
-        self.reconciler.settings = ReconcileSettings(
+        self.reconciler.settings = dataclasses.replace(
+            self.reconciler.settings,
             global_ignore_differences=settings.global_ignore_differences,
             resource_filters=settings.resource_filters,
-            self_heal_backoff=self.reconciler.settings.self_heal_backoff,
+            config_problems=(),
         )
+        self.metrics.set_config_invalid(CONFIGMAP_NAME, False)
         if settings.reconciliation_seconds:
             self.controller.interval = settings.reconciliation_seconds
         if requeue:
             self.requeue_all()
+
+    def _refuse_configmap(self, configmap: dict[str, Any] | None, problem: str) -> None:
+        message = f"{problem} (the last good configuration stays in use)"
+        log.warning("%s", message)
+        self.reconciler.settings = dataclasses.replace(
+            self.reconciler.settings, config_problems=(message,)
+        )
+        self.metrics.set_config_invalid(CONFIGMAP_NAME, True)
+        if configmap is not None:
+            event = AppEvent("Warning", "InvalidConfiguration", message)
+            self.local.create_event(event_body(configmap, event, SystemClock().now()))
 
     # --- webhook --------------------------------------------------------------------
     def on_push(self, event: PushEvent) -> list[str]:

@@ -16,6 +16,10 @@ SYNC_ERROR = "SyncError"
 SHARED_RESOURCE_WARNING = "SharedResourceWarning"
 ORPHANED_RESOURCE_WARNING = "OrphanedResourceWarning"
 SYNC_WINDOW = "SyncWindowBlocked"
+# gitopsd-cm holds an entry that was refused; the last good configuration is in use.
+CONFIGURATION_WARNING = "ConfigurationWarning"
+# Git cannot be reached; the application is compared with the last revision it knew.
+REPOSITORY_UNREACHABLE = "RepositoryUnreachableWarning"
 PROJECT_VIOLATION = "InvalidSpecError"
 
 

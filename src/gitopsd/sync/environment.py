@@ -47,3 +47,8 @@ class ReconcileSettings:
     self_heal_backoff: SelfHealBackoff = field(default_factory=SelfHealBackoff)
     # How soon to come back while an operation runs (waves, hooks, health).
     operation_poll_seconds: float = 1.0
+    # An attempt of an operation running longer than this ends Failed (0: never).
+    operation_timeout_seconds: float = 3600.0
+    # Entries of gitopsd-cm that were refused (the last good values are in use), reported
+    # as a condition on every application.
+    config_problems: tuple[str, ...] = ()

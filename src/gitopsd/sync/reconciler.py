@@ -18,40 +18,46 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitopsd.desired import build_desired_set, tracking_label_value
-from gitopsd.diff import DiffOptions
-from gitopsd.errors import ClusterError, GitopsdError, SpecError
+from gitopsd.diff import DiffOptions, ignore_rule_problems
+from gitopsd.errors import ClusterError, GitopsdError, RepositoryUnreachable, SpecError
 from gitopsd.model.annotations import (
-    ARGOCD_RESOURCES_FINALIZER,
     REFRESH,
-    RESOURCES_FINALIZER,
-    TERMINATE_OPERATION_ANNOTATION,
     annotation,
     options_from_list,
 )
 from gitopsd.model.keys import GroupKind
 from gitopsd.model.vocab import OperationPhase, SyncStatus
+from gitopsd.plan import sync_option_problems
 from gitopsd.ports import Clock
 from gitopsd.project import (
     WindowDecision,
     check_application,
     check_manifests,
+    default_project,
     find_project,
     orphaned_resources,
     orphaned_warning,
     sync_window_decision,
 )
-from gitopsd.render import RenderContext
-from gitopsd.spec import parse_application_spec
+from gitopsd.render import GeneratedManifests, RenderContext
+from gitopsd.spec import (
+    ApplicationSpec,
+    SyncPolicy,
+    parse_application_spec,
+    parse_destination,
+)
 from gitopsd.status import Condition, inventory_of
 from gitopsd.status import conditions as cond
+from gitopsd.sync import ending
 from gitopsd.sync import operation_state as opstate
 from gitopsd.sync.compare import CompareOptions, compare, shared_resources
 from gitopsd.sync.decide import decide_auto_sync
+from gitopsd.sync.deleting import cluster_gone_message, delete_tracked_hooks, resources_finalizers
 from gitopsd.sync.deletion import delete_app_resources
 from gitopsd.sync.environment import Environment, ReconcileSettings
 from gitopsd.sync.live import read_live, scan_namespace
 from gitopsd.sync.namespace import ensure_namespace, wanted_namespace
-from gitopsd.sync.operation import OperationContext, run_pass, terminate
+from gitopsd.sync.operation import OperationContext, end_hooks, run_pass
 from gitopsd.sync.passes import AppEvent, Pass
 from gitopsd.sync.report import build_status, error_status
 
@@ -69,6 +75,7 @@ class ReconcileResult:
     remove_finalizers: tuple[str, ...] = ()
     synced: bool = False  # an operation ended in this pass (for metrics)
     sync_phase: str = ""
+    failed: bool = False  # the pass could not do its work (Git, render, cluster): back off
 
 
 class _Stop(Exception):
@@ -97,9 +104,11 @@ class Reconciler:
 
     def reconcile(self, app: dict[str, Any]) -> ReconcileResult:
         try:
-            p = self._load(app)
             if (app.get("metadata") or {}).get("deletionTimestamp"):
-                return self._delete(p)
+                # Deletion runs before (and without) spec validation: it must complete.
+                return self._delete(self._load_for_deletion(app))
+            p = self._load(app)
+            self._end_if_asked_or_overdue(p)
             self._refuse_blocked_manual_sync(p)
             self._render(p)
             self._compare(p)
@@ -128,10 +137,15 @@ class Reconciler:
             cluster, server = self.env.cluster_for(spec.destination)
             violations = check_application(project, spec, server)
         except SpecError as error:
-            raise self._stop(previous, cond.INVALID_SPEC, str(error), stamp) from error
+            raise self._stop(app, previous, cond.INVALID_SPEC, str(error), stamp) from error
+        violations += _spec_problems(app.get("spec") or {}, spec)
         if violations:
-            raise self._stop(previous, cond.INVALID_SPEC, "; ".join(violations), stamp)
+            raise self._stop(app, previous, cond.INVALID_SPEC, "; ".join(violations), stamp)
         p = Pass(app, namespace, name, previous, now, stamp, spec, project, cluster, server)
+        p.conditions.extend(
+            Condition(cond.CONFIGURATION_WARNING, problem)
+            for problem in self.settings.config_problems
+        )
         p.operation = opstate.requested_or_running(app)
         p.op_state = previous.get("operationState")
         p.inventory = frozenset(
@@ -140,6 +154,43 @@ class Reconciler:
         # A requested sync or refresh must see the latest push, not a shared answer.
         p.fresh = bool(app.get("operation")) or bool(annotation(app, REFRESH))
         return p
+
+    def _end_if_asked_or_overdue(self, p: Pass) -> None:
+        """``gitopsd.io/terminate-operation`` ends any operation (running, waiting for a
+        retry, or requested and not started); an attempt past the operation timeout ends
+        too. Both stop this operation's hooks and end the pass."""
+        timeout = self.settings.operation_timeout_seconds
+        ended = ending.terminated(p.app, p.stamp) or ending.timed_out(
+            p.app, timeout, p.now, p.stamp
+        )
+        if ended is None:
+            return
+        hooks = opstate.recorded_hook_keys(ended.state)
+        results = end_hooks(p.cluster, hooks, opstate.sync_id(ended.state))
+        failures = [r.message for r in results if r.failed]
+        state = ended.state
+        if failures:
+            state = {**state, "message": f"{state['message']}; {'; '.join(failures)}"}
+        raise _Stop(self._ended_result(p.app, p.previous, ended, state, p.stamp))
+
+    @staticmethod
+    def _ended_result(
+        app: dict[str, Any],
+        previous: dict[str, Any],
+        ended: ending.Ending,
+        state: dict[str, Any],
+        stamp: str,
+    ) -> ReconcileResult:
+        status = copy.deepcopy(previous)
+        status["operationState"] = state
+        status["reconciledAt"] = stamp
+        return ReconcileResult(
+            status=status,
+            events=[ended.event],
+            clear_operation=ended.clear_request and bool(app.get("operation")),
+            synced=True,
+            sync_phase=ended.phase,
+        )
 
     def _refuse_blocked_manual_sync(self, p: Pass) -> None:
         """A requested (not yet running) sync outside its windows is refused."""
@@ -160,7 +211,7 @@ class Reconciler:
                 namespace=p.spec.destination.namespace,
                 kube_version=p.cluster.server_version(),
             )
-            p.generated = self.env.generate(p.spec, context, revisions, fresh=p.fresh)
+            p.generated = self._generate(p, context, revisions)
             p.desired = build_desired_set(
                 [o for o in p.generated.objects if not self._excluded(p, GroupKind.of(o))],
                 app_namespace=p.namespace,
@@ -171,13 +222,52 @@ class Reconciler:
             )
         except GitopsdError as error:
             # Never prune on a failed fetch or render: keep the last known resources.
+            # Name the commit that failed, not the last one that rendered.
+            failed = p.generated.revisions if p.generated else _revisions_of(error)
+            message = f"commit {_short(failed)}: {error}" if failed else str(error)
             raise self._stop(
-                p.previous, cond.COMPARISON_ERROR, str(error), p.stamp, retry=True
+                p.app,
+                p.previous,
+                cond.COMPARISON_ERROR,
+                message,
+                p.stamp,
+                retry=True,
+                revisions=failed,
             ) from error
         keys = [(i.key, bool(i.key.namespace)) for i in (*p.desired.resources, *p.desired.hooks)]
         violations = check_manifests(p.project, keys)
         if violations:
-            raise self._stop(p.previous, cond.INVALID_SPEC, "; ".join(violations), p.stamp)
+            raise self._stop(
+                p.app,
+                p.previous,
+                cond.INVALID_SPEC,
+                "; ".join(violations),
+                p.stamp,
+                revisions=p.generated.revisions,
+            )
+
+    def _generate(
+        self, p: Pass, context: RenderContext, revisions: list[str] | None
+    ) -> GeneratedManifests:
+        """Render; during a Git outage, an application with no operation is compared
+        with (and self-healed to) the last revision it knew, rendered from the cache,
+        and a condition says Git is unreachable."""
+        try:
+            return self.env.generate(p.spec, context, revisions, fresh=p.fresh)
+        except RepositoryUnreachable as error:
+            known = opstate.last_known_revisions(p.previous)
+            if p.operation is not None or len(known) != len(p.spec.sources):
+                raise
+            try:
+                generated = self.env.generate(p.spec, context, known)
+            except GitopsdError:
+                raise error from None
+            message = (
+                f"Git is unreachable; comparing with the last known revision "
+                f"{_short(known)}: {error}"
+            )
+            p.conditions.append(Condition(cond.REPOSITORY_UNREACHABLE, message))
+            return generated
 
     def _compare(self, p: Pass) -> None:
         assert p.desired is not None
@@ -187,8 +277,15 @@ class Reconciler:
         try:
             live = read_live(p.cluster, wanted, tracking_value=tracking)
         except ClusterError as error:
+            revisions = p.generated.revisions if p.generated else None
             raise self._stop(
-                p.previous, cond.COMPARISON_ERROR, str(error), p.stamp, retry=True
+                p.app,
+                p.previous,
+                cond.COMPARISON_ERROR,
+                str(error),
+                p.stamp,
+                retry=True,
+                revisions=revisions,
             ) from error
         p.hooks_live = {key: live.get(key) for key in hook_keys}
         options = CompareOptions(
@@ -224,6 +321,14 @@ class Reconciler:
         if not window.allowed:
             if out_of_sync:
                 p.conditions.append(Condition(cond.SYNC_WINDOW, window.reason))
+            return
+        if out_of_sync and not p.desired.resources and not p.spec.sync_policy.automated.allow_empty:
+            revision = _short(p.generated.revisions)
+            message = (
+                f"skipping automated sync to {revision}: it renders no resources, and with "
+                "allowEmpty false an automated sync never deletes everything"
+            )
+            p.conditions.append(Condition(cond.SYNC_ERROR, message))
             return
         heal = self._self_heal.setdefault(p.key, _SelfHealState())
         decision = decide_auto_sync(
@@ -269,17 +374,16 @@ class Reconciler:
         p.op_state = state
         if state.get("phase") != OperationPhase.RUNNING:
             return None
+        if fresh:
+            # Record the operation, and so its sync id, before anything is created: a
+            # controller that dies after this pass finds the same id and adopts the
+            # hooks it made instead of running them again.
+            message = opstate.describe(p.operation, p.generated)
+            p.events.append(AppEvent("Normal", "OperationStarted", message))
+            return 0.0
         retry_in = opstate.waiting_for_retry(state, p.now)
         if retry_in is not None:
             return retry_in
-        if fresh:
-            message = opstate.describe(p.operation, p.generated)
-            p.events.append(AppEvent("Normal", "OperationStarted", message))
-        if (p.app["metadata"].get("annotations") or {}).get(TERMINATE_OPERATION_ANNOTATION):
-            outcome = terminate(p.cluster, p.desired, p.hooks_live, opstate.sync_id(state))
-            p.op_state = opstate.record_pass(state, outcome, p.generated, p.raw_spec, p.stamp)
-            p.events.append(AppEvent("Warning", "OperationTerminated", "operation terminated"))
-            return None
         sync = p.operation.get("sync") or {}
         self._ensure_namespace(p, dry_run=bool(sync.get("dryRun")))
         ctx = OperationContext(
@@ -316,6 +420,11 @@ class Reconciler:
             assessor=self.env.assessor(),
         )
         p.op_state = opstate.record_pass(state, outcome, p.generated, p.raw_spec, p.stamp)
+        if outcome.phase == OperationPhase.SUCCEEDED and ctx.prune is None and sync.get("prune"):
+            p.op_state["message"] = (
+                f"{outcome.message}; nothing was pruned: the render is empty and allowEmpty "
+                "is false"
+            )
         if outcome.phase == OperationPhase.RUNNING:
             return self.settings.operation_poll_seconds
         p.op_state, retry_delay = opstate.maybe_retry(p.op_state, p.spec, p.now, p.stamp)
@@ -369,23 +478,67 @@ class Reconciler:
         if warning:
             p.conditions.append(Condition(cond.ORPHANED_RESOURCE_WARNING, warning))
 
+    def _load_for_deletion(self, app: dict[str, Any]) -> Pass:
+        """What deleting needs, without the checks of a normal pass (see sync/deleting.py):
+        an invalid spec or a refusing project never blocks deletion. Ends the pass when
+        there is nothing to clean up, or no cluster left to clean it up in."""
+        meta = app.get("metadata") or {}
+        namespace, name = str(meta.get("namespace", "")), str(meta.get("name", ""))
+        previous = copy.deepcopy(app.get("status") or {})
+        finalizers = resources_finalizers(app)
+        inventory = inventory_of(previous)
+        hooks = opstate.recorded_hook_keys(previous.get("operationState"))
+        now = self.clock.now()
+        stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if not finalizers or not (inventory or hooks):
+            # Nothing was ever deployed (or no cascade asked): nothing to wait for.
+            raise _Stop(ReconcileResult(status=previous, remove_finalizers=finalizers))
+        raw = app.get("spec") or {}
+        try:
+            spec = parse_application_spec(raw)
+        except SpecError:
+            spec = None
+        try:
+            destination = spec.destination if spec else parse_destination(raw)
+            cluster, server = self.env.cluster_for(destination)
+        except SpecError as error:
+            server = str((raw.get("destination") or {}).get("server") or "")
+            message = cluster_gone_message(server, str(error), len(inventory))
+            event = AppEvent("Warning", "DeletionSkipped", message)
+            raise _Stop(
+                ReconcileResult(status=previous, remove_finalizers=finalizers, events=[event])
+            ) from error
+        if spec is None:
+            spec = ApplicationSpec(str(raw.get("project") or ""), (), destination, SyncPolicy())
+        try:
+            project = find_project(spec.project, self.env.projects(namespace))
+        except SpecError:
+            project = default_project()
+        p = Pass(app, namespace, name, previous, now, stamp, spec, project, cluster, server)
+        p.inventory = frozenset(inventory)
+        return p
+
     def _delete(self, p: Pass) -> ReconcileResult:
         """The resources finalizer: delete what we own, then release the Application."""
-        finalizers = [
-            f
-            for f in p.app["metadata"].get("finalizers") or []
-            if f.startswith((RESOURCES_FINALIZER, ARGOCD_RESOURCES_FINALIZER))
-        ]
+        finalizers = resources_finalizers(p.app)
         if not finalizers:
             return ReconcileResult(status=p.previous)
         background = any(f.endswith("/background") for f in finalizers)
+        propagation = "Background" if background else "Foreground"
         remaining = delete_app_resources(
             p.cluster,
             p.inventory,
             tracking=tracking_label_value(p.namespace, p.name),
             app_namespace=p.namespace,
             app_name=p.name,
-            propagation="Background" if background else "Foreground",
+            propagation=propagation,
+        )
+        remaining += delete_tracked_hooks(
+            p.cluster,
+            opstate.recorded_hook_keys(p.previous.get("operationState")),
+            app_namespace=p.namespace,
+            app_name=p.name,
+            propagation=propagation,
         )
         if remaining:
             event = AppEvent("Normal", "Deleting", f"waiting for {len(remaining)} resources")
@@ -407,19 +560,60 @@ class Reconciler:
             manual=manual,
         )
 
-    @staticmethod
     def _stop(
+        self,
+        app: dict[str, Any],
         previous: dict[str, Any],
         condition_type: str,
         message: str,
         stamp: str,
         *,
         retry: bool = False,
+        revisions: tuple[str, ...] | list[str] | None = None,
     ) -> _Stop:
-        status, events = error_status(previous, Condition(condition_type, message), stamp)
-        return _Stop(
-            ReconcileResult(status=status, events=events, requeue_after=30.0 if retry else None)
+        """End the pass with the previous status and a condition. A requested sync that
+        could not start ends in ``Error`` with the same message (and is consumed); a
+        running operation stays, unless it is terminated or past its timeout."""
+        status, events = error_status(
+            previous,
+            Condition(condition_type, message),
+            stamp,
+            revisions=revisions,
+            compared_to=opstate.compared_to(app.get("spec") or {}),
         )
+        result = ReconcileResult(status=status, events=events, failed=retry)
+        ended = (
+            ending.not_started(app, message, stamp)
+            or ending.terminated(app, stamp)
+            or ending.timed_out(
+                app, self.settings.operation_timeout_seconds, self.clock.now(), stamp
+            )
+        )
+        if ended is not None:
+            status["operationState"] = ended.state
+            result.events.append(ended.event)
+            result.clear_operation = ended.clear_request
+            result.synced, result.sync_phase = True, ended.phase
+        return _Stop(result)
+
+
+def _spec_problems(raw: dict[str, Any], spec: ApplicationSpec) -> list[str]:
+    """Settings the spec carries that gitopsd cannot honour, naming the field."""
+    policy = raw.get("syncPolicy") or {}
+    problems = ignore_rule_problems(spec.ignore_differences, "spec.ignoreDifferences")
+    problems += sync_option_problems(
+        [str(o) for o in policy.get("syncOptions") or []], "spec.syncPolicy.syncOptions"
+    )
+    return problems
+
+
+def _revisions_of(error: GitopsdError) -> tuple[str, ...] | None:
+    revisions = getattr(error, "revisions", ())
+    return tuple(revisions) or None
+
+
+def _short(revisions: Any) -> str:
+    return ",".join(str(r)[:7] for r in revisions or ())
 
 
 def _drift(p: Pass) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
 from gitopsd.model.vocab import OperationPhase, SyncStatus
@@ -65,13 +66,30 @@ def _transition_events(p: Pass) -> None:
 
 
 def error_status(
-    previous: dict[str, Any], condition: Condition, stamp: str
+    previous: dict[str, Any],
+    condition: Condition,
+    stamp: str,
+    *,
+    revisions: Sequence[str] | None = None,
+    compared_to: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[AppEvent]]:
-    """The previous status, untouched but for the condition: resources (and so the
-    inventory) stay as they were, which is what keeps a failed render from pruning."""
+    """The previous status, untouched but for the condition and what was compared: its
+    resources (and so the inventory) stay as they were, which is what keeps a failed
+    render from pruning. ``sync.revision`` names the commit this pass tried (the one that
+    failed), or nothing when the target could not be resolved: never a stale commit."""
     status = copy.deepcopy(previous)
     status["conditions"] = set_conditions(previous.get("conditions") or [], [condition], stamp)
-    status.setdefault("sync", {})["status"] = str(SyncStatus.UNKNOWN)
+    sync = status.setdefault("sync", {})
+    sync["status"] = str(SyncStatus.UNKNOWN)
+    sync.pop("revisions", None)
+    if revisions:
+        sync["revision"] = revisions[0]
+        if len(revisions) > 1:
+            sync["revisions"] = list(revisions)
+    else:
+        sync.pop("revision", None)
+    if compared_to is not None:
+        sync["comparedTo"] = compared_to
     status["reconciledAt"] = stamp
     before = {(c.get("type"), c.get("message")) for c in previous.get("conditions") or []}
     if (condition.type, condition.message) in before:

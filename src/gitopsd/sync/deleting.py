@@ -1,0 +1,63 @@
+"""What the resources finalizer needs that a normal pass does not: deciding whether an
+Application being deleted has anything to clean up, and removing its leftover hooks.
+
+Deletion must always complete, so it does not depend on what a normal pass checks: an
+invalid spec, a project that refuses the Application or a missing project do not stop
+it. What it needs is the destination cluster and the inventory. With nothing ever
+deployed there is nothing to do; with the destination cluster gone there is nothing
+gitopsd can do, and the finalizer is released with an event saying so (as Argo CD does).
+Called by :meth:`gitopsd.sync.reconciler.Reconciler.reconcile` before anything else when
+the Application has a ``deletionTimestamp``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gitopsd.desired import tracking_mismatch
+from gitopsd.errors import ClusterError
+from gitopsd.model.annotations import ARGOCD_RESOURCES_FINALIZER, RESOURCES_FINALIZER
+from gitopsd.model.keys import ResourceKey
+from gitopsd.ports import ClusterPort
+
+
+def resources_finalizers(app: dict[str, Any]) -> tuple[str, ...]:
+    """The Application's resources finalizers (either name, any suffix)."""
+    finalizers = (app.get("metadata") or {}).get("finalizers") or []
+    return tuple(
+        f for f in finalizers if f.startswith((RESOURCES_FINALIZER, ARGOCD_RESOURCES_FINALIZER))
+    )
+
+
+def cluster_gone_message(server: str, error: str, inventory_size: int) -> str:
+    return (
+        f"destination cluster {server or '(unnamed)'} is not registered any more ({error}); "
+        f"{inventory_size} resources were left in place and the finalizer was removed"
+    )
+
+
+def delete_tracked_hooks(
+    cluster: ClusterPort,
+    hooks: list[ResourceKey],
+    *,
+    app_namespace: str,
+    app_name: str,
+    propagation: str,
+) -> list[ResourceKey]:
+    """Delete the completed hook objects of the last operation that still carry this
+    application's tracking (they are not in the inventory, and a leftover would block a
+    later application using the same hook names). Returns those still present."""
+    remaining = []
+    for key in hooks:
+        try:
+            live = cluster.get(key)
+        except ClusterError:
+            continue  # the kind is gone: so is the hook
+        if live is None or tracking_mismatch(live, key, app_namespace, app_name) is not None:
+            continue
+        remaining.append(key)
+        try:
+            cluster.delete(key, propagation=propagation)
+        except ClusterError:
+            continue  # still remaining; retried on the next pass
+    return remaining
