@@ -195,13 +195,17 @@ def run_set(args: argparse.Namespace) -> int:
     cluster = connect(args)
 
     def patch_for(app: dict[str, Any]) -> dict[str, Any]:
-        return sync_policy_patch(
+        patch = sync_policy_patch(
             app.get("spec") or {},
             policy=args.sync_policy,
             self_heal=args.self_heal,
             prune=args.prune,
             allow_empty=args.allow_empty,
         )
+        # Removing a field leaves no field ownership behind; the annotation makes
+        # gitopsd-cli the object's last writer, which drift reports then name.
+        annotations = {CHANGE_CAUSE: set_change_cause(args)}
+        return {**patch, "metadata": {"annotations": annotations}}
 
     _, written = write_application(cluster, application_key(args.namespace, args.app), patch_for)
     updated = written or {}
@@ -209,6 +213,24 @@ def run_set(args: argparse.Namespace) -> int:
     shown = "none" if automated is None else json.dumps(automated, sort_keys=True)
     print(f"{application_key(args.namespace, args.app)}: syncPolicy.automated is {shown}")
     return ExitCode.OK
+
+
+CHANGE_CAUSE = "kubernetes.io/change-cause"
+
+
+def set_change_cause(args: argparse.Namespace) -> str:
+    """``gitopsd app set web --sync-policy none``: the command, as change-cause."""
+    words = ["gitopsd app set", args.app]
+    if args.sync_policy:
+        words.append(f"--sync-policy {args.sync_policy}")
+    for flag, value in (
+        ("self-heal", args.self_heal),
+        ("prune", args.prune),
+        ("allow-empty", args.allow_empty),
+    ):
+        if value is not None:
+            words.append(f"--{'' if value else 'no-'}{flag}")
+    return " ".join(words)
 
 
 # --- delete ------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from gitopsd.diff.compare import (
 )
 from gitopsd.diff.fields import fields_v1_paths
 from gitopsd.diff.ignore import apply_ignore_rules, ignore_rule_problems, respect_ignored
-from gitopsd.diff.managers import DriftManager, drift_managers
+from gitopsd.diff.managers import DriftManager, drift_managers, last_writer
 from gitopsd.diff.normalize import NORMALIZED_AWAY, normalize
 from gitopsd.diff.render import format_diffs
 
@@ -36,6 +36,7 @@ __all__ = [
     "format_diffs",
     "ignore_rule_problems",
     "is_ignored_extraneous",
+    "last_writer",
     "normalize",
     "respect_ignored",
 ]

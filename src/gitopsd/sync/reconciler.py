@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitopsd.desired import build_desired_set, tracking_label_value
-from gitopsd.diff import DiffOptions, ignore_rule_problems
+from gitopsd.diff import DiffOptions, ignore_rule_problems, last_writer
+from gitopsd.diff.paths import dotted
 from gitopsd.errors import ClusterError, GitopsdError, RepositoryUnreachable, SpecError
 from gitopsd.model.annotations import (
     REFRESH,
@@ -617,11 +618,23 @@ def _short(revisions: Any) -> str:
 
 
 def _drift(p: Pass) -> str:
+    """Who changed what, for the SelfHeal event: the field managers owning the changed
+    fields; for a change nobody owns any more (a removed field), the changed fields and
+    the object's last writer."""
     assert p.comparison is not None
-    parts = [
-        f"{o.key}: {', '.join(str(m) for m in o.diff.managers)}"
-        for o in p.comparison.out_of_sync
-        if o.diff is not None and o.diff.managers
-    ]
-    parts += [f"{o.key} deleted" for o in p.comparison.out_of_sync if o.live is None]
-    return "; ".join(parts) or "drift"
+    parts = []
+    for o in p.comparison.out_of_sync:
+        if o.live is None:
+            parts.append(f"{o.key} deleted")
+        elif o.diff is not None and o.diff.managers:
+            parts.append(f"{o.key}: {', '.join(str(m) for m in o.diff.managers)}")
+        elif o.diff is not None and o.diff.changed_paths:
+            fields = ", ".join(dotted(path) for path in o.diff.changed_paths[:5])
+            writer = last_writer(o.live)
+            by = (
+                f"last written by {writer.manager} ({writer.operation}) at {writer.time}"
+                if writer
+                else "no field manager owns the change"
+            )
+            parts.append(f"{o.key}: {fields} changed ({by})")
+    return "; ".join(parts) or "live state differs from Git"
