@@ -45,6 +45,8 @@ from gitopsd.sync.live import LiveState
 from gitopsd.sync.prune import PruneOutcome, PruneRequest, prune
 from gitopsd.sync.results import ResourceResult
 
+RECREATED = "recreated hook"  # the message of a hook created again after its leftover went
+
 
 @dataclass(frozen=True)
 class OperationContext:
@@ -217,7 +219,7 @@ def _start_hook(
         cluster.create(hook_util.with_sync_id(item, sync_id))
     except ClusterError as error:
         return [_hook_result(item, step, ResultCode.FAILED, hook_util.FAILED, str(error))]
-    message = "recreated hook" if recreate else ""
+    message = RECREATED if recreate else ""
     return [_hook_result(item, step, ResultCode.CREATED, hook_util.RUNNING, message)]
 
 
@@ -268,6 +270,7 @@ def _hook_states(
     recorded = {
         r.key: r for r in previous if r.hook is not None and r.hook_phase in ("Succeeded", "Failed")
     }
+    recreated = {r.key for r in previous if r.hook is not None and r.message == RECREATED}
     states: dict[ResourceKey, HookState] = {}
     finished: list[ResourceResult] = []
     for item in desired.hooks:
@@ -281,7 +284,9 @@ def _hook_states(
                 ResourceResult(
                     key=item.key,
                     code=ResultCode.CREATED if phase == hook_util.SUCCEEDED else ResultCode.FAILED,
-                    message=message if phase == hook_util.FAILED else "",
+                    message=message
+                    if phase == hook_util.FAILED
+                    else (RECREATED if item.key in recreated else ""),
                     phase=_phase_of(item),
                     wave=item.wave,
                     hook=item.hook,
