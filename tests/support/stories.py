@@ -135,3 +135,5 @@ def first_object(kubectl: Kubectl, resource: str, namespace: str) -> Iterator[qu
     finally:
         process.terminate()
         process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
