@@ -169,6 +169,59 @@ def test_a_bad_ignore_differences_entry_is_a_condition_on_that_app_only(
     )
 
 
+def gitopsd_cm(namespace: str, pointer: str) -> str:
+    rule = yaml.safe_dump({"jsonPointers": [pointer]})
+    return yaml.safe_dump(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "gitopsd-cm", "namespace": namespace},
+            "data": {"resource.customizations.ignoreDifferences.all": rule},
+        }
+    )
+
+
+def test_a_bad_global_entry_keeps_the_last_good_configuration_and_is_reported(
+    kubectl: Kubectl, namespace: str, tmp_path: Path, ctl: RunningController
+) -> None:
+    repo = bare_repo(tmp_path)
+    repo.commit({"web/cm.yaml": configmap("settings", {"a": "1"})}, "one")
+    kubectl.apply(app_manifest("web", namespace, repo.url, "web", automated={"selfHeal": True}))
+    kubectl.wait_for(
+        lambda: sync_and_health(kubectl, namespace, "web") == ("Synced", "Healthy"),
+        timeout=90,
+        what="the first sync",
+    )
+    kubectl.apply(gitopsd_cm(namespace, "data/mode"))  # no leading slash: invalid
+    kubectl.wait_for(
+        lambda: (
+            "jsonPointers[0]"
+            in conditions(kubectl, namespace, "web").get("ConfigurationWarning", "")
+        ),
+        timeout=60,
+        what="the refused configuration reported on the app",
+    )
+    refused = events(kubectl, namespace, "InvalidConfiguration")
+    assert refused and "last good configuration stays in use" in refused[0]
+    assert 'gitopsd_config_invalid{configmap="gitopsd-cm"} 1.0' in ctl.metrics()
+    kubectl.run(
+        "patch", "configmap", "settings", "-n", namespace, "--type=merge",
+        "-p", json.dumps({"data": {"a": "edited by hand"}}),
+    )  # fmt: skip
+    kubectl.wait_for(
+        lambda: data_of(kubectl, namespace, "settings") == {"a": "1"},
+        timeout=60,
+        what="self-heal to keep working with the last good configuration",
+    )
+    kubectl.apply(gitopsd_cm(namespace, "/data/mode"))
+    kubectl.wait_for(
+        lambda: "ConfigurationWarning" not in conditions(kubectl, namespace, "web"),
+        timeout=60,
+        what="the warning to clear with a good configuration",
+    )
+    assert 'gitopsd_config_invalid{configmap="gitopsd-cm"} 0.0' in ctl.metrics()
+
+
 def test_unknown_sync_options_and_bad_durations_are_conditions_naming_the_field(
     kubectl: Kubectl, namespace: str, tmp_path: Path, ctl: RunningController
 ) -> None:
