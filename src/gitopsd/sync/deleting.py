@@ -12,13 +12,70 @@ the Application has a ``deletionTimestamp``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitopsd.desired import tracking_mismatch
-from gitopsd.errors import ClusterError
+from gitopsd.errors import ClusterError, SpecError
 from gitopsd.model.annotations import ARGOCD_RESOURCES_FINALIZER, RESOURCES_FINALIZER
 from gitopsd.model.keys import ResourceKey
 from gitopsd.ports import ClusterPort
+from gitopsd.project import Project, default_project, find_project
+from gitopsd.spec import ApplicationSpec, SyncPolicy, parse_application_spec, parse_destination
+from gitopsd.status import inventory_of
+from gitopsd.sync import operation_state as opstate
+from gitopsd.sync.environment import Environment
+from gitopsd.sync.passes import AppEvent
+
+
+@dataclass(frozen=True)
+class DeletionScope:
+    """Where and under which spec and project the Application's objects are deleted."""
+
+    spec: ApplicationSpec
+    project: Project
+    cluster: ClusterPort
+    server: str
+    inventory: frozenset[ResourceKey]
+
+
+@dataclass(frozen=True)
+class Release:
+    """Nothing to delete, or nowhere to delete it: remove these finalizers now."""
+
+    finalizers: tuple[str, ...]
+    events: list[AppEvent] = field(default_factory=list)
+
+
+def deletion_scope(app: dict[str, Any], env: Environment) -> DeletionScope | Release:
+    """What deleting ``app`` needs, without the checks of a normal pass: an invalid spec
+    or a refusing (or missing) project never blocks deletion."""
+    finalizers = resources_finalizers(app)
+    previous = app.get("status") or {}
+    inventory = inventory_of(previous)
+    hooks = opstate.recorded_hook_keys(previous.get("operationState"))
+    if not finalizers or not (inventory or hooks):
+        return Release(finalizers)  # nothing ever deployed, or no cascade asked
+    raw = app.get("spec") or {}
+    try:
+        spec: ApplicationSpec | None = parse_application_spec(raw)
+    except SpecError:
+        spec = None
+    try:
+        destination = spec.destination if spec else parse_destination(raw)
+        cluster, server = env.cluster_for(destination)
+    except SpecError as error:
+        server = str((raw.get("destination") or {}).get("server") or "")
+        message = cluster_gone_message(server, str(error), len(inventory))
+        return Release(finalizers, [AppEvent("Warning", "DeletionSkipped", message)])
+    if spec is None:
+        spec = ApplicationSpec(str(raw.get("project") or ""), (), destination, SyncPolicy())
+    namespace = str((app.get("metadata") or {}).get("namespace", ""))
+    try:
+        project = find_project(spec.project, env.projects(namespace))
+    except SpecError:
+        project = default_project()
+    return DeletionScope(spec, project, cluster, server, inventory)
 
 
 def resources_finalizers(app: dict[str, Any]) -> tuple[str, ...]:

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitopsd.desired import build_desired_set, tracking_label_value
-from gitopsd.diff import DiffOptions, ignore_rule_problems, last_writer
-from gitopsd.diff.paths import dotted
+from gitopsd.diff import DiffOptions
 from gitopsd.errors import ClusterError, GitopsdError, RepositoryUnreachable, SpecError
 from gitopsd.model.annotations import (
     REFRESH,
@@ -28,13 +27,11 @@ from gitopsd.model.annotations import (
 )
 from gitopsd.model.keys import GroupKind
 from gitopsd.model.vocab import OperationPhase, SyncStatus
-from gitopsd.plan import sync_option_problems
 from gitopsd.ports import Clock
 from gitopsd.project import (
     WindowDecision,
     check_application,
     check_manifests,
-    default_project,
     find_project,
     orphaned_resources,
     orphaned_warning,
@@ -42,10 +39,7 @@ from gitopsd.project import (
 )
 from gitopsd.render import GeneratedManifests, RenderContext
 from gitopsd.spec import (
-    ApplicationSpec,
-    SyncPolicy,
     parse_application_spec,
-    parse_destination,
 )
 from gitopsd.status import Condition, inventory_of
 from gitopsd.status import conditions as cond
@@ -53,14 +47,20 @@ from gitopsd.sync import ending
 from gitopsd.sync import operation_state as opstate
 from gitopsd.sync.compare import CompareOptions, compare, shared_resources
 from gitopsd.sync.decide import decide_auto_sync
-from gitopsd.sync.deleting import cluster_gone_message, delete_tracked_hooks, resources_finalizers
+from gitopsd.sync.deleting import (
+    Release,
+    delete_tracked_hooks,
+    deletion_scope,
+    resources_finalizers,
+)
 from gitopsd.sync.deletion import delete_app_resources
 from gitopsd.sync.environment import Environment, ReconcileSettings
 from gitopsd.sync.live import read_live, scan_namespace
 from gitopsd.sync.namespace import ensure_namespace, wanted_namespace
 from gitopsd.sync.operation import OperationContext, end_hooks, run_pass
 from gitopsd.sync.passes import AppEvent, Pass
-from gitopsd.sync.report import build_status, error_status
+from gitopsd.sync.report import build_status, drift_summary, error_status
+from gitopsd.sync.validation import spec_problems
 
 ORPHAN_SCAN_SECONDS = 60.0
 
@@ -139,7 +139,7 @@ class Reconciler:
             violations = check_application(project, spec, server)
         except SpecError as error:
             raise self._stop(app, previous, cond.INVALID_SPEC, str(error), stamp) from error
-        violations += _spec_problems(app.get("spec") or {}, spec)
+        violations += spec_problems(app.get("spec") or {}, spec)
         if violations:
             raise self._stop(app, previous, cond.INVALID_SPEC, "; ".join(violations), stamp)
         p = Pass(app, namespace, name, previous, now, stamp, spec, project, cluster, server)
@@ -166,32 +166,19 @@ class Reconciler:
         )
         if ended is None:
             return
-        hooks = opstate.recorded_hook_keys(ended.state)
-        results = end_hooks(p.cluster, hooks, opstate.sync_id(ended.state))
-        failures = [r.message for r in results if r.failed]
-        state = ended.state
-        if failures:
-            state = {**state, "message": f"{state['message']}; {'; '.join(failures)}"}
-        raise _Stop(self._ended_result(p.app, p.previous, ended, state, p.stamp))
-
-    @staticmethod
-    def _ended_result(
-        app: dict[str, Any],
-        previous: dict[str, Any],
-        ended: ending.Ending,
-        state: dict[str, Any],
-        stamp: str,
-    ) -> ReconcileResult:
-        status = copy.deepcopy(previous)
-        status["operationState"] = state
-        status["reconciledAt"] = stamp
-        return ReconcileResult(
-            status=status,
-            events=[ended.event],
-            clear_operation=ended.clear_request and bool(app.get("operation")),
-            synced=True,
-            sync_phase=ended.phase,
+        results = end_hooks(
+            p.cluster, opstate.recorded_hook_keys(ended.state), opstate.sync_id(ended.state)
         )
+        failures = "; ".join(r.message for r in results if r.failed)
+        status = copy.deepcopy(p.previous)
+        status["operationState"] = ended.state
+        if failures:
+            status["operationState"]["message"] += f"; {failures}"
+        status["reconciledAt"] = p.stamp
+        clear = ended.clear_request and bool(p.app.get("operation"))
+        result = ReconcileResult(status, [ended.event], clear_operation=clear, synced=True)
+        result.sync_phase = ended.phase
+        raise _Stop(result)
 
     def _refuse_blocked_manual_sync(self, p: Pass) -> None:
         """A requested (not yet running) sync outside its windows is refused."""
@@ -351,7 +338,9 @@ class Reconciler:
         if decision.self_heal:
             heal.attempts += 1
             heal.last_at = p.now
-            p.events.append(AppEvent("Normal", "SelfHeal", f"healing drift: {_drift(p)}"))
+            p.events.append(
+                AppEvent("Normal", "SelfHeal", f"healing drift: {drift_summary(p.comparison)}")
+            )
         automated = p.spec.sync_policy.automated
         p.operation = opstate.new_operation(
             revisions=list(p.generated.revisions), prune=automated.prune, automated=True
@@ -480,43 +469,20 @@ class Reconciler:
             p.conditions.append(Condition(cond.ORPHANED_RESOURCE_WARNING, warning))
 
     def _load_for_deletion(self, app: dict[str, Any]) -> Pass:
-        """What deleting needs, without the checks of a normal pass (see sync/deleting.py):
-        an invalid spec or a refusing project never blocks deletion. Ends the pass when
-        there is nothing to clean up, or no cluster left to clean it up in."""
+        """What deleting needs (``sync/deleting.py``); ends the pass when there is nothing
+        to clean up, or no cluster left to clean it up in."""
         meta = app.get("metadata") or {}
         namespace, name = str(meta.get("namespace", "")), str(meta.get("name", ""))
         previous = copy.deepcopy(app.get("status") or {})
-        finalizers = resources_finalizers(app)
-        inventory = inventory_of(previous)
-        hooks = opstate.recorded_hook_keys(previous.get("operationState"))
         now = self.clock.now()
         stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        if not finalizers or not (inventory or hooks):
-            # Nothing was ever deployed (or no cascade asked): nothing to wait for.
-            raise _Stop(ReconcileResult(status=previous, remove_finalizers=finalizers))
-        raw = app.get("spec") or {}
-        try:
-            spec = parse_application_spec(raw)
-        except SpecError:
-            spec = None
-        try:
-            destination = spec.destination if spec else parse_destination(raw)
-            cluster, server = self.env.cluster_for(destination)
-        except SpecError as error:
-            server = str((raw.get("destination") or {}).get("server") or "")
-            message = cluster_gone_message(server, str(error), len(inventory))
-            event = AppEvent("Warning", "DeletionSkipped", message)
-            raise _Stop(
-                ReconcileResult(status=previous, remove_finalizers=finalizers, events=[event])
-            ) from error
-        if spec is None:
-            spec = ApplicationSpec(str(raw.get("project") or ""), (), destination, SyncPolicy())
-        try:
-            project = find_project(spec.project, self.env.projects(namespace))
-        except SpecError:
-            project = default_project()
-        p = Pass(app, namespace, name, previous, now, stamp, spec, project, cluster, server)
-        p.inventory = frozenset(inventory)
+        scope = deletion_scope(app, self.env)
+        if isinstance(scope, Release):
+            result = ReconcileResult(previous, scope.events, remove_finalizers=scope.finalizers)
+            raise _Stop(result)
+        p = Pass(app, namespace, name, previous, now, stamp, scope.spec, scope.project,
+                 scope.cluster, scope.server)  # fmt: skip
+        p.inventory = scope.inventory
         return p
 
     def _delete(self, p: Pass) -> ReconcileResult:
@@ -598,16 +564,6 @@ class Reconciler:
         return _Stop(result)
 
 
-def _spec_problems(raw: dict[str, Any], spec: ApplicationSpec) -> list[str]:
-    """Settings the spec carries that gitopsd cannot honour, naming the field."""
-    policy = raw.get("syncPolicy") or {}
-    problems = ignore_rule_problems(spec.ignore_differences, "spec.ignoreDifferences")
-    problems += sync_option_problems(
-        [str(o) for o in policy.get("syncOptions") or []], "spec.syncPolicy.syncOptions"
-    )
-    return problems
-
-
 def _revisions_of(error: GitopsdError) -> tuple[str, ...] | None:
     revisions = getattr(error, "revisions", ())
     return tuple(revisions) or None
@@ -615,26 +571,3 @@ def _revisions_of(error: GitopsdError) -> tuple[str, ...] | None:
 
 def _short(revisions: Any) -> str:
     return ",".join(str(r)[:7] for r in revisions or ())
-
-
-def _drift(p: Pass) -> str:
-    """Who changed what, for the SelfHeal event: the field managers owning the changed
-    fields; for a change nobody owns any more (a removed field), the changed fields and
-    the object's last writer."""
-    assert p.comparison is not None
-    parts = []
-    for o in p.comparison.out_of_sync:
-        if o.live is None:
-            parts.append(f"{o.key} deleted")
-        elif o.diff is not None and o.diff.managers:
-            parts.append(f"{o.key}: {', '.join(str(m) for m in o.diff.managers)}")
-        elif o.diff is not None and o.diff.changed_paths:
-            fields = ", ".join(dotted(path) for path in o.diff.changed_paths[:5])
-            writer = last_writer(o.live)
-            by = (
-                f"last written by {writer.manager} ({writer.operation}) at {writer.time}"
-                if writer
-                else "no field manager owns the change"
-            )
-            parts.append(f"{o.key}: {fields} changed ({by})")
-    return "; ".join(parts) or "live state differs from Git"

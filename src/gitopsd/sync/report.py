@@ -6,10 +6,13 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
+from gitopsd.diff import last_writer
+from gitopsd.diff.paths import dotted
 from gitopsd.model.vocab import OperationPhase, SyncStatus
 from gitopsd.status import Condition, resource_entries, set_conditions, summary_images
 from gitopsd.status import conditions as cond
 from gitopsd.sync import operation_state as opstate
+from gitopsd.sync.compare import Comparison
 from gitopsd.sync.passes import AppEvent, Pass
 
 
@@ -95,3 +98,25 @@ def error_status(
     if (condition.type, condition.message) in before:
         return status, []
     return status, [AppEvent("Warning", condition.type, condition.message)]
+
+
+def drift_summary(comparison: Comparison) -> str:
+    """Who changed what, for the SelfHeal event: the field managers owning the changed
+    fields; for a change nobody owns any more (a removed field), the changed fields and
+    the object's last writer."""
+    parts = []
+    for o in comparison.out_of_sync:
+        if o.live is None:
+            parts.append(f"{o.key} deleted")
+        elif o.diff is not None and o.diff.managers:
+            parts.append(f"{o.key}: {', '.join(str(m) for m in o.diff.managers)}")
+        elif o.diff is not None and o.diff.changed_paths:
+            fields = ", ".join(dotted(path) for path in o.diff.changed_paths[:5])
+            writer = last_writer(o.live)
+            by = (
+                f"last written by {writer.manager} ({writer.operation}) at {writer.time}"
+                if writer
+                else "no field manager owns the change"
+            )
+            parts.append(f"{o.key}: {fields} changed ({by})")
+    return "; ".join(parts) or "live state differs from Git"
