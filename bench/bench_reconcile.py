@@ -1,8 +1,9 @@
 """Reconcile benchmark (issue 4): one Application of 50 objects, driven through the core.
 
 The ``Reconciler`` runs in this process over a ``KubeCluster`` that counts every request
-by verb (GET, LIST, dry-run PATCH, real PATCH/POST/PUT/DELETE). Pass 1 diffs and applies
-everything; the passes after it run until the operation has finished and the Application
+by verb (GET, LIST, dry-run PATCH, real PATCH/POST/PUT/DELETE). Pass 1 diffs everything
+and records the automated operation (nothing is written before the operation is);
+the passes after it apply and run until the operation has finished and the Application
 is Synced and Healthy. Then:
 
 - pass 2, with nothing changed, must make no dry-run and no write call at all. That is a
@@ -236,7 +237,7 @@ def run(kubeconfig: str, workdir: Path) -> dict[str, Any]:
 
     result, elapsed, used = bench.run_pass()
     results["pass1"] = {"seconds": elapsed, "requests": dict(used)}
-    print(f"pass 1 (diff + apply 50 objects): {elapsed:.2f} s; {describe(used)}", flush=True)
+    print(f"pass 1 (diff, operation recorded): {elapsed:.2f} s; {describe(used)}", flush=True)
     if result.requeue_after is None and bench.status() == ("Synced", "Healthy"):
         passes, seconds, settle_used = 0, 0.0, Counter[str]()
     else:

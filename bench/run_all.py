@@ -95,7 +95,7 @@ def reconcile_section(results: dict[str, Any], rc: int, output: str) -> list[str
         "|---|---:|" + "---:|" * len(REQUEST_COLUMNS),
     ]
     rows = (
-        ("1: diff + apply everything", results["pass1"]),
+        ("1: diff, operation recorded", results["pass1"]),
         (f"until Synced/Healthy ({results['settle']['passes']} passes)", results["settle"]),
         ("2: nothing changed", results["pass2"]),
         ("3: one Deployment scaled by hand", results["pass3"]),

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from gitopsd.diff import ignore_rule_problems
 from gitopsd.errors import ConfigError, SpecError
 from gitopsd.model.filters import ResourceFilter, ResourceFilters
 from gitopsd.project.source_namespaces import parse_namespace_patterns
@@ -58,6 +59,7 @@ class ControllerSettings:
     self_heal_initial_seconds: float = 2.0
     self_heal_factor: float = 3.0
     self_heal_max_seconds: float = 300.0
+    operation_timeout_seconds: float = 3600.0  # a sync attempt running longer ends Failed
 
 
 def env_flag_default(name: str, default: str) -> str:
@@ -151,6 +153,12 @@ def _global_ignore(text: str) -> tuple[IgnoreDifference, ...]:
         ) from error
     if not isinstance(value, dict):
         raise ConfigError("gitopsd-cm: resource.customizations.ignoreDifferences.all: not a map")
+    for field_name in ("jsonPointers", "jqPathExpressions", "managedFieldsManagers"):
+        if not isinstance(value.get(field_name) or [], list):
+            raise ConfigError(
+                f"gitopsd-cm: resource.customizations.ignoreDifferences.all: {field_name} "
+                "must be a list"
+            )
     rule = {
         "group": "*",
         "kind": "*",
@@ -158,7 +166,12 @@ def _global_ignore(text: str) -> tuple[IgnoreDifference, ...]:
         "jqPathExpressions": value.get("jqPathExpressions") or [],
         "managedFieldsManagers": value.get("managedFieldsManagers") or [],
     }
-    return parse_ignore_differences([rule])
+    rules = parse_ignore_differences([rule])
+    problems = ignore_rule_problems(rules, "resource.customizations.ignoreDifferences.all")
+    if problems:
+        # "…all[0].jsonPointers[0]": there is one rule, so the index says nothing.
+        raise ConfigError("gitopsd-cm: " + "; ".join(p.replace("all[0]", "all") for p in problems))
+    return rules
 
 
 @dataclass(frozen=True)

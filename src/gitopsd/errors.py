@@ -18,7 +18,9 @@ GitopsdError
 │   ├── ManifestError           invalid YAML/JSON or an object without apiVersion/kind/name
 │   ├── ToolError               kustomize or helm failed (stderr attached, trimmed)
 │   ├── RenderTimeout           a tool ran past its time limit and was killed
-│   └── RenderTooLarge          manifests exceed the configured size limit
+│   ├── RenderTooLarge          manifests exceed the configured size limit
+│   └── UnsupportedSource       a source gitopsd does not render (plugin, Jsonnet, no
+│                               file any renderer reads)
 ├── ClusterError                talking to a Kubernetes API server failed
 │   ├── ClusterUnreachable
 │   ├── NotFound
@@ -38,6 +40,10 @@ from __future__ import annotations
 
 class GitopsdError(Exception):
     """Base of every error gitopsd raises on purpose."""
+
+    # The commits being rendered when the error happened, when known (set by the
+    # manifest generator, so status can name the commit that failed).
+    revisions: tuple[str, ...] = ()
 
 
 class ConfigError(GitopsdError):
@@ -90,6 +96,11 @@ class RenderTimeout(RenderError):
 
 class RenderTooLarge(RenderError):
     """The rendered or read manifests exceed the configured size limit."""
+
+
+class UnsupportedSource(RenderError):
+    """The source asks for rendering gitopsd does not do; the message names the field or
+    the file types, so it is never mistaken for an application with nothing in it."""
 
 
 class ClusterError(GitopsdError):

@@ -51,6 +51,7 @@ class DirectoryOptions:
     recurse: bool = False
     include: str = ""
     exclude: str = ""
+    jsonnet: bool = False  # directory.jsonnet has settings (gitopsd renders no Jsonnet)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Source:
     kustomize: KustomizeOptions | None = None
     helm: HelmOptions | None = None
     directory: DirectoryOptions | None = None
+    plugin: bool = False  # a config management plugin source (not rendered by gitopsd)
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,13 @@ class ApplicationSpec:
     multi_source: bool = False  # spec.sources was used rather than spec.source
 
 
-def parse_duration(value: str | int | float | None, default: float) -> float:
-    """Parse Go-style durations used by Argo CD (``5s``, ``3m``, ``1h30m``, ``250ms``)."""
+def parse_duration(
+    value: str | int | float | None, default: float, *, field_name: str = ""
+) -> float:
+    """Parse Go-style durations used by Argo CD (``5s``, ``3m``, ``1h30m``, ``250ms``).
+
+    Raises SpecError (never ValueError) for anything else, naming ``field_name`` if given.
+    """
     if value is None or value == "":
         return default
     if isinstance(value, int | float):
@@ -142,6 +149,7 @@ def parse_duration(value: str | int | float | None, default: float) -> float:
     units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
     total, number = 0.0, ""
     index = 0
+    where = f"{field_name}: " if field_name else ""
     while index < len(text):
         char = text[index]
         if char.isdigit() or char == ".":
@@ -150,13 +158,19 @@ def parse_duration(value: str | int | float | None, default: float) -> float:
             continue
         unit = text[index : index + 2] if text[index : index + 2] == "ms" else char
         if unit not in units or not number:
-            raise SpecError(f"invalid duration {value!r}")
-        total += float(number) * units[unit]
+            raise SpecError(f"{where}invalid duration {value!r}")
+        total += _number(number, value, where) * units[unit]
         number = ""
         index += len(unit)
     if number:  # a bare number means seconds
-        total += float(number)
+        total += _number(number, value, where)
     return total
+
+
+def _number(text: str, value: object, where: str) -> float:
+    if text.count(".") > 1 or text == ".":
+        raise SpecError(f"{where}invalid duration {value!r}")
+    return float(text)
 
 
 def _pairs(mapping: Any) -> tuple[tuple[str, str], ...]:
@@ -277,6 +291,9 @@ def parse_source(raw: dict[str, Any], where: str = "spec.source") -> Source:
     if not raw.get("repoURL"):
         raise SpecError(f"{where}.repoURL is required")
     directory = raw.get("directory")
+    jsonnet = directory.get("jsonnet") if isinstance(directory, dict) else None
+    # Exported Argo CD manifests often carry an empty ``jsonnet: {}``: only settings count.
+    uses_jsonnet = isinstance(jsonnet, dict) and any(bool(v) for v in jsonnet.values())
     source = Source(
         repo_url=str(raw["repoURL"]),
         path=str(raw.get("path") or "."),
@@ -291,9 +308,11 @@ def parse_source(raw: dict[str, Any], where: str = "spec.source") -> Source:
             recurse=bool(directory.get("recurse", False)),
             include=str(directory.get("include") or ""),
             exclude=str(directory.get("exclude") or ""),
+            jsonnet=uses_jsonnet,
         )
         if isinstance(directory, dict)
         else None,
+        plugin="plugin" in raw and raw["plugin"] is not None,
     )
     _require(check.repo_url_problem(source.repo_url), f"{where}.repoURL")
     _require(check.revision_problem(source.target_revision.strip()), f"{where}.targetRevision")
@@ -318,9 +337,17 @@ def _parse_sync_policy(raw: dict[str, Any]) -> SyncPolicy:
         retry = Retry(
             limit=int(retry_raw.get("limit", 0)),
             backoff=Backoff(
-                duration_seconds=parse_duration(backoff_raw.get("duration"), 5.0),
+                duration_seconds=parse_duration(
+                    backoff_raw.get("duration"),
+                    5.0,
+                    field_name="spec.syncPolicy.retry.backoff.duration",
+                ),
                 factor=float(backoff_raw.get("factor", 2)),
-                max_duration_seconds=parse_duration(backoff_raw.get("maxDuration"), 180.0),
+                max_duration_seconds=parse_duration(
+                    backoff_raw.get("maxDuration"),
+                    180.0,
+                    field_name="spec.syncPolicy.retry.backoff.maxDuration",
+                ),
             ),
         )
     options = options_from_list([str(o) for o in raw.get("syncOptions") or []])
@@ -349,7 +376,15 @@ def parse_ignore_differences(items: list[dict[str, Any]] | None) -> tuple[Ignore
 
 
 def parse_application_spec(spec: dict[str, Any]) -> ApplicationSpec:
-    """Parse ``Application.spec``. Raises SpecError for what the schema cannot express."""
+    """Parse ``Application.spec``. Raises SpecError for what the schema cannot express,
+    and for values of the wrong shape (never a bare ValueError or TypeError)."""
+    try:
+        return _parse_application_spec(spec)
+    except (ValueError, TypeError, AttributeError) as error:
+        raise SpecError(f"spec: {error}") from error
+
+
+def _parse_application_spec(spec: dict[str, Any]) -> ApplicationSpec:
     if spec.get("source") and spec.get("sources"):
         raise SpecError("spec.source and spec.sources are mutually exclusive")
     if spec.get("sources"):
@@ -362,6 +397,19 @@ def parse_application_spec(spec: dict[str, Any]) -> ApplicationSpec:
         multi = False
     else:
         raise SpecError("spec.source or spec.sources is required")
+    return ApplicationSpec(
+        project=str(spec.get("project") or "default"),
+        sources=sources,
+        destination=parse_destination(spec),
+        sync_policy=_parse_sync_policy(spec.get("syncPolicy") or {}),
+        ignore_differences=parse_ignore_differences(spec.get("ignoreDifferences")),
+        revision_history_limit=int(spec.get("revisionHistoryLimit", 10)),
+        multi_source=multi,
+    )
+
+
+def parse_destination(spec: dict[str, Any]) -> Destination:
+    """``spec.destination`` alone (deletion needs it even when the rest is invalid)."""
     dest_raw = spec.get("destination") or {}
     destination = Destination(
         server=str(dest_raw.get("server") or ""),
@@ -374,12 +422,4 @@ def parse_application_spec(spec: dict[str, Any]) -> ApplicationSpec:
         raise SpecError("spec.destination.server or spec.destination.name is required")
     if destination.namespace:
         _require(check.namespace_problem(destination.namespace), "spec.destination.namespace")
-    return ApplicationSpec(
-        project=str(spec.get("project") or "default"),
-        sources=sources,
-        destination=destination,
-        sync_policy=_parse_sync_policy(spec.get("syncPolicy") or {}),
-        ignore_differences=parse_ignore_differences(spec.get("ignoreDifferences")),
-        revision_history_limit=int(spec.get("revisionHistoryLimit", 10)),
-        multi_source=multi,
-    )
+    return destination

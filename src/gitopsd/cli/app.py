@@ -1,8 +1,10 @@
-"""``gitopsd app list|get|diff|sync|rollback|history|wait|set|delete``: the people's verbs
-on Applications, against the Kubernetes API (RBAC on Applications is the permission model).
+"""``gitopsd app list|get|diff|sync|rollback|terminate-op|history|wait|set|delete``: the
+people's verbs on Applications, against the Kubernetes API (RBAC on Applications is the
+permission model).
 
-This module declares the verbs and runs the read-only and spec-editing ones; ``sync`` and
-``rollback`` live in :mod:`gitopsd.cli.app_sync`, ``diff`` in :mod:`gitopsd.cli.app_diff`.
+This module declares the verbs and runs the read-only and spec-editing ones; ``sync``,
+``rollback`` and ``terminate-op`` live in :mod:`gitopsd.cli.app_sync`, ``diff`` in
+:mod:`gitopsd.cli.app_diff`. Every write goes through :mod:`gitopsd.cli.app_write`.
 Exit codes: 0 done, 1 failed or refused, 2 usage, 3 timed out. Registered by
 :mod:`gitopsd.cli.main`.
 """
@@ -27,6 +29,7 @@ from gitopsd.cli.app_context import (
 )
 from gitopsd.cli.app_views import format_history, format_list, format_resources, format_summary
 from gitopsd.cli.app_wait import Poller, WaitFor, add_timeout_flag, unmet_conditions
+from gitopsd.cli.app_write import write_application
 from gitopsd.cli.output import ExitCode, OutputFormat, dump, print_list
 from gitopsd.model.app_patches import finalizers_patch, sync_policy_patch
 
@@ -57,6 +60,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     delete.add_argument("--wait", action="store_true", help="wait until the Application is gone")
     add_timeout_flag(delete)
+    app_sync.register_terminate(
+        _verb(verbs, "terminate-op", "stop the running or requested operation")
+    )
 
 
 def _verb(
@@ -170,19 +176,44 @@ def _state_line(app: dict[str, Any]) -> str:
 def run_set(args: argparse.Namespace) -> int:
     namespace, name = application_ref(args)
     cluster = connect(args)
-    app = get_application(cluster, namespace, name)
-    patch = sync_policy_patch(
-        app.get("spec") or {},
-        policy=args.sync_policy,
-        self_heal=args.self_heal,
-        prune=args.prune,
-        allow_empty=args.allow_empty,
-    )
-    updated = cluster.merge_patch(application_key(namespace, name), patch)
+
+    def patch_for(app: dict[str, Any]) -> dict[str, Any]:
+        patch = sync_policy_patch(
+            app.get("spec") or {},
+            policy=args.sync_policy,
+            self_heal=args.self_heal,
+            prune=args.prune,
+            allow_empty=args.allow_empty,
+        )
+        # Removing a field leaves no field ownership behind; the annotation makes
+        # gitopsd-cli the object's last writer, which drift reports then name.
+        annotations = {CHANGE_CAUSE: set_change_cause(args)}
+        return {**patch, "metadata": {"annotations": annotations}}
+
+    _, written = write_application(cluster, application_key(namespace, name), patch_for)
+    updated = written or {}
     automated = ((updated.get("spec") or {}).get("syncPolicy") or {}).get("automated")
     shown = "none" if automated is None else json.dumps(automated, sort_keys=True)
     print(f"{application_key(namespace, name)}: syncPolicy.automated is {shown}")
     return ExitCode.OK
+
+
+CHANGE_CAUSE = "kubernetes.io/change-cause"
+
+
+def set_change_cause(args: argparse.Namespace) -> str:
+    """``gitopsd app set web --sync-policy none``: the command, as change-cause."""
+    words = ["gitopsd app set", args.app]
+    if args.sync_policy:
+        words.append(f"--sync-policy {args.sync_policy}")
+    for flag, value in (
+        ("self-heal", args.self_heal),
+        ("prune", args.prune),
+        ("allow-empty", args.allow_empty),
+    ):
+        if value is not None:
+            words.append(f"--{'' if value else 'no-'}{flag}")
+    return " ".join(words)
 
 
 # --- delete ------------------------------------------------------------------------------
@@ -190,10 +221,9 @@ def run_delete(args: argparse.Namespace) -> int:
     namespace, name = application_ref(args)
     cluster = connect(args)
     key = application_key(namespace, name)
-    app = get_application(cluster, namespace, name)
-    patch = finalizers_patch(app.get("metadata") or {}, cascade=args.cascade)
-    if patch is not None:
-        cluster.merge_patch(key, patch)
+    write_application(
+        cluster, key, lambda app: finalizers_patch(app.get("metadata") or {}, cascade=args.cascade)
+    )
     cluster.delete(key, propagation="Background")
     how = "with its resources" if args.cascade else "leaving its resources in place"
     print(f"{key}: deletion requested, {how}")

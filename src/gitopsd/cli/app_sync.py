@@ -1,10 +1,14 @@
-"""``gitopsd app sync`` and ``gitopsd app rollback``: request an operation, then follow it.
+"""``gitopsd app sync`` and ``gitopsd app rollback``: request an operation, then follow it;
+``gitopsd app terminate-op``: end it.
 
-Both write ``operation`` on the Application with one merge patch guarded by its
-resourceVersion (so a concurrent request makes this one fail instead of replacing it),
-refuse while another operation is pending or running, and, unless ``--async``, print one
-line per change until that very operation finishes: exit 0 on Succeeded, 1 on Failed or
-Error, 3 on timeout. Registered by :mod:`gitopsd.cli.app`.
+``sync`` and ``rollback`` write ``operation`` on the Application with one merge patch
+guarded by its resourceVersion (a conflict is read again and retried, and a request that
+appeared meanwhile refuses this one instead of being replaced), refuse while another
+operation is pending or running, and, unless ``--async``, print one line per change
+until that very operation finishes: exit 0 on Succeeded, 1 on Failed or Error (a request
+that cannot start, e.g. because the app does not render, ends in Error with the reason at
+once), 3 on timeout. ``terminate-op`` sets ``gitopsd.io/terminate-operation`` and waits
+for the operation to end. Registered by :mod:`gitopsd.cli.app`.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from gitopsd.cli.app_context import (
@@ -23,15 +27,18 @@ from gitopsd.cli.app_context import (
     get_application,
 )
 from gitopsd.cli.app_wait import Poller, ProgressTracker, add_timeout_flag
+from gitopsd.cli.app_write import write_application
 from gitopsd.cli.output import ExitCode, short_revision
 from gitopsd.cluster import KubeCluster
 from gitopsd.errors import ConfigError
+from gitopsd.model.annotations import TERMINATE_OPERATION_ANNOTATION
 from gitopsd.model.keys import ResourceKey
 from gitopsd.model.operations import (
     ResourceSelector,
     SyncRequest,
     build_operation,
     finished_phase,
+    operation_pending,
     operation_refusal,
     parse_resource_selector,
     parse_sync_option,
@@ -98,13 +105,14 @@ def register_rollback(parser: argparse.ArgumentParser) -> None:
 
 def run_sync(args: argparse.Namespace) -> int:
     cluster = connect(args)
-    app = get_application(cluster, *application_ref(args))
-    refusal = operation_refusal(app)
-    if refusal:
-        print(f"error: {refusal}", file=sys.stderr)
-        return ExitCode.FAILED
-    request = sync_request(args, (app.get("status") or {}).get("resources") or [])
-    return request_and_follow(cluster, args, app, request)
+
+    def request_for(app: dict[str, Any]) -> tuple[SyncRequest, str]:
+        refusal = operation_refusal(app)
+        if refusal:
+            raise ConfigError(refusal)
+        return sync_request(args, (app.get("status") or {}).get("resources") or []), ""
+
+    return request_and_follow(cluster, args, request_for)
 
 
 def sync_request(
@@ -123,15 +131,17 @@ def sync_request(
 
 def run_rollback(args: argparse.Namespace) -> int:
     cluster = connect(args)
-    app = get_application(cluster, *application_ref(args))
-    refusal = rollback_refusal(app)
-    if refusal:
-        print(f"error: {refusal}", file=sys.stderr)
-        return ExitCode.FAILED
-    entry = rollback_entry(app, args.id)
-    request = rollback_request(entry, prune=args.prune)
-    print(f"rolling back to history entry {entry.get('id')} ({short_revision(request.revision)})")
-    return request_and_follow(cluster, args, app, request)
+
+    def request_for(app: dict[str, Any]) -> tuple[SyncRequest, str]:
+        refusal = rollback_refusal(app)
+        if refusal:
+            raise ConfigError(refusal)
+        entry = rollback_entry(app, args.id)
+        request = rollback_request(entry, prune=args.prune)
+        revision = short_revision(request.revision)
+        return request, f"rolling back to history entry {entry.get('id')} ({revision})"
+
+    return request_and_follow(cluster, args, request_for)
 
 
 def describe(request: SyncRequest, username: str) -> str:
@@ -152,16 +162,27 @@ def _count(number: int, noun: str) -> str:
 
 
 def request_and_follow(
-    cluster: KubeCluster, args: argparse.Namespace, app: dict[str, Any], request: SyncRequest
+    cluster: KubeCluster,
+    args: argparse.Namespace,
+    request_for: Callable[[dict[str, Any]], tuple[SyncRequest, str]],
 ) -> int:
+    """Write the operation ``request_for(app)`` describes (rebuilt from a fresh read if
+    another writer got in first; its second item is a line to print first, if any), then
+    follow it unless ``--async``."""
     key = application_key(*application_ref(args))
     username = current_username(args)
     request_id = uuid.uuid4().hex
-    patch = {
-        "metadata": {"resourceVersion": app["metadata"]["resourceVersion"]},
-        "operation": build_operation(request, username=username, request_id=request_id),
-    }
-    cluster.merge_patch(key, patch)
+    requested: list[tuple[SyncRequest, str]] = []
+
+    def patch_for(app: dict[str, Any]) -> dict[str, Any]:
+        request, note = request_for(app)
+        requested[:] = [(request, note)]
+        return {"operation": build_operation(request, username=username, request_id=request_id)}
+
+    write_application(cluster, key, patch_for)
+    request, note = requested[0]
+    if note:
+        print(note)
     print(f"{key}: {describe(request, username)}", flush=True)
     if args.no_wait:
         return ExitCode.OK
@@ -187,3 +208,39 @@ def follow(
         print(f"{key}: timed out after {timeout:g}s waiting for the operation", file=sys.stderr)
         return ExitCode.TIMEOUT
     return ExitCode.OK if phase == OperationPhase.SUCCEEDED else ExitCode.FAILED
+
+
+def register_terminate(parser: argparse.ArgumentParser) -> None:
+    _follow_flags(parser)
+    parser.set_defaults(func=run_terminate)
+
+
+def run_terminate(args: argparse.Namespace) -> int:
+    """Set ``gitopsd.io/terminate-operation`` and, unless ``--async``, wait until the
+    controller ended the operation; exit 1 when there is none to end."""
+    cluster = connect(args)
+    key = application_key(*application_ref(args))
+
+    def patch_for(app: dict[str, Any]) -> dict[str, Any]:
+        if not operation_pending(app):
+            raise ConfigError(f"{key}: no operation is requested or running")
+        return {"metadata": {"annotations": {TERMINATE_OPERATION_ANNOTATION: "true"}}}
+
+    write_application(cluster, key, patch_for)
+    print(f"{key}: termination requested", flush=True)
+    if args.no_wait:
+        return ExitCode.OK
+
+    def check(app: dict[str, Any]) -> dict[str, Any] | None:
+        return None if operation_pending(app) else app
+
+    ended, _ = Poller().until(
+        lambda: get_application(cluster, key.namespace, key.name), check, args.timeout
+    )
+    if ended is None:
+        print(f"{key}: timed out after {args.timeout:g}s waiting for the operation to end",
+              file=sys.stderr)  # fmt: skip
+        return ExitCode.TIMEOUT
+    state = (ended.get("status") or {}).get("operationState") or {}
+    print(f"{key}: {state.get('phase')}: {state.get('message') or ''}".rstrip(": "))
+    return ExitCode.OK

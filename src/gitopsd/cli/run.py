@@ -75,6 +75,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=float,
         default=float(env_flag_default("self-heal-backoff-cap-seconds", "300")),
     )
+    parser.add_argument(
+        "--operation-timeout",
+        default=env_flag_default("operation-timeout", "1h"),
+        help="end a sync attempt still running after this long, as Failed (0: never; default 1h)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -98,6 +103,7 @@ def settings_from(args: argparse.Namespace) -> ControllerSettings:
         self_heal_initial_seconds=args.self_heal_backoff_timeout_seconds,
         self_heal_factor=args.self_heal_backoff_factor,
         self_heal_max_seconds=args.self_heal_backoff_cap_seconds,
+        operation_timeout_seconds=parse_duration(args.operation_timeout, 3600.0),
     )
 
 

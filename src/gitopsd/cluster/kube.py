@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import builtins
 import json
+import logging
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -28,7 +30,14 @@ RequestHook = Callable[[str, str, int], None]
 
 APPLY_PATCH = "application/apply-patch+yaml"
 MERGE_PATCH = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
 JSON = "application/json"
+# 429 "storage is (re)initializing" right after a CRD is installed, or priority-and-
+# fairness throttling: the server asks to come back; we do, quietly, a few times.
+THROTTLED_ATTEMPTS = 5
+THROTTLED_MAX_WAIT_SECONDS = 2.0
+
+log = logging.getLogger(__name__)
 
 
 class KubeCluster:
@@ -72,8 +81,6 @@ class KubeCluster:
         headers = {"Accept": accept}
         if body is not None:
             headers["Content-Type"] = content_type
-        # The REST client serialises dict bodies itself for JSON and YAML content types.
-        payload = body
         _, url, headers, _, _ = self.api_client.param_serialize(
             method=method,
             resource_path=path,
@@ -81,27 +88,48 @@ class KubeCluster:
             header_params=headers,
             auth_settings=["BearerToken"],
         )
-        try:
-            response = self.api_client.rest_client.request(
-                method,
-                url,
-                headers=headers,
-                body=payload,
-                _request_timeout=timeout or self._timeout,
-            )
-        except (urllib3.exceptions.HTTPError, OSError, client.ApiException) as error:
-            self._report(method, kind, 0)
-            raise ClusterUnreachable(
-                f"{what or path}: API server {self.host} unreachable: {type(error).__name__}",
-                status=0,
-            ) from error
-        self._report(method, kind, response.status)
+        for attempt in range(1, THROTTLED_ATTEMPTS + 1):
+            response = self._send(method, url, headers, body, timeout, kind, what or path)
+            if response.status != 429 or attempt == THROTTLED_ATTEMPTS:
+                break
+            wait = _retry_after(response.headers, attempt)
+            log.debug("%s: throttled (429), retrying in %.1fs", what or path, wait)
+            response.read()  # release the connection before waiting
+            time.sleep(wait)
         if stream and 200 <= response.status < 300:
             return response.response
         data = response.read()
         if not 200 <= response.status < 300:
             raise error_for(response.status, what or f"{method} {path}", data, secret=secret)
         return json.loads(data) if data else None
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: Any,
+        timeout: float | None,
+        kind: str,
+        what: str,
+    ) -> Any:
+        # The REST client serialises dict bodies itself for JSON and YAML content types.
+        try:
+            response = self.api_client.rest_client.request(
+                method,
+                url,
+                headers=headers,
+                body=body,
+                _request_timeout=timeout or self._timeout,
+            )
+        except (urllib3.exceptions.HTTPError, OSError, client.ApiException) as error:
+            self._report(method, kind, 0)
+            raise ClusterUnreachable(
+                f"{what}: API server {self.host} unreachable: {type(error).__name__}",
+                status=0,
+            ) from error
+        self._report(method, kind, response.status)
+        return response
 
     def _report(self, verb: str, kind: str, code: int) -> None:
         if self._on_request is not None:
@@ -280,15 +308,36 @@ class KubeCluster:
         except NotFound:
             return
 
-    def merge_patch(self, key: ResourceKey, patch: KubeObject) -> KubeObject:
+    def merge_patch(
+        self, key: ResourceKey, patch: KubeObject, *, field_manager: str = ""
+    ) -> KubeObject:
+        """A JSON merge patch; ``field_manager`` names the writer in ``managedFields``
+        (empty: the server derives one from the client's user agent)."""
         _, path = self.object_path(key)
         result: KubeObject = self.request(
             "PATCH",
             path,
+            query={"fieldManager": field_manager} if field_manager else None,
             body=patch,
             content_type=MERGE_PATCH,
             kind=key.kind,
             what=f"{key} patch failed",
+        )
+        return result
+
+    def json_patch(
+        self, key: ResourceKey, operations: builtins.list[dict[str, Any]], *, subresource: str = ""
+    ) -> KubeObject:
+        """An RFC 6902 JSON patch. A failing ``test`` operation makes the server refuse the
+        whole patch (``Invalid``), which is how a write is made conditional on a field."""
+        _, path = self.object_path(key)
+        result: KubeObject = self.request(
+            "PATCH",
+            f"{path}/{subresource}" if subresource else path,
+            body=operations,
+            content_type=JSON_PATCH,
+            kind=key.kind,
+            what=f"{key} {subresource + ' ' if subresource else ''}patch failed",
         )
         return result
 
@@ -304,6 +353,13 @@ class KubeCluster:
             what=f"{key} status patch failed",
         )
         return result
+
+    def replace_status(self, key: ResourceKey, status: dict[str, Any]) -> KubeObject:
+        """Make ``status`` the whole status: nothing of the previous one is left behind
+        (a merge patch would keep nested keys the new status no longer has)."""
+        return self.json_patch(
+            key, [{"op": "add", "path": "/status", "value": status}], subresource="status"
+        )
 
     def create_event(self, event: KubeObject) -> None:
         namespace = event["metadata"]["namespace"]
@@ -363,6 +419,16 @@ class KubeCluster:
             raise ClusterUnreachable(f"watch {group_kind}: {error}", status=0) from error
         finally:
             raw.release_conn()
+
+
+def _retry_after(headers: Any, attempt: int) -> float:
+    """The server's ``Retry-After`` (seconds), else a short growing wait; capped."""
+    try:
+        asked = float((headers or {}).get("Retry-After") or 0)
+    except (TypeError, ValueError):
+        asked = 0.0
+    wait = asked if asked > 0 else 0.25 * attempt
+    return min(wait, THROTTLED_MAX_WAIT_SECONDS)
 
 
 def api_version_of(obj: KubeObject) -> tuple[str, str]:

@@ -50,7 +50,7 @@ SOURCE_FIELDS = frozenset(
 )
 SOURCE_MESSAGES = {
     "plugin": "config management plugins are not supported; only kustomize, helm and plain"
-    " directories render",
+    " directories render, and the Application will report a ComparisonError, never Synced",
 }
 KUSTOMIZE_FIELDS = frozenset(
     {
@@ -79,7 +79,10 @@ HELM_FIELDS = frozenset(
 # Values that ask for what gitopsd does anyway (it renders with Helm 3).
 HELM_DEFAULTS = {"version": "v3"}
 DIRECTORY_FIELDS = frozenset({"recurse", "include", "exclude"})
-DIRECTORY_MESSAGES = {"jsonnet": "Jsonnet is not supported; only YAML and JSON files are read"}
+DIRECTORY_MESSAGES = {
+    "jsonnet": "Jsonnet is not supported; only YAML and JSON files are read, and the"
+    " Application will report a ComparisonError, never Synced"
+}
 DESTINATION_FIELDS = frozenset({"server", "name", "namespace"})
 SYNC_POLICY_FIELDS = frozenset({"automated", "syncOptions", "retry", "managedNamespaceMetadata"})
 AUTOMATED_FIELDS = frozenset({"prune", "selfHeal", "allowEmpty"})
@@ -162,6 +165,9 @@ def _empty(value: Any) -> bool:
 
 def _check_source(source: dict[str, Any], path: str, report: Report) -> None:
     check_fields(source, path, report, SOURCE_FIELDS, SOURCE_MESSAGES)
+    if source.get("plugin") == {}:
+        # An empty plugin block still asks for plugin discovery: not an empty leftover.
+        report.warn(field_path(path, "plugin"), SOURCE_MESSAGES["plugin"])
     check_fields(source.get("kustomize"), field_path(path, "kustomize"), report, KUSTOMIZE_FIELDS)
     check_fields(
         source.get("helm"), field_path(path, "helm"), report, HELM_FIELDS, defaults=HELM_DEFAULTS
@@ -190,5 +196,6 @@ def _check_sync_policy(policy: Any, path: str, report: Report) -> None:
             if name not in SYNC_OPTIONS:
                 report.warn(
                     field_path(field_path(path, "syncOptions"), index),
-                    f"sync option {name} is not supported; it will be ignored",
+                    f"sync option {name} is not supported; the Application will report an "
+                    "InvalidSpecError until it is removed",
                 )

@@ -17,8 +17,8 @@ from gitopsd.diff.compare import (
     is_ignored_extraneous,
 )
 from gitopsd.diff.fields import fields_v1_paths
-from gitopsd.diff.ignore import apply_ignore_rules, respect_ignored
-from gitopsd.diff.managers import DriftManager, drift_managers
+from gitopsd.diff.ignore import apply_ignore_rules, ignore_rule_problems, respect_ignored
+from gitopsd.diff.managers import DriftManager, drift_managers, last_writer
 from gitopsd.diff.normalize import NORMALIZED_AWAY, normalize
 from gitopsd.diff.render import format_diffs
 
@@ -34,7 +34,9 @@ __all__ = [
     "drift_managers",
     "fields_v1_paths",
     "format_diffs",
+    "ignore_rule_problems",
     "is_ignored_extraneous",
+    "last_writer",
     "normalize",
     "respect_ignored",
 ]

@@ -102,6 +102,44 @@ def respect_ignored(
     return result
 
 
+def ignore_rule_problems(rules: Sequence[IgnoreDifference], field: str) -> list[str]:
+    """What is wrong with ``rules``, one message per bad entry naming it
+    (``spec.ignoreDifferences[0].jsonPointers[1]: ...``); [] when every entry is usable.
+
+    Checked before any comparison, so a bad rule is reported instead of failing every
+    pass. A jq expression is compiled and run once on an empty object: syntax errors
+    and expressions that are not paths (``.a | length``) are found; errors that depend on
+    an object's shape are not errors of the rule.
+    """
+    problems = []
+    for index, rule in enumerate(rules):
+        entry = f"{field}[{index}]"
+        for position, pointer in enumerate(rule.json_pointers):
+            try:
+                parse_pointer(pointer)
+            except SpecError as e:
+                problems.append(f"{entry}.jsonPointers[{position}]: {e}")
+        for position, expression in enumerate(rule.jq_path_expressions):
+            problem = _jq_problem(expression)
+            if problem:
+                problems.append(f"{entry}.jqPathExpressions[{position}]: {problem}")
+    return problems
+
+
+def _jq_problem(expression: str) -> str:
+    try:
+        program = _compiled(expression)
+    except ValueError as e:
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else "syntax error"
+        return f"{expression!r} is invalid: {reason}"
+    try:
+        program.input_value({}).first()
+    except ValueError as e:
+        if "Invalid path expression" in str(e):
+            return f"{expression!r} is not a path expression"
+    return ""
+
+
 def _matching(rules: Sequence[IgnoreDifference], key: ResourceKey) -> list[IgnoreDifference]:
     return [rule for rule in rules if rule_matches(rule, key)]
 

@@ -99,3 +99,22 @@ def _entries(live: dict[str, Any]) -> list[_Entry]:
             )
         )
     return entries
+
+
+def last_writer(
+    live: dict[str, Any] | None, *, ignore_manager: str = FIELD_MANAGER
+) -> DriftManager | None:
+    """The most recent writer other than ``ignore_manager`` (and other than status
+    writers), if it wrote after ``ignore_manager`` did.
+
+    For a change no manager owns any more (a removed field): the object's last writer is
+    the best account of who made it. Its ``paths`` are empty.
+    """
+    # Writes to the status subresource never change what is compared: left out.
+    entries = [e for e in _entries(live or {}) if e.subresource != "status"]
+    ours = max((e.time for e in entries if e.manager == ignore_manager), default="")
+    others = [e for e in entries if e.manager != ignore_manager and e.time and e.time >= ours]
+    if not others:
+        return None
+    latest = max(others, key=lambda e: e.time)
+    return DriftManager(latest.manager, latest.operation, latest.time, (), latest.subresource)

@@ -100,7 +100,18 @@ class Metrics:
             "A registered cluster and its connection status; always 1.",
             ("server", "name", "connection_status"),
         )
-        for collector in (self._app_info, self._orphaned, self._cluster_info):
+        self._config_invalid = StateGauge(
+            "gitopsd_config_invalid",
+            "1 while the latest version of a ConfigMap is refused (its last good "
+            "configuration stays in use), else 0.",
+            ("configmap",),
+        )
+        for collector in (
+            self._app_info,
+            self._orphaned,
+            self._cluster_info,
+            self._config_invalid,
+        ):
             reg.register(collector)
         self._sync = Counter(
             "gitopsd_app_sync_total",
@@ -242,6 +253,12 @@ class Metrics:
 
     def forget_cluster(self, server: str) -> None:
         self._cluster_info.remove(server)
+
+    # --- Configuration ------------------------------------------------------------------
+
+    def set_config_invalid(self, configmap: str, invalid: bool) -> None:
+        """Whether ``configmap``'s latest version was refused."""
+        self._config_invalid.set(configmap, {"configmap": configmap}, 1.0 if invalid else 0.0)
 
     # --- Exposition ---------------------------------------------------------------------
 

@@ -136,6 +136,12 @@ def operation_refusal(app: dict[str, Any]) -> str | None:
     return None
 
 
+def operation_pending(app: dict[str, Any]) -> bool:
+    """An operation is requested (``operation``) or running (``operationState``)."""
+    state = (app.get("status") or {}).get("operationState") or {}
+    return isinstance(app.get("operation"), dict) or state.get("phase") == OperationPhase.RUNNING
+
+
 def rollback_refusal(app: dict[str, Any]) -> str | None:
     """Rollback while automated sync is on would be undone at once: refuse it."""
     automated = ((app.get("spec") or {}).get("syncPolicy") or {}).get("automated")

@@ -79,3 +79,6 @@ class ResultCode(StrEnum):
     PRUNED = "pruned"
     SKIPPED = "skipped"
     FAILED = "failed"
+    # A hook whose name an earlier operation's copy still holds: that copy is being
+    # deleted, and the hook is created again on a later pass ("recreated hook").
+    RECREATING = "recreating"

@@ -5,6 +5,12 @@ look. Handlers only enqueue; all work happens here, in worker threads.
 Only Applications in the controller's scope (its own namespace and the ones
 ``application.namespaces`` enables) are queued or processed; any other key is dropped
 without being read, so nothing is ever written to an Application outside the scope.
+
+Write order matters for crash and fault safety: the status is written first, replacing
+the old one whole; a consumed ``operation`` request is cleared only once that write
+succeeded (and only if the request is still the one consumed), and events are recorded
+only for a pass whose status was recorded. A failed pass or write backs off
+(:mod:`gitopsd.operator.backoff`).
 """
 
 from __future__ import annotations
@@ -14,10 +20,11 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from gitopsd.cluster import KubeCluster
-from gitopsd.errors import ClusterError, GitopsdError
+from gitopsd.errors import ClusterError, Conflict, GitopsdError, Invalid, NotFound
 from gitopsd.metrics import AppState, Metrics
 from gitopsd.model.annotations import (
     ARGOCD_PREFIX,
@@ -28,6 +35,7 @@ from gitopsd.model.annotations import (
 )
 from gitopsd.model.keys import GroupKind, ResourceKey
 from gitopsd.operator.audit import record
+from gitopsd.operator.backoff import FailureBackoff, FailureCounts
 from gitopsd.operator.queue import AppKey, WorkQueue, run_worker
 from gitopsd.operator.watcher import ManagedObjectWatcher
 from gitopsd.ports import Clock
@@ -41,6 +49,8 @@ APPLICATION = GroupKind("gitopsd.io", "Application")
 # Timestamps change every pass; a status that differs only in them is written at most
 # once per this many seconds (reconciledAt stays roughly current without a write per pass).
 STATUS_HEARTBEAT_SECONDS = 300.0
+# After a finalizer patch lost a race with another writer: look again soon.
+CONFLICT_RETRY_SECONDS = 1.0
 
 
 def _intent(app: dict[str, Any]) -> tuple[Any, ...]:
@@ -54,6 +64,12 @@ def _intent(app: dict[str, Any]) -> tuple[Any, ...]:
         tuple(meta.get("finalizers") or ()),
         meta.get("deletionTimestamp"),
     )
+
+
+@dataclass(frozen=True)
+class _Written:
+    recorded: bool  # the status is what the pass computed (or needed no write)
+    retry_after: float | None = None  # a write lost a race: look again this soon
 
 
 class Controller:
@@ -88,6 +104,11 @@ class Controller:
         self._lock = threading.Lock()
         self._written_at: dict[AppKey, float] = {}
         self._intents: dict[AppKey, tuple[Any, ...]] = {}
+        self.failures = FailureCounts()
+
+    def backoff(self) -> FailureBackoff:
+        """Failed passes back off from a few seconds up to the reconcile interval."""
+        return FailureBackoff(max_seconds=max(self.interval, 3.0))
 
     # --- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
@@ -162,7 +183,11 @@ class Controller:
         if not self.scope.includes(namespace):  # outside the scope: not even read
             self._forget(key)
             return None
-        app = self.local.get(ResourceKey(APPLICATION.group, APPLICATION.kind, namespace, name))
+        try:
+            app = self.local.get(ResourceKey(APPLICATION.group, APPLICATION.kind, namespace, name))
+        except ClusterError as error:  # e.g. the API server restarting: no traceback
+            log.warning("Application %s/%s: reading it failed: %s", namespace, name, error)
+            return self.backoff().delay(self.failures.failed(key))
         if app is None:
             self._forget(key)
             return None
@@ -172,14 +197,23 @@ class Controller:
             (app["metadata"].get("annotations") or {}).get(TERMINATE_OPERATION_ANNOTATION)
         )
         started = time.monotonic()
-        result = self.reconciler.reconcile(app)
+        try:
+            result = self.reconciler.reconcile(app)
+        except Exception:  # a bug must not kill the worker, nor retry at a fixed pace
+            log.exception("Application %s/%s: reconcile failed", namespace, name)
+            return self.backoff().delay(self.failures.failed(key))
         elapsed = time.monotonic() - started
         self._remember_tracking(app)
-        self._write(app, result)
-        if refresh:
+        written = self._write(app, result)
+        if refresh and written.recorded:
             self._clear_refresh(app)
         self._watch_kinds(app, result)
         self._report(app, result, elapsed)
+        if result.failed or not written.recorded:
+            return self.backoff().delay(self.failures.failed(key))
+        self.failures.succeeded(key)
+        if written.retry_after is not None:
+            return written.retry_after
         if result.requeue_after is not None:
             return result.requeue_after
         return self.interval * (1 + random.random() * self.jitter)
@@ -196,30 +230,73 @@ class Controller:
 
     def _forget(self, key: AppKey) -> None:
         self.queue.forget(key)
+        self.failures.forget(key)
         if self.metrics is not None:
             self.metrics.forget_app(*key)
 
-    def _write(self, app: dict[str, Any], result: ReconcileResult) -> None:
+    def _write(self, app: dict[str, Any], result: ReconcileResult) -> _Written:
+        """Record what the pass decided, in the order that keeps a crash or a refused write
+        from losing or repeating work (see the module docstring)."""
         meta = app["metadata"]
         key = ResourceKey(APPLICATION.group, APPLICATION.kind, meta["namespace"], meta["name"])
-        previous = app.get("status") or {}
-        if self._status_changed(previous, result.status, (key.namespace, key.name)):
-            patch = {k: None for k in previous if k not in result.status}
-            patch.update(result.status)
-            try:
-                self.local.patch_status(key, patch)
-            except ClusterError as error:
-                log.warning("%s: status update failed: %s", key, error)
-        if result.clear_operation:
-            self.local.merge_patch(key, {"operation": None})
+        recorded = self._write_status(key, app.get("status") or {}, result.status)
+        if result.clear_operation and recorded and app.get("operation") is not None:
+            self._clear_operation(key, app["operation"])
+        retry_after = None
         if result.remove_finalizers:
-            kept = [f for f in meta.get("finalizers") or [] if f not in result.remove_finalizers]
-            self.local.merge_patch(
-                key, {"metadata": {"finalizers": kept, "resourceVersion": meta["resourceVersion"]}}
-            )
-        if result.events:
+            retry_after = self._remove_finalizers(key, meta, result.remove_finalizers)
+        if result.events and recorded:
             app = {**app, "status": result.status}
             record(self.local, app, result.events, self.clock.now())
+        return _Written(recorded=recorded, retry_after=retry_after)
+
+    def _write_status(
+        self, key: ResourceKey, previous: dict[str, Any], status: dict[str, Any]
+    ) -> bool:
+        """Replace the status when it changed; False when the API server refused it."""
+        app_key = (key.namespace, key.name)
+        if not self._status_changed(previous, status, app_key):
+            return True
+        try:
+            self.local.replace_status(key, status)
+        except NotFound:
+            return True  # deleted meanwhile: nothing left to record
+        except ClusterError as error:
+            log.warning("%s: status update failed, will retry: %s", key, error)
+            return False
+        self._written_at[app_key] = time.monotonic()
+        return True
+
+    def _clear_operation(self, key: ResourceKey, consumed: dict[str, Any]) -> None:
+        """Remove ``operation`` only if it is still the request this pass consumed: a new
+        request written meanwhile must survive (the server refuses the patch then)."""
+        try:
+            self.local.json_patch(
+                key,
+                [
+                    {"op": "test", "path": "/operation", "value": consumed},
+                    {"op": "remove", "path": "/operation"},
+                ],
+            )
+        except (Invalid, NotFound):
+            log.info("%s: operation changed since it was read; left for the next pass", key)
+        except ClusterError as error:
+            log.warning("%s: clearing the consumed operation failed: %s", key, error)
+
+    def _remove_finalizers(
+        self, key: ResourceKey, meta: dict[str, Any], done: tuple[str, ...]
+    ) -> float | None:
+        """Drop finalizers whose work is done; a lost race (409) is retried soon."""
+        kept = [f for f in meta.get("finalizers") or [] if f not in done]
+        patch = {"metadata": {"finalizers": kept, "resourceVersion": meta["resourceVersion"]}}
+        try:
+            self.local.merge_patch(key, patch)
+        except NotFound:
+            return None
+        except Conflict:
+            log.info("%s: changed while its finalizer was being removed; retrying", key)
+            return CONFLICT_RETRY_SECONDS
+        return None
 
     def _status_changed(
         self, previous: dict[str, Any], status: dict[str, Any], key: AppKey
@@ -228,10 +305,7 @@ class Controller:
         before = {k: v for k, v in previous.items() if k not in volatile}
         after = {k: v for k, v in status.items() if k not in volatile}
         now = time.monotonic()
-        if before != after or now - self._written_at.get(key, 0.0) > STATUS_HEARTBEAT_SECONDS:
-            self._written_at[key] = now
-            return True
-        return False
+        return before != after or now - self._written_at.get(key, 0.0) > STATUS_HEARTBEAT_SECONDS
 
     def _clear_refresh(self, app: dict[str, Any]) -> None:
         meta = app["metadata"]

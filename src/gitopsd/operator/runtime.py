@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import logging
 import posixpath
 import threading
@@ -35,6 +36,7 @@ from gitopsd.model.annotations import (
 from gitopsd.model.keys import ResourceKey
 from gitopsd.operator.app_namespaces import ApplicationWatcher, list_applications
 from gitopsd.operator.appsets import AppSetController, registered_clusters
+from gitopsd.operator.audit import event_body
 from gitopsd.operator.clusters import ClusterEntry, ClusterRegistry
 from gitopsd.operator.controller import Controller
 from gitopsd.operator.environment import ControllerEnvironment
@@ -45,6 +47,7 @@ from gitopsd.render import CachedRenderer, ManifestGenerator
 from gitopsd.source import GitRepositories, credentials_from_secrets
 from gitopsd.sync.decide import SelfHealBackoff
 from gitopsd.sync.environment import ReconcileSettings
+from gitopsd.sync.passes import AppEvent
 from gitopsd.sync.reconciler import Reconciler
 from gitopsd.webhook import (
     AppRef,
@@ -97,6 +100,7 @@ class Runtime:
                     settings.self_heal_max_seconds,
                 ),
                 app_namespaces=scope,
+                operation_timeout_seconds=settings.operation_timeout_seconds,
             ),
         )
         self.controller = Controller(
@@ -231,24 +235,31 @@ class Runtime:
             return None
 
     def configure_from(self, configmap: dict[str, Any] | None, *, requeue: bool = True) -> None:
+        """Apply gitopsd-cm. A ConfigMap with a bad entry is refused whole: the last good
+        configuration stays in use, and the refusal is reported (a Warning event on the
+        ConfigMap, ``gitopsd_config_invalid``, a condition on every Application)."""
         try:
             settings = parse_configmap((configmap or {}).get("data"))
             assessor = HealthAssessor(customizations_from_configmap(configmap or {}))
             unsigned = allowed_unsigned(settings.raw)
         except GitopsdError as error:
-            log.warning("gitopsd-cm: %s", error)
+            self._refuse_configmap(configmap, str(error))
+            if requeue:
+                self.requeue_all()
             return
         self.env.set_assessor(assessor)
         self._allow_unsigned = unsigned
         if self._webhook is not None:
             self._webhook.receiver.allow_unsigned(unsigned)
         scope = self._scope(settings.application_namespaces)
-        self.reconciler.settings = ReconcileSettings(
+        self.reconciler.settings = dataclasses.replace(
+            self.reconciler.settings,
             global_ignore_differences=settings.global_ignore_differences,
             resource_filters=settings.resource_filters,
-            self_heal_backoff=self.reconciler.settings.self_heal_backoff,
             app_namespaces=scope,
+            config_problems=(),
         )
+        self.metrics.set_config_invalid(CONFIGMAP_NAME, False)
         self.controller.set_scope(scope)
         self.app_watcher.configure(scope)
         if settings.reconciliation_seconds:
@@ -260,6 +271,17 @@ class Runtime:
         """The flag's namespaces and gitopsd-cm's, in that order, without repeats."""
         enabled = dict.fromkeys((*self.settings.application_namespaces, *from_configmap))
         return ApplicationNamespaces(self.settings.namespace, tuple(enabled))
+
+    def _refuse_configmap(self, configmap: dict[str, Any] | None, problem: str) -> None:
+        message = f"{problem} (the last good configuration stays in use)"
+        log.warning("%s", message)
+        self.reconciler.settings = dataclasses.replace(
+            self.reconciler.settings, config_problems=(message,)
+        )
+        self.metrics.set_config_invalid(CONFIGMAP_NAME, True)
+        if configmap is not None:
+            event = AppEvent("Warning", "InvalidConfiguration", message)
+            self.local.create_event(event_body(configmap, event, SystemClock().now()))
 
     # --- webhook --------------------------------------------------------------------
     def on_push(self, event: PushEvent) -> list[str]:

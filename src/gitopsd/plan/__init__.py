@@ -11,7 +11,13 @@ from gitopsd.plan.hook_cleanup import (
     delete_after_completion,
     delete_before_creating,
 )
-from gitopsd.plan.options import Consent, ObjectSyncOptions, PropagationPolicy, resolve_options
+from gitopsd.plan.options import (
+    Consent,
+    ObjectSyncOptions,
+    PropagationPolicy,
+    resolve_options,
+    sync_option_problems,
+)
 from gitopsd.plan.progress import (
     HookRunPhase,
     HookState,
@@ -58,5 +64,6 @@ __all__ = [
     "step_done",
     "step_failed",
     "sync_fail_steps",
+    "sync_option_problems",
     "waiting_on",
 ]

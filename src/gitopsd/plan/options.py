@@ -7,7 +7,7 @@ case-insensitively. A per-object value wins over the app-level one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -92,6 +92,35 @@ def resolve_options(
             merged[names.OPT_PRUNE_PROPAGATION], owner
         )
     return ObjectSyncOptions(**fields)
+
+
+KNOWN_OPTIONS = frozenset(
+    {
+        *_BOOLEANS,
+        names.OPT_PRUNE,
+        names.OPT_DELETE,
+        names.OPT_PRUNE_PROPAGATION,
+    }
+)
+
+
+def sync_option_problems(items: Sequence[str], field: str) -> list[str]:
+    """What is wrong with a ``syncOptions`` list, one message per bad entry naming it
+    (``spec.syncPolicy.syncOptions[1]: ...``): options gitopsd does not know (a typo, or
+    an Argo CD option gitopsd does not implement) and values it cannot read."""
+    problems = []
+    for index, item in enumerate(items):
+        key, _, value = str(item).partition("=")
+        name = key.strip()
+        if name not in KNOWN_OPTIONS:
+            known = ", ".join(sorted(KNOWN_OPTIONS))
+            problems.append(f"{field}[{index}]: unknown sync option {name!r} (known: {known})")
+            continue
+        try:
+            resolve_options({name: value.strip() if value else "true"}, {})
+        except DesiredSetError as e:
+            problems.append(f"{field}[{index}]: {e}")
+    return problems
 
 
 def _invalid(option: str, value: str, owner: str, allowed: str) -> DesiredSetError:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitopsd.errors import SourceError
+from gitopsd.errors import GitopsdError, SourceError
 from gitopsd.render.cache import CachedRenderer, render_key
 from gitopsd.render.context import RenderContext
 from gitopsd.source import CommitInfo, GitRepositories
@@ -65,11 +65,16 @@ class ManifestGenerator:
             self._repos.commit_info(source.repo_url, sha)
             for source, sha in zip(spec.sources, shas, strict=True)
         )
-        ref_roots = self._ref_roots(spec.sources, shas)
         objects: list[dict[str, Any]] = []
-        for source, sha in zip(spec.sources, shas, strict=True):
-            if not is_ref_only(source):
-                objects.extend(self._objects(source, sha, context, ref_roots))
+        try:
+            ref_roots = self._ref_roots(spec.sources, shas)
+            for source, sha in zip(spec.sources, shas, strict=True):
+                if not is_ref_only(source):
+                    objects.extend(self._objects(source, sha, context, ref_roots))
+        except GitopsdError as error:
+            # The commits resolved but did not render: say which ones failed.
+            error.revisions = shas
+            raise
         return GeneratedManifests(objects=tuple(objects), revisions=shas, commits=commits)
 
     def _objects(

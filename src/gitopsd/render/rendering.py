@@ -22,6 +22,7 @@ from gitopsd.render.kustomize_refs import find_kustomization
 from gitopsd.render.manifests import Rendered, sorted_objects
 from gitopsd.render.paths import RepoPath, resolve_inside
 from gitopsd.render.runner import SubprocessRunner, ToolRunner
+from gitopsd.render.support import check_supported
 from gitopsd.render.tools import RenderTools
 from gitopsd.spec import Source
 
@@ -89,6 +90,7 @@ def _render(
 ) -> Rendered:
     app = app_directory(repo_root, source.path, subject)
     tool = detect_tool(source, app.real, subject)
+    check_supported(source, app.real, subject, directory=tool is Tool.DIRECTORY)
     run = runner or SubprocessRunner()
     if tool is Tool.KUSTOMIZE:
         rendered = render_kustomize(

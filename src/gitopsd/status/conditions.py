@@ -18,6 +18,10 @@ ORPHANED_RESOURCE_WARNING = "OrphanedResourceWarning"
 # Objects of the inventory the AppProject no longer permits: kept, never pruned or deleted.
 EXCLUDED_RESOURCE_WARNING = "ExcludedResourceWarning"
 SYNC_WINDOW = "SyncWindowBlocked"
+# gitopsd-cm holds an entry that was refused; the last good configuration is in use.
+CONFIGURATION_WARNING = "ConfigurationWarning"
+# Git cannot be reached; the application is compared with the last revision it knew.
+REPOSITORY_UNREACHABLE = "RepositoryUnreachableWarning"
 PROJECT_VIOLATION = "InvalidSpecError"
 
 

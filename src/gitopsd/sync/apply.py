@@ -36,11 +36,17 @@ def apply_object(
     *,
     phase: SyncPhase = SyncPhase.SYNC,
     dry_run: bool = False,
+    kind_awaited: bool = False,
 ) -> ResourceResult:
     """Apply ``item`` unless it is already in sync; ``options`` are the merged sync
-    options (application-level overridden by the object's annotation)."""
+    options (application-level overridden by the object's annotation).
+
+    ``kind_awaited``: this sync applies the kind's CustomResourceDefinition before the
+    object, so a kind not served yet is waited for; otherwise it fails the object."""
     if item.unknown_kind:
-        return _result(item, ResultCode.SKIPPED, phase, unknown_kind_reason(item))
+        # Never applied: its scope, and so the project check, would be a guess. Nothing in
+        # this sync brings the kind, so waiting could last forever: the object fails.
+        return _result(item, ResultCode.FAILED, phase, unknown_kind_reason(item))
     live = comparison.live if comparison else None
     if comparison is not None and comparison.in_sync and live is not None:
         return _result(item, ResultCode.UNCHANGED, phase)
@@ -59,10 +65,16 @@ def apply_object(
             return _result(item, ResultCode.CONFIGURED, phase, "deleted to be recreated (Force)")
         return _result(item, ResultCode.FAILED, phase, str(error))
     except NotFound as error:
-        if error.reason == NOT_SERVED:
-            # A custom resource whose CRD this same wave just created: the next pass
-            # applies it, once discovery serves the kind.
+        if error.reason == NOT_SERVED and kind_awaited:
+            # A custom resource whose CRD this sync just applied: the next pass applies
+            # it, once discovery serves the kind.
             return _result(item, ResultCode.SKIPPED, phase, "waiting for its kind to be served")
+        if error.reason == NOT_SERVED:
+            message = (
+                f"{error}; install its CustomResourceDefinition, or add it to this "
+                "application in an earlier sync wave"
+            )
+            return _result(item, ResultCode.FAILED, phase, message)
         return _result(item, ResultCode.FAILED, phase, str(error))
     except ClusterError as error:
         return _result(item, ResultCode.FAILED, phase, str(error))
@@ -75,7 +87,8 @@ def unknown_kind_reason(item: DesiredObject) -> str:
     """Why an object of an unknown kind is not written (it is retried on a later pass)."""
     return (
         f"kind {item.key.group_kind} is not served by the cluster and no "
-        "CustomResourceDefinition in the manifests defines it: waiting for it to be served"
+        "CustomResourceDefinition in the manifests defines it: install its "
+        "CustomResourceDefinition, or add it to this application in an earlier sync wave"
     )
 
 

@@ -23,7 +23,9 @@ from gitopsd.model.annotations import (
 from gitopsd.model.keys import ResourceKey
 from gitopsd.plan import KeptObject, deletion_set
 from gitopsd.ports import ClusterPort
+from gitopsd.sync import operation_state as opstate
 from gitopsd.sync.admission import refused_inventory
+from gitopsd.sync.deleting import delete_tracked_hooks
 from gitopsd.sync.live import read_live
 from gitopsd.sync.passes import AppEvent, Pass
 
@@ -91,20 +93,38 @@ def run_resources_finalizer(p: Pass) -> FinalizerOutcome:
             server=p.server,
             cluster_name=p.spec.destination.name,
         )
+        propagation = "Background" if background else "Foreground"
         progress = delete_app_resources(
             p.cluster,
             p.inventory,
             tracking=tracking_label_value(p.namespace, p.name),
             app_namespace=p.namespace,
             app_name=p.name,
-            propagation="Background" if background else "Foreground",
+            propagation=propagation,
             refused=refused,
+        )
+        # The last operation's completed hooks are not in the inventory, but a leftover
+        # would block a later application using the same names; the project applies too.
+        hooks = opstate.recorded_hook_keys(p.previous.get("operationState"))
+        refused_hooks = refused_inventory(
+            p.project,
+            frozenset(hooks),
+            p.cluster.resources(),
+            server=p.server,
+            cluster_name=p.spec.destination.name,
+        )
+        hooks_left = delete_tracked_hooks(
+            p.cluster,
+            [key for key in hooks if key not in refused_hooks],
+            app_namespace=p.namespace,
+            app_name=p.name,
+            propagation=propagation,
         )
     except ClusterError as error:
         event = AppEvent("Warning", "DeletionError", str(error))
         return FinalizerOutcome(requeue_after=RETRY_SECONDS, events=(event,))
-    if progress.remaining:
-        message = f"waiting for {len(progress.remaining)} resources"
+    if progress.remaining or hooks_left:
+        message = f"waiting for {len(progress.remaining) + len(hooks_left)} resources"
         return FinalizerOutcome(
             requeue_after=1.0, events=(AppEvent("Normal", "Deleting", message),)
         )

@@ -57,3 +57,8 @@ class ReconcileSettings:
     app_namespaces: ApplicationNamespaces = field(
         default_factory=lambda: ApplicationNamespaces(DEFAULT_CONTROL_NAMESPACE)
     )
+    # An attempt of an operation running longer than this ends Failed (0: never).
+    operation_timeout_seconds: float = 3600.0
+    # Entries of gitopsd-cm that were refused (the last good values are in use), reported
+    # as a condition on every application.
+    config_problems: tuple[str, ...] = ()

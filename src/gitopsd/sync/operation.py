@@ -45,6 +45,8 @@ from gitopsd.sync.live import LiveState
 from gitopsd.sync.prune import PruneOutcome, PruneRequest, prune
 from gitopsd.sync.results import ResourceResult
 
+RECREATED = "recreated hook"  # the message of a hook created again after its leftover went
+
 
 @dataclass(frozen=True)
 class OperationContext:
@@ -110,7 +112,32 @@ def run_pass(
             return PassOutcome(OperationPhase.FAILED, outcome.message, tuple(results))
     if step is None:
         return PassOutcome(OperationPhase.SUCCEEDED, "successfully synced", tuple(results))
-    return _run_step(cluster, desired, comparison, hooks_live, step, ctx, memo, results)
+    recreating = frozenset(r.key for r in previous if r.code == ResultCode.RECREATING)
+    pending = _Pending(recreating, _kinds_defined_up_to(steps, step))
+    return _run_step(cluster, desired, comparison, hooks_live, step, ctx, memo, results, pending)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """What earlier passes of this operation left in progress."""
+
+    recreating: frozenset[ResourceKey]  # hooks whose earlier copy was being deleted
+    defined_kinds: frozenset[tuple[str, str]]  # (group, kind) of CRDs applied so far
+
+
+def _kinds_defined_up_to(steps: tuple[Step, ...], current: Step) -> frozenset[tuple[str, str]]:
+    """Kinds whose CustomResourceDefinition is applied in ``current`` or an earlier step:
+    only their objects may wait for the kind to be served."""
+    defined = set()
+    for step in steps:
+        for item in step.apply:
+            if item.key.kind == "CustomResourceDefinition":
+                spec = item.obj.get("spec") or {}
+                kind = str((spec.get("names") or {}).get("kind") or "")
+                defined.add((str(spec.get("group") or ""), kind))
+        if step is current:
+            break
+    return frozenset(defined)
 
 
 def _applied(
@@ -136,6 +163,7 @@ def _run_step(
     ctx: OperationContext,
     memo: DryRunMemo,
     results: list[ResourceResult],
+    pending: _Pending,
 ) -> PassOutcome:
     for item in step.apply:
         options = {**ctx.app_options, **item.sync_options}
@@ -147,9 +175,16 @@ def _run_step(
         if options.get(OPT_RESPECT_IGNORE_DIFFERENCES) == "true" and compared is not None:
             kept = respect_ignored(item.obj, compared.live, ctx.ignore_rules, item.key)
             item = replace(item, obj=kept)  # noqa: PLW2901 - the object to apply instead
-        results.append(apply_object(cluster, item, compared, options, memo, phase=step.phase))
+        awaited = (item.key.group, item.key.kind) in pending.defined_kinds
+        results.append(
+            apply_object(
+                cluster, item, compared, options, memo, phase=step.phase, kind_awaited=awaited
+            )
+        )
     for item in step.hooks:
-        results.extend(_start_hook(cluster, item, hooks_live.get(item.key), ctx.sync_id, step))
+        recreate = item.key in pending.recreating
+        live = hooks_live.get(item.key)
+        results.extend(_start_hook(cluster, item, live, ctx.sync_id, step, recreate=recreate))
     failed = [r for r in results if r.failed]
     if failed:
         return _fail(cluster, desired, hooks_live, ctx, failed[0].message, results)
@@ -166,26 +201,45 @@ def _start_hook(
     live: dict[str, Any] | None,
     sync_id: str,
     step: Step,
+    *,
+    recreate: bool = False,
 ) -> list[ResourceResult]:
     if hook_util.belongs_to(live, sync_id):
         return []  # already created by this operation: wait for it
     if item.unknown_kind:
-        # Its scope is unknown, so no project check could pass it: wait for the kind.
+        # Its scope is unknown, so no project check could pass it, and nothing in this
+        # sync brings the kind: the hook fails rather than waiting forever.
         reason = unknown_kind_reason(item)
-        return [_hook_result(item, step, ResultCode.SKIPPED, hook_util.PENDING, reason)]
+        return [_hook_result(item, step, ResultCode.FAILED, hook_util.FAILED, reason)]
     if live is not None and _tracking_id(live) != _tracking_id(item.obj):
-        message = f"{item.key}: the name is taken by an object this application does not own"
+        message = _name_taken(item.key, live)
         return [_hook_result(item, step, ResultCode.FAILED, hook_util.FAILED, message)]
     try:
         if live is not None:
             # A leftover of an earlier operation: BeforeHookCreation semantics (the only
             # sane choice when the name is taken), then create on a later pass.
             cluster.delete(item.key, propagation="Background")
-            return [_hook_result(item, step, ResultCode.PRUNED, hook_util.PENDING, "replaced")]
+            message = "deleting the copy an earlier operation left, to recreate the hook"
+            return [_hook_result(item, step, ResultCode.RECREATING, hook_util.PENDING, message)]
         cluster.create(hook_util.with_sync_id(item, sync_id))
     except ClusterError as error:
         return [_hook_result(item, step, ResultCode.FAILED, hook_util.FAILED, str(error))]
-    return [_hook_result(item, step, ResultCode.CREATED, hook_util.RUNNING)]
+    message = RECREATED if recreate else ""
+    return [_hook_result(item, step, ResultCode.CREATED, hook_util.RUNNING, message)]
+
+
+def _name_taken(key: ResourceKey, live: dict[str, Any]) -> str:
+    """Why a hook cannot be created under its name, and how to resolve it."""
+    owner = _tracking_id(live)
+    held_by = (
+        f"it belongs to application {owner.split(':', 1)[0].replace('_', '/', 1)}"
+        if owner
+        else "it is not managed by gitopsd"
+    )
+    return (
+        f"{key}: the name is taken by an object this application does not own ({held_by}); "
+        f"delete that object or give the hook another name"
+    )
 
 
 def _tracking_id(obj: dict[str, Any]) -> str | None:
@@ -221,6 +275,7 @@ def _hook_states(
     recorded = {
         r.key: r for r in previous if r.hook is not None and r.hook_phase in ("Succeeded", "Failed")
     }
+    recreated = {r.key for r in previous if r.hook is not None and r.message == RECREATED}
     states: dict[ResourceKey, HookState] = {}
     finished: list[ResourceResult] = []
     for item in desired.hooks:
@@ -234,7 +289,9 @@ def _hook_states(
                 ResourceResult(
                     key=item.key,
                     code=ResultCode.CREATED if phase == hook_util.SUCCEEDED else ResultCode.FAILED,
-                    message=message if phase == hook_util.FAILED else "",
+                    message=message
+                    if phase == hook_util.FAILED
+                    else (RECREATED if item.key in recreated else ""),
                     phase=_phase_of(item),
                     wave=item.wave,
                     hook=item.hook,
@@ -330,18 +387,19 @@ def _dry_run(
     return PassOutcome(phase, message, tuple(results))
 
 
-def terminate(
-    cluster: ClusterPort, desired: DesiredSet, hooks_live: LiveState, sync_id: str
-) -> PassOutcome:
-    """Stop the operation: delete this operation's hooks that are still there."""
+def end_hooks(cluster: ClusterPort, hooks: list[ResourceKey], sync_id: str) -> list[ResourceResult]:
+    """Delete the hooks of operation ``sync_id`` that are still there (an operation that
+    was terminated or timed out). Works from the recorded hook keys alone, so it needs no
+    render; objects of other operations, or not ours, are left alone."""
     results = []
-    for item in desired.hooks:
-        live = hooks_live.get(item.key)
-        if live is not None and hook_util.belongs_to(live, sync_id):
-            try:
-                cluster.delete(item.key, propagation="Background")
-            except ClusterError as error:
-                results.append(ResourceResult(item.key, ResultCode.FAILED, str(error)))
+    for key in hooks:
+        try:
+            live = cluster.get(key)
+            if live is None or not hook_util.belongs_to(live, sync_id):
                 continue
-            results.append(ResourceResult(item.key, ResultCode.PRUNED, "hook terminated"))
-    return PassOutcome(OperationPhase.FAILED, "operation terminated", tuple(results))
+            cluster.delete(key, propagation="Background")
+        except ClusterError as error:
+            results.append(ResourceResult(key, ResultCode.FAILED, str(error)))
+            continue
+        results.append(ResourceResult(key, ResultCode.PRUNED, "hook stopped with its operation"))
+    return results

@@ -81,6 +81,66 @@ def sync_id(state: dict[str, Any]) -> str:
     return f"{state.get('startedAt', '')}/{state.get('retryCount', 0)}"
 
 
+def is_requested(app: dict[str, Any]) -> bool:
+    """A sync request written on the Application (``operation.sync``)."""
+    operation = app.get("operation")
+    return isinstance(operation, dict) and operation.get("sync") is not None
+
+
+def is_running(op_state: dict[str, Any] | None) -> bool:
+    return bool(op_state) and (op_state or {}).get("phase") == OperationPhase.RUNNING
+
+
+def end_operation(
+    state: dict[str, Any], phase: OperationPhase, message: str, stamp: str
+) -> dict[str, Any]:
+    """``state`` ended now with ``phase`` and ``message`` (no retry, no history)."""
+    ended = copy.deepcopy(state)
+    ended["phase"] = str(phase)
+    ended["message"] = message
+    ended["finishedAt"] = stamp
+    ended.pop("nextRetryAt", None)
+    return ended
+
+
+def attempt_age(state: dict[str, Any], now: dt.datetime) -> float:
+    """Seconds since the current attempt began: ``startedAt``, or the retry's
+    ``nextRetryAt`` once a retry is due (a retry is a new attempt with a new clock)."""
+    started = _parse_time(state.get("nextRetryAt")) or _parse_time(state.get("startedAt"))
+    if started is None:
+        return 0.0
+    return max((now - started).total_seconds(), 0.0)
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def last_known_revisions(status: dict[str, Any]) -> list[str]:
+    """The revisions a status last compared with (else last synced, else last deployed)."""
+    sync = status.get("sync") or {}
+    result = (status.get("operationState") or {}).get("syncResult") or {}
+    history = (status.get("history") or [{}])[-1]
+    for place in (sync, result, history):
+        revisions = [str(r) for r in place.get("revisions") or []]
+        if revisions:
+            return revisions
+        if place.get("revision"):
+            return [str(place["revision"])]
+    return []
+
+
+def recorded_hook_keys(state: dict[str, Any] | None) -> list[ResourceKey]:
+    """The hooks an operation has recorded results for, in recorded order."""
+    keys = [r.key for r in previous_results(state or {}) if r.hook is not None]
+    return list(dict.fromkeys(keys))
+
+
 def selected_resources(operation: dict[str, Any]) -> frozenset[ResourceKey] | None:
     resources = (operation.get("sync") or {}).get("resources")
     if not resources:

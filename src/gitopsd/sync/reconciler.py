@@ -19,10 +19,15 @@ from typing import Any
 
 from gitopsd.desired import tracking_label_value
 from gitopsd.diff import DiffOptions
-from gitopsd.errors import ClusterError, GitopsdError, ProjectViolation, SpecError
+from gitopsd.errors import (
+    ClusterError,
+    GitopsdError,
+    ProjectViolation,
+    RepositoryUnreachable,
+    SpecError,
+)
 from gitopsd.model.annotations import (
     REFRESH,
-    TERMINATE_OPERATION_ANNOTATION,
     annotation,
     options_from_list,
 )
@@ -38,21 +43,25 @@ from gitopsd.project import (
     source_namespace_violation,
     sync_window_decision,
 )
-from gitopsd.render import RenderContext
-from gitopsd.spec import parse_application_spec
+from gitopsd.render import GeneratedManifests, RenderContext
+from gitopsd.spec import (
+    parse_application_spec,
+)
 from gitopsd.status import Condition, inventory_of
 from gitopsd.status import conditions as cond
-from gitopsd.sync import admission
+from gitopsd.sync import admission, ending
 from gitopsd.sync import operation_state as opstate
 from gitopsd.sync.compare import CompareOptions, compare, shared_resources
 from gitopsd.sync.decide import decide_auto_sync
+from gitopsd.sync.deleting import Release, deletion_scope
 from gitopsd.sync.deletion import run_resources_finalizer
 from gitopsd.sync.environment import Environment, ReconcileSettings
 from gitopsd.sync.live import read_live, scan_namespace
 from gitopsd.sync.namespace import ensure_namespace, wanted_namespace
-from gitopsd.sync.operation import OperationContext, run_pass, terminate
+from gitopsd.sync.operation import OperationContext, end_hooks, run_pass
 from gitopsd.sync.passes import AppEvent, Pass
-from gitopsd.sync.report import build_status, error_status
+from gitopsd.sync.report import build_status, drift_summary, error_status
+from gitopsd.sync.validation import spec_problems
 
 ORPHAN_SCAN_SECONDS = 60.0
 
@@ -68,6 +77,7 @@ class ReconcileResult:
     remove_finalizers: tuple[str, ...] = ()
     synced: bool = False  # an operation ended in this pass (for metrics)
     sync_phase: str = ""
+    failed: bool = False  # the pass could not do its work (Git, render, cluster): back off
 
 
 class _Stop(Exception):
@@ -96,10 +106,11 @@ class Reconciler:
 
     def reconcile(self, app: dict[str, Any]) -> ReconcileResult:
         try:
-            deleting = bool((app.get("metadata") or {}).get("deletionTimestamp"))
-            p = self._load(app, deleting=deleting)
-            if deleting:
-                return self._delete(p)
+            if (app.get("metadata") or {}).get("deletionTimestamp"):
+                # Deletion runs before (and without) spec validation: it must complete.
+                return self._delete(self._load_for_deletion(app))
+            p = self._load(app)
+            self._end_if_asked_or_overdue(p)
             self._refuse_blocked_manual_sync(p)
             self._render(p)
             self._check_project(p)
@@ -118,7 +129,7 @@ class Reconciler:
         return result
 
     # --- stages ---------------------------------------------------------------------
-    def _load(self, app: dict[str, Any], *, deleting: bool = False) -> Pass:
+    def _load(self, app: dict[str, Any]) -> Pass:
         meta = app.get("metadata") or {}
         namespace, name = str(meta.get("namespace", "")), str(meta.get("name", ""))
         previous = copy.deepcopy(app.get("status") or {})
@@ -136,11 +147,15 @@ class Reconciler:
             cluster, server = self.env.cluster_for(spec.destination)
             violations = check_application(project, spec, server)
         except SpecError as error:
-            raise self._stop(previous, cond.INVALID_SPEC, str(error), stamp) from error
-        if violations and not deleting:
-            # A deletion still runs: every object is checked on its own before it is deleted.
-            raise self._stop(previous, cond.INVALID_SPEC, "; ".join(violations), stamp)
+            raise self._stop(app, previous, cond.INVALID_SPEC, str(error), stamp) from error
+        violations += spec_problems(app.get("spec") or {}, spec)
+        if violations:
+            raise self._stop(app, previous, cond.INVALID_SPEC, "; ".join(violations), stamp)
         p = Pass(app, namespace, name, previous, now, stamp, spec, project, cluster, server)
+        p.conditions.extend(
+            Condition(cond.CONFIGURATION_WARNING, problem)
+            for problem in self.settings.config_problems
+        )
         p.operation = opstate.requested_or_running(app)
         p.op_state = previous.get("operationState")
         p.inventory = frozenset(
@@ -149,6 +164,30 @@ class Reconciler:
         # A requested sync or refresh must see the latest push, not a shared answer.
         p.fresh = bool(app.get("operation")) or bool(annotation(app, REFRESH))
         return p
+
+    def _end_if_asked_or_overdue(self, p: Pass) -> None:
+        """``gitopsd.io/terminate-operation`` ends any operation (running, waiting for a
+        retry, or requested and not started); an attempt past the operation timeout ends
+        too. Both stop this operation's hooks and end the pass."""
+        timeout = self.settings.operation_timeout_seconds
+        ended = ending.terminated(p.app, p.stamp) or ending.timed_out(
+            p.app, timeout, p.now, p.stamp
+        )
+        if ended is None:
+            return
+        results = end_hooks(
+            p.cluster, opstate.recorded_hook_keys(ended.state), opstate.sync_id(ended.state)
+        )
+        failures = "; ".join(r.message for r in results if r.failed)
+        status = copy.deepcopy(p.previous)
+        status["operationState"] = ended.state
+        if failures:
+            status["operationState"]["message"] += f"; {failures}"
+        status["reconciledAt"] = p.stamp
+        clear = ended.clear_request and bool(p.app.get("operation"))
+        result = ReconcileResult(status, [ended.event], clear_operation=clear, synced=True)
+        result.sync_phase = ended.phase
+        raise _Stop(result)
 
     def _refuse_blocked_manual_sync(self, p: Pass) -> None:
         """A requested (not yet running) sync outside its windows is refused."""
@@ -169,7 +208,7 @@ class Reconciler:
                 namespace=p.spec.destination.namespace,
                 kube_version=p.cluster.server_version(),
             )
-            p.generated = self.env.generate(p.spec, context, revisions, fresh=p.fresh)
+            p.generated = self._generate(p, context, revisions)
             p.desired = admission.build_desired(
                 p.cluster,
                 [o for o in p.generated.objects if not self._excluded(p, GroupKind.of(o))],
@@ -187,8 +226,17 @@ class Reconciler:
             )
         except GitopsdError as error:
             # Never prune on a failed fetch or render: keep the last known resources.
+            # Name the commit that failed, not the last one that rendered.
+            failed = p.generated.revisions if p.generated else _revisions_of(error)
+            message = f"commit {_short(failed)}: {error}" if failed else str(error)
             raise self._stop(
-                p.previous, cond.COMPARISON_ERROR, str(error), p.stamp, retry=True
+                p.app,
+                p.previous,
+                cond.COMPARISON_ERROR,
+                message,
+                p.stamp,
+                retry=True,
+                revisions=failed,
             ) from error
 
     def _check_project(self, p: Pass) -> None:
@@ -199,13 +247,43 @@ class Reconciler:
             p.project, p.desired, server=p.server, cluster_name=p.spec.destination.name
         )
         if violations:
-            raise self._stop(p.previous, cond.INVALID_SPEC, "; ".join(violations), p.stamp)
+            raise self._stop(
+                p.app,
+                p.previous,
+                cond.INVALID_SPEC,
+                "; ".join(violations),
+                p.stamp,
+                revisions=p.generated.revisions if p.generated else None,
+            )
         unknown = admission.unknown_kinds_message(p.desired)
         if unknown:
             p.conditions.append(Condition(cond.COMPARISON_ERROR, unknown))
         if p.refused:
             message = admission.refused_inventory_message(p.project, p.refused)
             p.conditions.append(Condition(cond.EXCLUDED_RESOURCE_WARNING, message))
+
+    def _generate(
+        self, p: Pass, context: RenderContext, revisions: list[str] | None
+    ) -> GeneratedManifests:
+        """Render; during a Git outage, an application with no operation is compared
+        with (and self-healed to) the last revision it knew, rendered from the cache,
+        and a condition says Git is unreachable."""
+        try:
+            return self.env.generate(p.spec, context, revisions, fresh=p.fresh)
+        except RepositoryUnreachable as error:
+            known = opstate.last_known_revisions(p.previous)
+            if p.operation is not None or len(known) != len(p.spec.sources):
+                raise
+            try:
+                generated = self.env.generate(p.spec, context, known)
+            except GitopsdError:
+                raise error from None
+            message = (
+                f"Git is unreachable; comparing with the last known revision "
+                f"{_short(known)}: {error}"
+            )
+            p.conditions.append(Condition(cond.REPOSITORY_UNREACHABLE, message))
+            return generated
 
     def _compare(self, p: Pass) -> None:
         assert p.desired is not None
@@ -215,8 +293,15 @@ class Reconciler:
         try:
             live = read_live(p.cluster, wanted, tracking_value=tracking)
         except ClusterError as error:
+            revisions = p.generated.revisions if p.generated else None
             raise self._stop(
-                p.previous, cond.COMPARISON_ERROR, str(error), p.stamp, retry=True
+                p.app,
+                p.previous,
+                cond.COMPARISON_ERROR,
+                str(error),
+                p.stamp,
+                retry=True,
+                revisions=revisions,
             ) from error
         p.hooks_live = {key: live.get(key) for key in hook_keys}
         options = CompareOptions(
@@ -255,7 +340,7 @@ class Reconciler:
             control_namespace=self.settings.app_namespaces.control,
         )
         if violations:
-            raise self._stop(p.previous, cond.INVALID_SPEC, "; ".join(violations), p.stamp)
+            raise self._stop(p.app, p.previous, cond.INVALID_SPEC, "; ".join(violations), p.stamp)
 
     def _decide_sync(self, p: Pass) -> None:
         """Start an automated sync when Argo CD's rules and the sync windows allow it."""
@@ -267,6 +352,14 @@ class Reconciler:
         if not window.allowed:
             if out_of_sync:
                 p.conditions.append(Condition(cond.SYNC_WINDOW, window.reason))
+            return
+        if out_of_sync and not p.desired.resources and not p.spec.sync_policy.automated.allow_empty:
+            revision = _short(p.generated.revisions)
+            message = (
+                f"skipping automated sync to {revision}: it renders no resources, and with "
+                "allowEmpty false an automated sync never deletes everything"
+            )
+            p.conditions.append(Condition(cond.SYNC_ERROR, message))
             return
         heal = self._self_heal.setdefault(p.key, _SelfHealState())
         decision = decide_auto_sync(
@@ -288,7 +381,9 @@ class Reconciler:
         if decision.self_heal:
             heal.attempts += 1
             heal.last_at = p.now
-            p.events.append(AppEvent("Normal", "SelfHeal", f"healing drift: {_drift(p)}"))
+            p.events.append(
+                AppEvent("Normal", "SelfHeal", f"healing drift: {drift_summary(p.comparison)}")
+            )
         automated = p.spec.sync_policy.automated
         p.operation = opstate.new_operation(
             revisions=list(p.generated.revisions), prune=automated.prune, automated=True
@@ -312,17 +407,16 @@ class Reconciler:
         p.op_state = state
         if state.get("phase") != OperationPhase.RUNNING:
             return None
+        if fresh:
+            # Record the operation, and so its sync id, before anything is created: a
+            # controller that dies after this pass finds the same id and adopts the
+            # hooks it made instead of running them again.
+            message = opstate.describe(p.operation, p.generated)
+            p.events.append(AppEvent("Normal", "OperationStarted", message))
+            return 0.0
         retry_in = opstate.waiting_for_retry(state, p.now)
         if retry_in is not None:
             return retry_in
-        if fresh:
-            message = opstate.describe(p.operation, p.generated)
-            p.events.append(AppEvent("Normal", "OperationStarted", message))
-        if (p.app["metadata"].get("annotations") or {}).get(TERMINATE_OPERATION_ANNOTATION):
-            outcome = terminate(p.cluster, p.desired, p.hooks_live, opstate.sync_id(state))
-            p.op_state = opstate.record_pass(state, outcome, p.generated, p.raw_spec, p.stamp)
-            p.events.append(AppEvent("Warning", "OperationTerminated", "operation terminated"))
-            return None
         sync = p.operation.get("sync") or {}
         self._ensure_namespace(p, dry_run=bool(sync.get("dryRun")))
         ctx = OperationContext(
@@ -360,6 +454,11 @@ class Reconciler:
             assessor=self.env.assessor(),
         )
         p.op_state = opstate.record_pass(state, outcome, p.generated, p.raw_spec, p.stamp)
+        if outcome.phase == OperationPhase.SUCCEEDED and ctx.prune is None and sync.get("prune"):
+            p.op_state["message"] = (
+                f"{outcome.message}; nothing was pruned: the render is empty and allowEmpty "
+                "is false"
+            )
         if outcome.phase == OperationPhase.RUNNING:
             return self.settings.operation_poll_seconds
         p.op_state, retry_delay = opstate.maybe_retry(p.op_state, p.spec, p.now, p.stamp)
@@ -413,6 +512,23 @@ class Reconciler:
         if warning:
             p.conditions.append(Condition(cond.ORPHANED_RESOURCE_WARNING, warning))
 
+    def _load_for_deletion(self, app: dict[str, Any]) -> Pass:
+        """What deleting needs (``sync/deleting.py``); ends the pass when there is nothing
+        to clean up, or no cluster left to clean it up in."""
+        meta = app.get("metadata") or {}
+        namespace, name = str(meta.get("namespace", "")), str(meta.get("name", ""))
+        previous = copy.deepcopy(app.get("status") or {})
+        now = self.clock.now()
+        stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        scope = deletion_scope(app, self.env, self.settings.app_namespaces)
+        if isinstance(scope, Release):
+            result = ReconcileResult(previous, scope.events, remove_finalizers=scope.finalizers)
+            raise _Stop(result)
+        p = Pass(app, namespace, name, previous, now, stamp, scope.spec, scope.project,
+                 scope.cluster, scope.server)  # fmt: skip
+        p.inventory = scope.inventory
+        return p
+
     def _delete(self, p: Pass) -> ReconcileResult:
         """The resources finalizer: delete what we own, then release the Application."""
         outcome = run_resources_finalizer(p)
@@ -438,27 +554,47 @@ class Reconciler:
             manual=manual,
         )
 
-    @staticmethod
     def _stop(
+        self,
+        app: dict[str, Any],
         previous: dict[str, Any],
         condition_type: str,
         message: str,
         stamp: str,
         *,
         retry: bool = False,
+        revisions: tuple[str, ...] | list[str] | None = None,
     ) -> _Stop:
-        status, events = error_status(previous, Condition(condition_type, message), stamp)
-        return _Stop(
-            ReconcileResult(status=status, events=events, requeue_after=30.0 if retry else None)
+        """End the pass with the previous status and a condition. A requested sync that
+        could not start ends in ``Error`` with the same message (and is consumed); a
+        running operation stays, unless it is terminated or past its timeout."""
+        status, events = error_status(
+            previous,
+            Condition(condition_type, message),
+            stamp,
+            revisions=revisions,
+            compared_to=opstate.compared_to(app.get("spec") or {}),
         )
+        result = ReconcileResult(status=status, events=events, failed=retry)
+        ended = (
+            ending.not_started(app, message, stamp)
+            or ending.terminated(app, stamp)
+            or ending.timed_out(
+                app, self.settings.operation_timeout_seconds, self.clock.now(), stamp
+            )
+        )
+        if ended is not None:
+            status["operationState"] = ended.state
+            result.events.append(ended.event)
+            result.clear_operation = ended.clear_request
+            result.synced, result.sync_phase = True, ended.phase
+        return _Stop(result)
 
 
-def _drift(p: Pass) -> str:
-    assert p.comparison is not None
-    parts = [
-        f"{o.key}: {', '.join(str(m) for m in o.diff.managers)}"
-        for o in p.comparison.out_of_sync
-        if o.diff is not None and o.diff.managers
-    ]
-    parts += [f"{o.key} deleted" for o in p.comparison.out_of_sync if o.live is None]
-    return "; ".join(parts) or "drift"
+def _revisions_of(error: GitopsdError) -> tuple[str, ...] | None:
+    revisions = getattr(error, "revisions", ())
+    return tuple(revisions) or None
+
+
+def _short(revisions: Any) -> str:
+    return ",".join(str(r)[:7] for r in revisions or ())

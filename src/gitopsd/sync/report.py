@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
+from gitopsd.diff import last_writer
+from gitopsd.diff.paths import dotted
 from gitopsd.model.vocab import OperationPhase, SyncStatus
 from gitopsd.status import Condition, resource_entries, set_conditions, summary_images
 from gitopsd.status import conditions as cond
 from gitopsd.sync import operation_state as opstate
+from gitopsd.sync.compare import Comparison
 from gitopsd.sync.passes import AppEvent, Pass
 
 
@@ -65,15 +69,54 @@ def _transition_events(p: Pass) -> None:
 
 
 def error_status(
-    previous: dict[str, Any], condition: Condition, stamp: str
+    previous: dict[str, Any],
+    condition: Condition,
+    stamp: str,
+    *,
+    revisions: Sequence[str] | None = None,
+    compared_to: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[AppEvent]]:
-    """The previous status, untouched but for the condition: resources (and so the
-    inventory) stay as they were, which is what keeps a failed render from pruning."""
+    """The previous status, untouched but for the condition and what was compared: its
+    resources (and so the inventory) stay as they were, which is what keeps a failed
+    render from pruning. ``sync.revision`` names the commit this pass tried (the one that
+    failed), or nothing when the target could not be resolved: never a stale commit."""
     status = copy.deepcopy(previous)
     status["conditions"] = set_conditions(previous.get("conditions") or [], [condition], stamp)
-    status.setdefault("sync", {})["status"] = str(SyncStatus.UNKNOWN)
+    sync = status.setdefault("sync", {})
+    sync["status"] = str(SyncStatus.UNKNOWN)
+    sync.pop("revisions", None)
+    if revisions:
+        sync["revision"] = revisions[0]
+        if len(revisions) > 1:
+            sync["revisions"] = list(revisions)
+    else:
+        sync.pop("revision", None)
+    if compared_to is not None:
+        sync["comparedTo"] = compared_to
     status["reconciledAt"] = stamp
     before = {(c.get("type"), c.get("message")) for c in previous.get("conditions") or []}
     if (condition.type, condition.message) in before:
         return status, []
     return status, [AppEvent("Warning", condition.type, condition.message)]
+
+
+def drift_summary(comparison: Comparison) -> str:
+    """Who changed what, for the SelfHeal event: the field managers owning the changed
+    fields; for a change nobody owns any more (a removed field), the changed fields and
+    the object's last writer."""
+    parts = []
+    for o in comparison.out_of_sync:
+        if o.live is None:
+            parts.append(f"{o.key} deleted")
+        elif o.diff is not None and o.diff.managers:
+            parts.append(f"{o.key}: {', '.join(str(m) for m in o.diff.managers)}")
+        elif o.diff is not None and o.diff.changed_paths:
+            fields = ", ".join(dotted(path) for path in o.diff.changed_paths[:5])
+            writer = last_writer(o.live)
+            by = (
+                f"last written by {writer.manager} ({writer.operation}) at {writer.time}"
+                if writer
+                else "no field manager owns the change"
+            )
+            parts.append(f"{o.key}: {fields} changed ({by})")
+    return "; ".join(parts) or "live state differs from Git"

@@ -1,0 +1,2 @@
+local x = 1;
+{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "j" } }
