@@ -71,6 +71,16 @@ def deletion_scope(
         spec: ApplicationSpec | None = parse_application_spec(raw)
     except SpecError:
         spec = None
+    project_name = spec.project if spec else str(raw.get("project") or "") or "default"
+    try:
+        project = find_project(project_name, env.projects(namespaces.control))
+    except SpecError:
+        project = default_project()
+    namespace = str((app.get("metadata") or {}).get("namespace", ""))
+    refused = source_namespace_violation(namespace, namespaces, project)
+    if refused:  # never reconciled here, so nothing of its own to delete
+        message = f"{refused}: nothing was deleted and the finalizer was removed"
+        return Release(finalizers, [AppEvent("Warning", "DeletionSkipped", message)])
     try:
         destination = spec.destination if spec else parse_destination(raw)
         cluster, server = env.cluster_for(destination)
@@ -80,15 +90,6 @@ def deletion_scope(
         return Release(finalizers, [AppEvent("Warning", "DeletionSkipped", message)])
     if spec is None:
         spec = ApplicationSpec(str(raw.get("project") or ""), (), destination, SyncPolicy())
-    namespace = str((app.get("metadata") or {}).get("namespace", ""))
-    try:
-        project = find_project(spec.project, env.projects(namespaces.control))
-    except SpecError:
-        project = default_project()
-    refused = source_namespace_violation(namespace, namespaces, project)
-    if refused:
-        message = f"{refused}: nothing was deleted and the finalizer was removed"
-        return Release(finalizers, [AppEvent("Warning", "DeletionSkipped", message)])
     return DeletionScope(spec, project, cluster, server, inventory)
 
 

@@ -15,6 +15,8 @@ from gitopsd.errors import Conflict, Forbidden, Invalid
 from gitopsd.model.keys import ResourceKey
 from gitopsd.operator.backoff import FailureBackoff
 from gitopsd.operator.controller import CONFLICT_RETRY_SECONDS, Controller
+from gitopsd.project import ApplicationNamespaces
+from gitopsd.sync.environment import ReconcileSettings
 from gitopsd.sync.passes import AppEvent
 from gitopsd.sync.reconciler import ReconcileResult
 
@@ -66,6 +68,7 @@ class StubReconciler:
         self.result = result
         self.orphans: dict[tuple[str, str], int] = {}
         self.env = None
+        self.settings = ReconcileSettings(app_namespaces=ApplicationNamespaces("gitopsd"))
 
     def reconcile(self, app: dict[str, Any]) -> ReconcileResult:
         return self.result

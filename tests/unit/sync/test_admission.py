@@ -106,7 +106,7 @@ def test_a_kind_still_unknown_is_named_and_never_written() -> None:
     # ...and the apply stage never writes it, even if the kind appeared meanwhile.
     cluster.install(WIDGET_RESOURCE)
     result = apply_object(cluster, item, None, {}, DryRunMemo())  # type: ignore[arg-type]
-    assert result.code == ResultCode.SKIPPED
+    assert result.code == ResultCode.FAILED
     assert "Widget.example.com is not served" in result.message
     assert cluster.writes == []
 

@@ -108,10 +108,14 @@ def test_an_unlisted_namespace_gets_the_condition_and_nothing_else() -> None:
     assert invalid_spec(result) == (
         "application namespace team-a is not permitted in project team (sourceNamespaces)"
     )
-    assert result.status["sync"] == {"status": "Unknown"}
-    assert "resources" not in result.status and "operationState" not in result.status
-    assert not result.clear_operation and not result.remove_finalizers
-    assert [e.reason for e in result.events] == ["InvalidSpecError"]
+    assert result.status["sync"]["status"] == "Unknown"
+    assert "resources" not in result.status and not result.remove_finalizers
+    # The requested sync never runs: it ends in Error with the reason, and is consumed.
+    assert result.status["operationState"]["phase"] == "Error"
+    assert "not permitted in project team" in result.status["operationState"]["message"]
+    assert not (result.status["operationState"].get("syncResult") or {}).get("resources")
+    assert result.clear_operation
+    assert [e.reason for e in result.events][0] == "InvalidSpecError"
 
 
 def test_a_listed_namespace_goes_on_to_its_destination() -> None:
@@ -141,6 +145,9 @@ def test_a_deleted_application_in_a_refused_namespace_prunes_nothing() -> None:
     app["metadata"]["finalizers"] = ["resources-finalizer.gitopsd.io"]
     app["status"] = {"resources": [{"kind": "ConfigMap", "namespace": "web", "name": "x"}]}
     result = reconcile(GateOnlyEnvironment({}), app)
-    assert "not permitted in project default" in invalid_spec(result)
-    assert result.remove_finalizers == ()
+    # Never reconciled here, so nothing of its own to delete: released, nothing touched.
+    (event,) = result.events
+    assert event.reason == "DeletionSkipped"
+    assert "not permitted in project default" in event.message
+    assert result.remove_finalizers == ("resources-finalizer.gitopsd.io",)
     assert result.status["resources"] == app["status"]["resources"]

@@ -170,7 +170,7 @@ def test_an_object_whose_kind_is_not_served_fails_the_sync_with_the_reason() -> 
     app, _ = run(rec, application(operation=manual_sync()), 3)
     state = app["status"]["operationState"]
     assert state["phase"] == "Failed"
-    assert "Rollout/web/web: Rollout.argoproj.io: kind is not served" in state["message"]
+    assert "Rollout/web/web: kind Rollout.argoproj.io is not served" in state["message"]
     assert "install its CustomResourceDefinition" in state["message"]
 
 

@@ -35,7 +35,10 @@ def application_health(obj: dict[str, Any]) -> Health:
 
 
 def _error_conditions(obj: dict[str, Any]) -> list[str]:
-    conditions = (obj.get("status") or {}).get("conditions") or []
+    status = obj.get("status")
+    conditions = status.get("conditions") if isinstance(status, dict) else None
+    if not isinstance(conditions, list):
+        return []
     return [
         f"{c.get('type')}: {c.get('message') or ''}".rstrip(": ")
         for c in conditions
