@@ -158,7 +158,7 @@ async def _write(
         )
         raise
     audit(request, action, "applications", "allowed", obj=obj, project=project, message=description)
-    await blocking(ctx.audit.event, updated, reason, f"{who.username} {description}")
+    await blocking(ctx.audit.event, updated, reason, f"{who.display_name} {description}")
     return updated
 
 
@@ -228,7 +228,7 @@ async def _request_operation(
     request: web.Request, app: dict[str, Any], sync: SyncRequest, action: str
 ) -> dict[str, Any]:
     who = principal(request)
-    operation = build_operation(sync, username=who.username, request_id=uuid.uuid4().hex)
+    operation = build_operation(sync, username=who.display_name, request_id=uuid.uuid4().hex)
     patch = {
         "metadata": {"resourceVersion": app["metadata"]["resourceVersion"]},
         "operation": operation,
@@ -294,7 +294,7 @@ async def delete_application(request: web.Request) -> web.StreamResponse:
             ctx.audit.event,
             app,
             "ResourceDeleted",
-            f"{principal(request).username} deleted the application {how}",
+            f"{principal(request).display_name} deleted the application {how}",
         )
     await blocking(ctx.cluster.delete, _key(app), propagation="Background")
     return reply({})
