@@ -99,6 +99,8 @@ class Harness:
         *,
         policy: str = "",
         accounts: dict[str, str] | None = None,
+        config: dict[str, str] | None = None,
+        projects: list[dict[str, Any]] | None = None,
     ) -> None:
         self.cluster = FakeCluster()
         scratch = tempfile.mkdtemp(prefix="gitopsd-server-unit-")
@@ -106,13 +108,13 @@ class Harness:
         self.ctx = build_context(settings, self.cluster)  # type: ignore[arg-type]
         passwords = {"admin": "admin-pass", **(accounts or {})}
         secret = {"server.secretkey": b64(KEY)}
-        config = {}
+        config = dict(config or {})
         for name, password in passwords.items():
             hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()
             field = "admin.password" if name == "admin" else f"accounts.{name}.password"
             secret[field] = b64(hashed)
             if name != "admin":
-                config[f"accounts.{name}"] = "login"
+                config.setdefault(f"accounts.{name}", "login")
         caches = self.ctx.caches
         fill(caches.applications, *apps)
         server_secret = {
@@ -127,8 +129,15 @@ class Harness:
         )
         rbac = {"metadata": {"name": "gitopsd-rbac-cm", "namespace": NAMESPACE}}
         fill(caches.rbac, {**rbac, "data": {"policy.csv": policy}})
-        for cache in (caches.projects, caches.appsets, caches.clusters, caches.events):
+        for project in projects or []:
+            self.cluster.objects[ResourceKey.of(project)] = project
+        fill(caches.projects, *(projects or []))
+        for cache in (caches.appsets, caches.clusters, caches.events):
             fill(cache)
+
+    def sync_cache(self, cache: WatchCache, key: ResourceKey) -> None:
+        """What a watch event does: the cache takes the object as the cluster has it."""
+        fill(cache, self.cluster.objects[key])
 
     def run(self, scenario: Callable[[TestClient[Any, Any]], Awaitable[T]]) -> T:
         async def main() -> T:

@@ -28,7 +28,7 @@ from gitopsd.errors import AuthError, ConfigError
 STATE_COOKIE = "gitopsd.oauthstate"
 STATE_SECONDS = 300
 MAX_RETURN_URL = 2048
-_PATH_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@/?%")
+_PATH_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@/?%#")
 
 
 @dataclass(frozen=True)

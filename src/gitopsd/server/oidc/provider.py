@@ -12,8 +12,11 @@ client secret. Built by :mod:`gitopsd.server.oidc.settings`; the HTTP calls are 
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import logging
 import ssl
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -88,12 +91,12 @@ class Provider:
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
         if self.config.enable_pkce:
             form["code_verifier"] = verifier
-        auth = None
+        headers = {}
         if self.config.client_secret:
-            auth = aiohttp.BasicAuth(self.config.client_id, self.config.client_secret)
+            headers["Authorization"] = _basic(self.config.client_id, self.config.client_secret)
         else:
-            form["client_id"] = self.config.client_id
-        answer = await self._request("POST", metadata.token_endpoint, data=form, auth=auth)
+            form["client_id"] = self.config.client_id  # a public client (PKCE only)
+        answer = await self._request("POST", metadata.token_endpoint, data=form, headers=headers)
         token = answer.get("id_token")
         if not isinstance(token, str) or not token:
             raise AuthError("the identity provider returned no ID token")
@@ -130,9 +133,13 @@ class Provider:
         return document
 
 
-def _json(body: bytes) -> dict[str, Any]:
-    import json
+def _basic(client_id: str, secret: str) -> str:
+    """``client_secret_basic`` (RFC 6749 2.3.1: each part form-encoded first)."""
+    pair = f"{urllib.parse.quote_plus(client_id)}:{urllib.parse.quote_plus(secret)}"
+    return "Basic " + base64.b64encode(pair.encode()).decode()
 
+
+def _json(body: bytes) -> dict[str, Any]:
     value = json.loads(body)
     if not isinstance(value, dict):
         raise ValueError("not an object")
