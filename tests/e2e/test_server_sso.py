@@ -310,6 +310,8 @@ def test_cli_logs_in_and_works_without_a_kubeconfig(
     assert synced.returncode == 0, synced.stdout + synced.stderr
     assert "by dev" in synced.stdout
     assert history(kubectl, sso.namespace, "backend-api")[-1]["initiatedBy"]["username"] == "dev"
+    diff = cli(home, "app", "diff", "backend-api")
+    assert diff.returncode == 0, diff.stdout + diff.stderr
     resources = cli(home, "app", "resources", "backend-api")
     assert "backend-settings" in resources.stdout, resources.stderr
     manifests = cli(home, "app", "manifests", "backend-api")

@@ -19,6 +19,7 @@ from gitopsd.errors import AuthError
 from gitopsd.server.authn import Principal, groups_from_values
 from gitopsd.server.oidc.idtoken import unverified_issuer
 from gitopsd.server.oidc.settings import SsoSettings
+from gitopsd.server.tokens import ISSUER
 
 
 class IdTokenAuthenticator:
@@ -34,7 +35,7 @@ class IdTokenAuthenticator:
 
     async def prepare(self, token: str) -> None:
         """Make sure the provider's keys for ``token`` are at hand (network, awaited)."""
-        if not unverified_issuer(token):
+        if unverified_issuer(token) in ("", ISSUER):  # not a provider's: nothing to fetch
             return
         sso = await self._settings.refresh()
         if sso is not None and unverified_issuer(token) == sso.config.issuer:
