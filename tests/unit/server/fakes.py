@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from gitopsd.cluster.cache import WatchCache
 from gitopsd.config import ServerSettings
+from gitopsd.errors import Conflict
 from gitopsd.model.keys import ResourceKey
 from gitopsd.server.api.app import build_app
 from gitopsd.server.main import build_context
@@ -30,6 +31,7 @@ class FakeCluster:
     def __init__(self) -> None:
         self.patches: list[tuple[ResourceKey, dict[str, Any]]] = []
         self.deletes: list[ResourceKey] = []
+        self.creates: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
         self.objects: dict[ResourceKey, dict[str, Any]] = {}
 
@@ -39,6 +41,14 @@ class FakeCluster:
         _merge(current, patch)
         self.objects[key] = current
         return current
+
+    def create(self, obj: dict[str, Any]) -> dict[str, Any]:
+        key = ResourceKey.of(obj)
+        if key in self.objects:
+            raise Conflict(f"{key} already exists", status=409)
+        self.creates.append(copy.deepcopy(obj))
+        self.objects[key] = copy.deepcopy(obj)
+        return copy.deepcopy(obj)
 
     def delete(self, key: ResourceKey, **_: Any) -> None:
         self.deletes.append(key)
