@@ -386,3 +386,26 @@ def test_api_keys_need_the_capability_and_are_revocable() -> None:
         assert (await client.get("/api/v1/applications", headers=key)).status == 401
 
     h.run(scenario)
+
+
+def test_scopes_name_the_claims_rbac_reads() -> None:
+    """``scopes: [groups, email]`` (Argo CD's usual setting) makes the e-mail a subject."""
+    policy = POLICY + "p, alice@example.com, applications, get, frontend/*, allow\n"
+    h = Harness(list(APPS), policy=policy)
+    rbac = {"metadata": {"name": "gitopsd-rbac-cm", "namespace": NAMESPACE}}
+
+    async def scenario(client: Client, idp: FakeIdp) -> list[list[str]]:
+        seen = []
+        for scopes in ("", "[groups, email]"):
+            fill(h.ctx.caches.rbac, {**rbac, "data": {"policy.csv": policy, "scopes": scopes}})
+            sent, cookie = await start_login(client)
+            nonce = sent["nonce"]
+            code = f"code-{len(seen)}"
+            idp.codes[code] = (sent["code_challenge"], idp.id_token(h.ctx.clock(), nonce=nonce))
+            answer = await finish_login(client, sent["state"], cookie, code=code)
+            session = {"Authorization": f"Bearer {answer.cookies['gitopsd.token'].value}"}
+            listed = await (await client.get("/api/v1/applications", headers=session)).json()
+            seen.append(sorted(a["metadata"]["name"] for a in listed["items"]))
+        return seen
+
+    assert with_idp(h, scenario) == [["backend-api"], ["backend-api", "frontend-web"]]
