@@ -32,7 +32,8 @@ GitopsdError
 ├── HealthScriptError           a Lua health script failed (reported as Unknown, never raised
 │                               out of the health package)
 ├── WebhookError                a webhook request could not be parsed as a push event
-└── AuthError                   a sign-in or a session token was refused (gitopsd server)
+├── AuthError                   a sign-in or a session token was refused (gitopsd server)
+└── ServerError                 the gitopsd server refused or failed a CLI's request
 """
 
 from __future__ import annotations
@@ -151,3 +152,11 @@ class WebhookError(GitopsdError):
 class AuthError(GitopsdError):
     """A sign-in, a session token or a cookie was refused. The message says why in words
     safe to show (never the token or the password)."""
+
+
+class ServerError(GitopsdError):
+    """The gitopsd server answered a CLI request with an error (message from the server)."""
+
+    def __init__(self, message: str, *, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status

@@ -23,8 +23,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "diff",
     "run",
     "server",
+    "login",
     "app",
     "appset",
+    "repo",
+    "proj",
     "cluster",
     "convert",
 )

@@ -388,7 +388,9 @@ def test_server_rbac_writes_only_applications_events_and_its_secrets() -> None:
     writes = [rule for rule in _rules(role) if set(rule["verbs"]) - {"get", "list", "watch"}]
     assert writes == [
         {"apiGroups": ["gitopsd.io"], "resources": ["applications"],
-         "verbs": ["get", "list", "watch", "patch", "delete"]},
+         "verbs": ["get", "list", "watch", "create", "patch", "delete"]},
+        {"apiGroups": ["gitopsd.io"], "resources": ["appprojects"],
+         "verbs": ["get", "list", "watch", "patch"]},
         {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
         {"apiGroups": [""], "resources": ["secrets"],
          "resourceNames": ["gitopsd-secret", "gitopsd-initial-admin-secret"], "verbs": ["patch"]},
