@@ -189,7 +189,11 @@ def test_an_application_in_a_namespace_its_project_does_not_list_is_refused(
     # The requested sync never ran: it ended in Error (and was consumed) with the reason.
     refused = kubectl.get(APPS, "-n", unlisted, "guestbook") or {}
     assert refused["status"]["operationState"]["phase"] == "Error"
-    assert not refused.get("operation")
+    kubectl.wait_for(
+        lambda: not (kubectl.get(APPS, "-n", unlisted, "guestbook") or {}).get("operation"),
+        timeout=30,
+        what="the refused request to be consumed",
+    )
 
 
 @pytest.mark.parametrize("mode", ["names", "glob"])
