@@ -225,3 +225,32 @@ def test_hooks_in_later_waves_wait_for_earlier_waves() -> None:
     assert engine.reconcile().writes == ["create Job/web/second"]
     engine.complete_job("second")
     assert engine.reconcile().writes == ["apply ConfigMap/web/settings"]
+
+
+def test_a_retry_runs_the_hooks_again_under_its_own_sync_id() -> None:
+    retry = {"retry": {"limit": 1, "backoff": {"duration": "5s", "factor": 2, "maxDuration": "1m"}}}
+    engine = Engine([configmap("settings"), job("migrate", "PreSync")], sync_policy=retry)
+    engine.sync()
+    engine.start()
+    assert engine.reconcile().writes == ["create Job/web/migrate"]
+    first_id = _sync_id(engine)
+    engine.fail_job("migrate")
+    failed = engine.reconcile()
+    assert failed.writes == []
+    assert (failed.phase, failed.result.requeue_after) == ("Running", 5.0)
+    assert engine.operation_state()["retryCount"] == 1
+    engine.advance(5)
+    replaced = engine.reconcile()  # the failed run is another attempt's: deleted first
+    assert replaced.writes == ["delete Job/web/migrate (Background)"]
+    assert engine.results() == {"Job/migrate": "recreating"}
+    assert engine.reconcile().writes == ["create Job/web/migrate"]
+    assert _sync_id(engine) != first_id
+    engine.complete_job("migrate")
+    assert engine.reconcile().writes == ["apply ConfigMap/web/settings"]
+    assert engine.reconcile().phase == "Succeeded"
+
+
+def _sync_id(engine: Engine) -> str:
+    live = engine.live("Job", "migrate", "batch")
+    assert live is not None
+    return str(live["metadata"]["annotations"]["gitopsd.io/sync-id"])
