@@ -257,6 +257,10 @@ def test_a_dry_run_error_shows_in_the_comparison_and_the_apply_still_runs() -> N
     engine.sync()
     recorded = engine.start()
     assert recorded.dry_runs == ["apply dry-run ConfigMap/web/a -> Invalid"]
+    assert [c["type"] for c in engine.status()["conditions"]] == ["ComparisonError"]
+    assert engine.status()["resources"][0]["message"] == (
+        "ConfigMap/web/a apply failed: injected fault"
+    )
     record = engine.reconcile()
     assert record.dry_runs == ["apply dry-run ConfigMap/web/a -> Invalid"]
     assert record.writes == ["apply ConfigMap/web/a"]

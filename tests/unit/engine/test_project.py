@@ -164,16 +164,10 @@ def test_a_hook_of_a_kind_the_cluster_does_not_serve_fails_the_sync_and_is_never
 
 
 def test_an_application_outside_the_control_namespace_needs_its_project_to_admit_it() -> None:
-    # The harness's Application lives in "gitopsd"; here the control plane is elsewhere.
+    # The harness's Application lives in "gitopsd"; here the control plane is elsewhere,
+    # and the tenant has written itself an admitting "default" project in its namespace.
     scope = ApplicationNamespaces("gitopsd-system", enabled=("gitopsd",))
     engine = Engine([configmap("a")], settings=ReconcileSettings(app_namespaces=scope))
-    engine.sync()
-    refused = engine.reconcile()
-    assert refused.writes == []
-    assert refused.dry_runs == []
-    assert refused.phase == "Error"
-    assert engine.env.generated == []  # never rendered
-    assert [c["type"] for c in engine.status()["conditions"]] == ["InvalidSpecError"]
     admitting = Project(
         name="default",
         source_repos=("*",),
@@ -181,8 +175,26 @@ def test_an_application_outside_the_control_namespace_needs_its_project_to_admit
         cluster_resource_whitelist=(ResourceRule(group="*", kind="*"),),
         source_namespaces=("gitopsd",),
     )
-    engine.projects = (admitting,)
-    engine.restart()
+    projects_by_namespace = {"gitopsd": {"default": admitting}, "gitopsd-system": {}}
+    asked: list[str] = []
+
+    def projects(namespace: str) -> dict[str, Project]:
+        asked.append(namespace)
+        return projects_by_namespace[namespace]
+
+    engine.env.projects = projects  # type: ignore[method-assign]
+    engine.sync()
+    refused = engine.reconcile()
+    assert asked == ["gitopsd-system"]  # the tenant's own AppProject is never read
+    assert refused.writes == []
+    assert refused.dry_runs == []
+    assert refused.phase == "Error"
+    assert engine.env.generated == []  # never rendered
+    assert [c["type"] for c in engine.status()["conditions"]] == ["InvalidSpecError"]
+    assert engine.operation_state()["message"] == (
+        "application namespace gitopsd is not permitted in project default (sourceNamespaces)"
+    )
+    projects_by_namespace["gitopsd-system"] = {"default": admitting}  # the admin admits it
     engine.sync()
     engine.start()
     assert engine.reconcile().writes == ["apply ConfigMap/web/a"]
