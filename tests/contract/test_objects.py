@@ -74,6 +74,18 @@ def test_custom_resources_count_generations_and_keep_status_apart(widgets: Subje
     assert resized["status"] == {"phase": "Ready"}
 
 
+def test_a_replaced_status_keeps_nothing_of_the_old_one(widgets: Subject) -> None:
+    subject = widgets
+    key = subject.key("Widget", "gear", "contract.gitopsd.io")
+    subject.cluster.apply(widget("gear", subject.namespace, size=1))
+    subject.cluster.patch_status(key, {"health": {"status": "Progressing", "message": "wait"}})
+    merged = subject.cluster.patch_status(key, {"health": {"status": "Healthy"}})
+    assert merged["status"]["health"] == {"status": "Healthy", "message": "wait"}
+    replaced = subject.cluster.replace_status(key, {"health": {"status": "Healthy"}})
+    assert replaced["status"] == {"health": {"status": "Healthy"}}
+    assert replaced["metadata"]["generation"] == 1
+
+
 def test_get_of_a_missing_object_is_none(subject: Subject) -> None:
     assert subject.cluster.get(subject.key("ConfigMap", "absent")) is None
 

@@ -163,6 +163,15 @@ class MemoryCluster:
             lambda: self._server.write_status(key, status, DEFAULT_MANAGER, what, merge=True),
         )
 
+    def replace_status(self, key: ResourceKey, status: dict[str, Any]) -> KubeObject:
+        """Make ``status`` the whole status (as ``KubeCluster.replace_status``, which the
+        operator uses so that no key of the previous status survives)."""
+        call = Call(Verb.REPLACE_STATUS, str(key), key, field_manager=DEFAULT_MANAGER)
+        what = f"{key} status replace failed"
+        return self._call(
+            call, lambda: self._server.write_status(key, status, DEFAULT_MANAGER, what)
+        )
+
     # --- what tests and emulated controllers do (never recorded, never faulted) -------
     def stored(self, key: ResourceKey) -> KubeObject | None:
         with self._lock:

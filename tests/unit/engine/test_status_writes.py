@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from gitopsd.operator.controller import Controller
 from tests.unit.engine.harness import APP_KEY, Engine, deployment
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="operator bug: Controller._write merge-patches the status, so a key the new status "
-    "no longer has inside a nested object (health.message once Healthy) is kept",
-)
 def test_a_healthy_application_keeps_no_stale_health_message() -> None:
     engine = Engine([deployment("api")])
     controller = Controller(
