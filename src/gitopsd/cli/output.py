@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from gitopsd.errors import ConfigError, SpecError
+from gitopsd.model.times import parse_time
 
 COLUMN_GAP = "   "  # kubectl's spacing between table columns
 SHORT_SHA = 7
@@ -64,17 +65,6 @@ def short_revision(revision: str | None) -> str:
     text = str(revision or "")
     is_sha = len(text) == 40 and all(c in "0123456789abcdef" for c in text)
     return text[:SHORT_SHA] if is_sha else text
-
-
-def parse_time(value: str | None) -> dt.datetime | None:
-    """An RFC 3339 timestamp as the API server writes it, or None."""
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def human_age(since: str | None, now: dt.datetime) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from gitopsd.desired import DesiredSet
 from gitopsd.model.annotations import PRUNE_CONFIRM_ANNOTATION
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.times import format_time, parse_time
 from gitopsd.model.vocab import HookType, OperationPhase, ResultCode, SyncPhase
 from gitopsd.plan import may_prune, prune_set
 from gitopsd.render import GeneratedManifests
@@ -106,19 +107,10 @@ def end_operation(
 def attempt_age(state: dict[str, Any], now: dt.datetime) -> float:
     """Seconds since the current attempt began: ``startedAt``, or the retry's
     ``nextRetryAt`` once a retry is due (a retry is a new attempt with a new clock)."""
-    started = _parse_time(state.get("nextRetryAt")) or _parse_time(state.get("startedAt"))
+    started = parse_time(state.get("nextRetryAt")) or parse_time(state.get("startedAt"))
     if started is None:
         return 0.0
     return max((now - started).total_seconds(), 0.0)
-
-
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def last_known_revisions(status: dict[str, Any]) -> list[str]:
@@ -200,13 +192,7 @@ def prune_request(
 
 
 def _confirmed_at(meta: dict[str, Any]) -> dt.datetime | None:
-    value = (meta.get("annotations") or {}).get(PRUNE_CONFIRM_ANNOTATION)
-    if not value:
-        return None
-    try:
-        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    return parse_time((meta.get("annotations") or {}).get(PRUNE_CONFIRM_ANNOTATION))
 
 
 def previous_results(state: dict[str, Any]) -> list[ResourceResult]:
@@ -300,7 +286,7 @@ def maybe_retry(
     state["retryCount"] = count + 1
     state["phase"] = str(OperationPhase.RUNNING)
     state["message"] = f"retrying attempt #{count + 1} in {delay:.0f}s: {state.get('message', '')}"
-    state["nextRetryAt"] = (now + dt.timedelta(seconds=delay)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    state["nextRetryAt"] = format_time(now + dt.timedelta(seconds=delay))
     state.pop("finishedAt", None)
     state["syncResult"] = {"resources": []}
     del stamp
@@ -308,10 +294,9 @@ def maybe_retry(
 
 
 def waiting_for_retry(state: dict[str, Any], now: dt.datetime) -> float | None:
-    value = state.get("nextRetryAt")
-    if not value:
+    at = parse_time(state.get("nextRetryAt"))
+    if at is None:
         return None
-    at = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     remaining = (at - now).total_seconds()
     return remaining if remaining > 0 else None
 

@@ -32,6 +32,7 @@ from gitopsd.model.annotations import (
     options_from_list,
 )
 from gitopsd.model.keys import GroupKind
+from gitopsd.model.times import format_time
 from gitopsd.model.vocab import OperationPhase, SyncStatus
 from gitopsd.ports import Clock
 from gitopsd.project import (
@@ -134,7 +135,7 @@ class Reconciler:
         namespace, name = str(meta.get("namespace", "")), str(meta.get("name", ""))
         previous = copy.deepcopy(app.get("status") or {})
         now = self.clock.now()
-        stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = format_time(now)
         scope = self.settings.app_namespaces
         try:
             spec = parse_application_spec(app.get("spec") or {})
@@ -519,7 +520,7 @@ class Reconciler:
         namespace, name = str(meta.get("namespace", "")), str(meta.get("name", ""))
         previous = copy.deepcopy(app.get("status") or {})
         now = self.clock.now()
-        stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = format_time(now)
         scope = deletion_scope(app, self.env, self.settings.app_namespaces)
         if isinstance(scope, Release):
             result = ReconcileResult(previous, scope.events, remove_finalizers=scope.finalizers)

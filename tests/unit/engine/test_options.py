@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 
 from gitopsd.memory import Fault, FaultKind, Verb
-from gitopsd.memory.clock import rfc3339
 from gitopsd.model.keys import GroupKind, ResourceKey
+from gitopsd.model.times import format_time
 from tests.unit.engine.harness import Engine, annotated, configmap, deployment, job
 
 CM = GroupKind("", "ConfigMap")
@@ -67,7 +67,7 @@ def test_prune_confirm_waits_for_an_approval_newer_than_the_need() -> None:
     old = annotated(configmap("old"), sync_options="Prune=confirm")
     engine = _synced([configmap("keep"), old])
     engine.commit([configmap("keep")])
-    stale_approval = rfc3339(engine.clock.now())
+    stale_approval = format_time(engine.clock.now())
     engine.advance(5)
     engine.annotate(**{"gitopsd.io/prune-confirmed-at": stale_approval})
     engine.sync(prune=True)
@@ -76,7 +76,7 @@ def test_prune_confirm_waits_for_an_approval_newer_than_the_need() -> None:
     assert waiting.writes == []
     assert engine.live("ConfigMap", "old") is not None
     engine.advance(30)
-    engine.annotate(**{"gitopsd.io/prune-confirmed-at": rfc3339(engine.clock.now())})
+    engine.annotate(**{"gitopsd.io/prune-confirmed-at": format_time(engine.clock.now())})
     engine.advance(1)
     engine.sync(prune=True)
     engine.start()
