@@ -18,6 +18,7 @@ import yaml
 
 from gitopsd.errors import ConfigError, SpecError
 from gitopsd.model.times import parse_time
+from gitopsd.model.yaml_loader import iter_yaml_documents
 
 COLUMN_GAP = "   "  # kubectl's spacing between table columns
 SHORT_SHA = 7
@@ -94,7 +95,7 @@ def human_age(since: str | None, now: dt.datetime) -> str:
 def read_application(path: Path) -> dict[str, Any]:
     """The one Application in a manifest file."""
     try:
-        documents = list(yaml.safe_load_all(path.read_text()))
+        documents = list(iter_yaml_documents(path.read_text()))
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"{path}: cannot read an Application: {error}") from error
     apps = [d for d in documents if isinstance(d, dict) and d.get("kind") == "Application"]

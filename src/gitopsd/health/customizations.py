@@ -16,10 +16,9 @@ import fnmatch
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
 from gitopsd.errors import ConfigError
 from gitopsd.model.keys import GroupKind
+from gitopsd.model.yaml_loader import YAMLError, load_yaml
 
 CUSTOMIZATIONS_KEY = "resource.customizations"
 HEALTH_KEY_PREFIX = "resource.customizations.health."
@@ -89,8 +88,8 @@ def _load_mapping(value: str | Mapping[str, Any] | None) -> Mapping[str, Any]:
         return {}
     if isinstance(value, str):
         try:
-            value = yaml.safe_load(value)
-        except yaml.YAMLError as error:
+            value = load_yaml(value)
+        except YAMLError as error:
             raise ConfigError(f"{CUSTOMIZATIONS_KEY}: invalid YAML: {error}") from error
         if value is None:
             return {}
