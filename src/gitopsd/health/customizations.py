@@ -12,11 +12,11 @@ read, and the per-key one wins when both name the same kind:
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Mapping
 from typing import Any
 
 from gitopsd.errors import ConfigError
+from gitopsd.model.globs import glob_match
 from gitopsd.model.keys import GroupKind
 from gitopsd.model.yaml_loader import YAMLError, load_yaml
 
@@ -126,7 +126,7 @@ class ScriptTable:
         if wanted in self._exact:
             return wanted, self._exact[wanted]
         for pattern, source in self._patterns:
-            if fnmatch.fnmatchcase(wanted, pattern):
+            if glob_match(pattern, wanted):
                 return pattern, source
         return None
 

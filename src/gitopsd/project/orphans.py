@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from gitopsd.model.annotations import ARGOCD_PREFIX, TRACKING_ID_ANNOTATION, TRACKING_LABEL
+from gitopsd.model.globs import glob_match
 from gitopsd.model.keys import ResourceKey
-from gitopsd.project.globs import glob_match
 from gitopsd.project.projects import Project, ResourceRule
 
 ARGOCD_TRACKING_ID_ANNOTATION = ARGOCD_PREFIX + "tracking-id"

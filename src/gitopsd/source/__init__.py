@@ -10,7 +10,6 @@ is re-exported here::
 
 from gitopsd.source.commits import CommitInfo
 from gitopsd.source.credentials import CredentialStore, RepoCredentials, credentials_from_secrets
-from gitopsd.source.globs import glob_match
 from gitopsd.source.repositories import GitRepositories
 from gitopsd.source.urls import normalize_repo_url, redact_url
 
@@ -20,7 +19,6 @@ __all__ = [
     "GitRepositories",
     "RepoCredentials",
     "credentials_from_secrets",
-    "glob_match",
     "normalize_repo_url",
     "redact_url",
 ]
