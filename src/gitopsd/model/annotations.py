@@ -30,7 +30,9 @@ TERMINATE_OPERATION_ANNOTATION = "gitopsd.io/terminate-operation"
 # Written by gitopsd on every managed object. The label is our own rather than Argo CD's
 # default ``app.kubernetes.io/instance``, which Helm charts set themselves and so collides.
 TRACKING_LABEL = "gitopsd.io/app"
-TRACKING_ID_ANNOTATION = "gitopsd.io/tracking-id"
+TRACKING_ID_ANNOTATION = GITOPSD_PREFIX + "tracking-id"
+# Argo CD's, read where any application's ownership counts (shared resources, orphans).
+ARGOCD_TRACKING_ID_ANNOTATION = ARGOCD_PREFIX + "tracking-id"
 # Prune=confirm approval: set to an RFC 3339 timestamp on the Application.
 PRUNE_CONFIRM_ANNOTATION = "gitopsd.io/prune-confirmed-at"
 

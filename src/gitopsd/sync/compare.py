@@ -23,9 +23,9 @@ from gitopsd.health import Health, HealthAssessor, aggregate
 from gitopsd.model.annotations import (
     FIELD_MANAGER,
     OPT_SKIP_DRY_RUN_ON_MISSING,
-    TRACKING_ID_ANNOTATION,
 )
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.tracking import any_tracking_id_of
 from gitopsd.model.vocab import HealthStatus, SyncStatus
 from gitopsd.ports import ClusterPort
 from gitopsd.sync.live import LiveState
@@ -203,10 +203,7 @@ def shared_resources(
     for item in comparison.objects:
         if item.desired is None or item.live is None:
             continue
-        annotations = (item.live.get("metadata") or {}).get("annotations") or {}
-        tracking = annotations.get(TRACKING_ID_ANNOTATION) or annotations.get(
-            "argocd.argoproj.io/tracking-id"
-        )
-        if tracking and not str(tracking).startswith(ours):
+        tracking = any_tracking_id_of(item.live)
+        if tracking and not tracking.startswith(ours):
             shared.add(item.key)
     return frozenset(shared)

@@ -23,9 +23,9 @@ from gitopsd.health import HealthAssessor
 from gitopsd.model.annotations import (
     OPT_FAIL_ON_SHARED,
     OPT_RESPECT_IGNORE_DIFFERENCES,
-    TRACKING_ID_ANNOTATION,
 )
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.tracking import parse_tracking_id, tracking_id_of
 from gitopsd.model.vocab import OperationPhase, ResultCode, SyncPhase
 from gitopsd.plan import (
     HookState,
@@ -212,7 +212,7 @@ def _start_hook(
         # names the hook, as every failed object's does (it becomes the operation's).
         reason = f"{item.key}: {unknown_kind_reason(item)}"
         return [_hook_result(item, step, ResultCode.FAILED, hook_util.FAILED, reason)]
-    if live is not None and _tracking_id(live) != _tracking_id(item.obj):
+    if live is not None and tracking_id_of(live) != tracking_id_of(item.obj):
         message = _name_taken(item.key, live)
         return [_hook_result(item, step, ResultCode.FAILED, hook_util.FAILED, message)]
     try:
@@ -231,11 +231,9 @@ def _start_hook(
 
 def _name_taken(key: ResourceKey, live: dict[str, Any]) -> str:
     """Why a hook cannot be created under its name, and how to resolve it."""
-    owner = _tracking_id(live)
+    owner = tracking_id_of(live)
     held_by = (
-        f"it belongs to application {owner.split(':', 1)[0].replace('_', '/', 1)}"
-        if owner
-        else "it is not managed by gitopsd"
+        f"it belongs to application {_owner(owner)}" if owner else "it is not managed by gitopsd"
     )
     return (
         f"{key}: the name is taken by an object this application does not own ({held_by}); "
@@ -243,10 +241,11 @@ def _name_taken(key: ResourceKey, live: dict[str, Any]) -> str:
     )
 
 
-def _tracking_id(obj: dict[str, Any]) -> str | None:
-    annotations = (obj.get("metadata") or {}).get("annotations") or {}
-    value = annotations.get(TRACKING_ID_ANNOTATION)
-    return None if value is None else str(value)
+def _owner(value: str) -> str:
+    try:
+        return parse_tracking_id(value).application
+    except ValueError:
+        return repr(value)
 
 
 def _hook_result(

@@ -18,6 +18,7 @@ import pytest
 
 from gitopsd.desired import build_desired_set
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.tracking import parse_tracking_id
 from gitopsd.plan import PruneItem, PrunePlan, confirmed, deletion_set, may_prune, prune_set
 from tests.unit.desired.discovery import RESOURCES
 from tests.unit.desired.golden import load, scenario_names
@@ -43,7 +44,7 @@ SCENARIOS = [
 
 
 def _key(tracking: str) -> ResourceKey:
-    return ResourceKey.from_tracking_id(f"{APP_NAMESPACE}_{APP_NAME}:{tracking}")[2]
+    return parse_tracking_id(f"{APP_NAMESPACE}_{APP_NAME}:{tracking}").key
 
 
 def _time(value: str | None) -> dt.datetime | None:
