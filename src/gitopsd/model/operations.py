@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitopsd.errors import ConfigError
+from gitopsd.model.annotations import REQUEST_INFO
 from gitopsd.model.vocab import OperationPhase
 
-REQUEST_INFO = "gitopsd.io/request-id"
 TERMINAL_PHASES = frozenset({OperationPhase.SUCCEEDED, OperationPhase.FAILED, OperationPhase.ERROR})
 AUTO_SYNC_REFUSAL = "rollback cannot be initiated when auto-sync is enabled"
 

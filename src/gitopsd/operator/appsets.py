@@ -40,11 +40,11 @@ from gitopsd.appset import (
     refused,
     rendered_by,
 )
-from gitopsd.appset.application import is_resources_finalizer
 from gitopsd.appset.vocab import ConditionReason, ConditionType
 from gitopsd.cluster import KubeCluster
 from gitopsd.errors import ClusterError, Conflict, GitopsdError, SpecError
 from gitopsd.model.annotations import GROUP
+from gitopsd.model.finalizers import is_resources_finalizer
 from gitopsd.model.keys import GroupKind, ResourceKey
 from gitopsd.model.times import format_time
 from gitopsd.operator.clusters import ClusterRegistry

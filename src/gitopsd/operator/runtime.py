@@ -28,6 +28,7 @@ from gitopsd.health import HealthAssessor, customizations_from_configmap
 from gitopsd.metrics import ConnectionStatus, GitRequestType, Metrics, serve_metrics
 from gitopsd.model.annotations import (
     CONFIGMAP_NAME,
+    MANIFEST_GENERATE_PATHS,
     SECRET_TYPE_LABEL,
     SECRET_TYPE_REPO_CREDS,
     SECRET_TYPE_REPOSITORY,
@@ -342,7 +343,7 @@ def _generate_paths(app: dict[str, Any], sources: list[dict[str, Any]]) -> tuple
     """Argo CD's ``manifest-generate-paths`` annotation: a push that changes none of these
     paths does not refresh the app. ``.`` is the source path; relative entries are relative
     to it, ``/``-rooted ones to the repository."""
-    value = annotation(app, "manifest-generate-paths")
+    value = annotation(app, MANIFEST_GENERATE_PATHS)
     if not value:
         return ()
     base = str((sources[0] if sources else {}).get("path") or ".")

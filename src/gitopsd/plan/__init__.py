@@ -6,15 +6,14 @@ when to run :func:`sync_fail_steps`, the hook-cleanup helpers around hook runs, 
 :func:`prune_set` / :func:`deletion_set` for what to delete.
 """
 
+from gitopsd.model.vocab import Consent, PropagationPolicy
 from gitopsd.plan.hook_cleanup import (
     completed_hooks_to_delete,
     delete_after_completion,
     delete_before_creating,
 )
 from gitopsd.plan.options import (
-    Consent,
     ObjectSyncOptions,
-    PropagationPolicy,
     resolve_options,
     sync_option_problems,
 )

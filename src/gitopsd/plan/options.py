@@ -9,27 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from gitopsd.errors import DesiredSetError
 from gitopsd.model import annotations as names
-
-
-class Consent(StrEnum):
-    """``Prune=`` and ``Delete=``: allowed, never, or only once a person confirms."""
-
-    ALLOWED = "true"
-    NEVER = "false"
-    CONFIRM = "confirm"
-
-
-class PropagationPolicy(StrEnum):
-    """``PrunePropagationPolicy=``, spelled as the Kubernetes delete call wants it."""
-
-    FOREGROUND = "Foreground"
-    BACKGROUND = "Background"
-    ORPHAN = "Orphan"
+from gitopsd.model.vocab import Consent, PropagationPolicy
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,8 @@ from gitopsd.model.annotations import (
     parse_options,
 )
 from gitopsd.model.keys import ResourceKey
-from gitopsd.model.vocab import SyncPhase
-from gitopsd.plan.options import Consent, ObjectSyncOptions, PropagationPolicy, resolve_options
+from gitopsd.model.vocab import Consent, PropagationPolicy, SyncPhase
+from gitopsd.plan.options import ObjectSyncOptions, resolve_options
 
 _NO_OPTIONS: Mapping[str, str] = MappingProxyType({})
 _NONE_REFUSED: Mapping[ResourceKey, str] = MappingProxyType({})

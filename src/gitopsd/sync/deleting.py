@@ -17,7 +17,7 @@ from typing import Any
 
 from gitopsd.desired import tracking_mismatch
 from gitopsd.errors import ClusterError, SpecError
-from gitopsd.model.annotations import ARGOCD_RESOURCES_FINALIZER, RESOURCES_FINALIZER
+from gitopsd.model import finalizers as names
 from gitopsd.model.keys import ResourceKey
 from gitopsd.ports import ClusterPort
 from gitopsd.project import (
@@ -94,11 +94,8 @@ def deletion_scope(
 
 
 def resources_finalizers(app: dict[str, Any]) -> tuple[str, ...]:
-    """The Application's resources finalizers (either name, any suffix)."""
-    finalizers = (app.get("metadata") or {}).get("finalizers") or []
-    return tuple(
-        f for f in finalizers if f.startswith((RESOURCES_FINALIZER, ARGOCD_RESOURCES_FINALIZER))
-    )
+    """The Application's resources finalizers (any of their names)."""
+    return names.resources_finalizers((app.get("metadata") or {}).get("finalizers") or [])
 
 
 def cluster_gone_message(server: str, error: str, inventory_size: int) -> str:

@@ -15,17 +15,14 @@ from dataclasses import dataclass, field
 
 from gitopsd.desired import tracking_label_value
 from gitopsd.errors import ClusterError
-from gitopsd.model.annotations import (
-    ARGOCD_RESOURCES_FINALIZER,
-    BACKGROUND_FINALIZER_SUFFIX,
-    RESOURCES_FINALIZER,
-)
+from gitopsd.model.finalizers import resources_finalizer_propagation
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.vocab import PropagationPolicy
 from gitopsd.plan import KeptObject, deletion_set
 from gitopsd.ports import ClusterPort
 from gitopsd.sync import operation_state as opstate
 from gitopsd.sync.admission import refused_inventory
-from gitopsd.sync.deleting import delete_tracked_hooks
+from gitopsd.sync.deleting import delete_tracked_hooks, resources_finalizers
 from gitopsd.sync.live import read_live
 from gitopsd.sync.passes import AppEvent, Pass
 
@@ -77,14 +74,12 @@ def run_resources_finalizer(p: Pass) -> FinalizerOutcome:
     """One pass of the resources finalizer: delete what is ours and permitted, come back
     while any of it is still there, then release the Application (reporting, once, what
     it leaves behind and why)."""
-    finalizers = tuple(
-        f
-        for f in p.app["metadata"].get("finalizers") or []
-        if f.startswith((RESOURCES_FINALIZER, ARGOCD_RESOURCES_FINALIZER))
-    )
+    finalizers = resources_finalizers(p.app)
     if not finalizers:
         return FinalizerOutcome()
-    background = any(f.endswith(BACKGROUND_FINALIZER_SUFFIX) for f in finalizers)
+    background = any(
+        resources_finalizer_propagation(f) == PropagationPolicy.BACKGROUND for f in finalizers
+    )
     try:
         refused = refused_inventory(
             p.project,

@@ -14,12 +14,10 @@ from typing import Any
 from gitopsd.desired import DesiredObject
 from gitopsd.errors import SpecError
 from gitopsd.health import HealthAssessor
-from gitopsd.model.annotations import HOOK_TIMEOUT, annotation
+from gitopsd.model.annotations import HOOK_TIMEOUT, SYNC_ID_ANNOTATION, annotation
 from gitopsd.model.times import parse_time
 from gitopsd.model.vocab import HealthStatus, HookDeletePolicy
 from gitopsd.spec import parse_duration
-
-SYNC_ID_ANNOTATION = "gitopsd.io/sync-id"
 
 PENDING = "Pending"
 RUNNING = "Running"
