@@ -15,7 +15,8 @@ from typing import Any
 
 from gitopsd.errors import SpecError
 from gitopsd.model import tool_values as check
-from gitopsd.model.annotations import IN_CLUSTER_SERVER, options_from_list
+from gitopsd.model.annotations import IN_CLUSTER_SERVER
+from gitopsd.model.sync_options import NO_OPTIONS, SyncOptions, read_sync_options
 
 
 @dataclass(frozen=True)
@@ -112,15 +113,12 @@ class IgnoreDifference:
 @dataclass(frozen=True)
 class SyncPolicy:
     automated: Automated | None = None
-    sync_options: tuple[tuple[str, str], ...] = ()  # parsed Key=value pairs, in order
+    sync_options: SyncOptions = NO_OPTIONS
+    # Entries of syncOptions that could not be read, naming them; the reconciler reports
+    # them as an InvalidSpecError before anything runs.
+    sync_option_problems: tuple[str, ...] = ()
     retry: Retry | None = None
     managed_namespace_metadata: dict[str, Any] | None = field(default=None, hash=False)
-
-    def option(self, key: str) -> str | None:
-        for name, value in self.sync_options:
-            if name == key:
-                return value
-        return None
 
 
 @dataclass(frozen=True)
@@ -350,10 +348,11 @@ def _parse_sync_policy(raw: dict[str, Any]) -> SyncPolicy:
                 ),
             ),
         )
-    options = options_from_list([str(o) for o in raw.get("syncOptions") or []])
+    options, problems = read_sync_options(raw.get("syncOptions") or [])
     return SyncPolicy(
         automated=automated,
-        sync_options=tuple(options.items()),
+        sync_options=options,
+        sync_option_problems=tuple(p.at("spec.syncPolicy.syncOptions") for p in problems),
         retry=retry,
         managed_namespace_metadata=raw.get("managedNamespaceMetadata"),
     )

@@ -37,6 +37,7 @@ from gitopsd.model.annotations import (
     TRACKING_LABEL,
 )
 from gitopsd.model.keys import GroupKind, ResourceKey
+from gitopsd.model.sync_options import NO_OPTIONS
 from gitopsd.operator.clusters import parse_cluster_secret
 from gitopsd.ports import ClusterPort
 from gitopsd.render import CachedRenderer, ManifestGenerator, RenderContext
@@ -140,7 +141,7 @@ class HubSettings:
 
     def compare_options(self, spec: ApplicationSpec | None = None) -> CompareOptions:
         ignore = (spec.ignore_differences if spec else ()) + self.global_ignore
-        sync_options = dict(spec.sync_policy.sync_options) if spec else {}
+        sync_options = spec.sync_policy.sync_options if spec else NO_OPTIONS
         return CompareOptions(diff=DiffOptions(ignore=ignore), app_sync_options=sync_options)
 
 

@@ -12,11 +12,6 @@ from gitopsd.plan.hook_cleanup import (
     delete_after_completion,
     delete_before_creating,
 )
-from gitopsd.plan.options import (
-    ObjectSyncOptions,
-    resolve_options,
-    sync_option_problems,
-)
 from gitopsd.plan.progress import (
     HookRunPhase,
     HookState,
@@ -44,7 +39,6 @@ __all__ = [
     "HookState",
     "KeptObject",
     "ObjectState",
-    "ObjectSyncOptions",
     "PropagationPolicy",
     "PruneItem",
     "PrunePlan",
@@ -59,10 +53,8 @@ __all__ = [
     "next_step",
     "plan_steps",
     "prune_set",
-    "resolve_options",
     "step_done",
     "step_failed",
     "sync_fail_steps",
-    "sync_option_problems",
     "waiting_on",
 ]

@@ -22,9 +22,9 @@ from gitopsd.errors import ClusterError
 from gitopsd.health import Health, HealthAssessor, aggregate
 from gitopsd.model.annotations import (
     FIELD_MANAGER,
-    OPT_SKIP_DRY_RUN_ON_MISSING,
 )
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.sync_options import NO_OPTIONS, SyncOptions
 from gitopsd.model.tracking import any_tracking_id_of
 from gitopsd.model.vocab import HealthStatus, SyncStatus
 from gitopsd.ports import ClusterPort
@@ -102,7 +102,7 @@ class Comparison:
 @dataclass(frozen=True)
 class CompareOptions:
     diff: DiffOptions = field(default_factory=DiffOptions)
-    app_sync_options: Mapping[str, str] = field(default_factory=dict)
+    app_sync_options: SyncOptions = NO_OPTIONS
 
 
 def compare(
@@ -150,14 +150,8 @@ def _compare_one(
     if live is None:
         diff = diff_object(item.key, item.obj, None, options.diff)
         return ObjectComparison(item.key, item, None, diff, False, health)
-    skip_dry_run = (
-        item.unknown_kind
-        and (
-            item.sync_options.get(OPT_SKIP_DRY_RUN_ON_MISSING)
-            or options.app_sync_options.get(OPT_SKIP_DRY_RUN_ON_MISSING)
-        )
-        == "true"
-    )
+    own = options.app_sync_options.overridden_by(item.sync_options)
+    skip_dry_run = item.unknown_kind and own.skip_dry_run_on_missing_resource
     try:
         predicted = item.obj if skip_dry_run else predict(cluster, item, live, memo)
     except ClusterError as error:

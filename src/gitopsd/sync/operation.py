@@ -20,11 +20,8 @@ from gitopsd.desired import DesiredObject, DesiredSet
 from gitopsd.diff import respect_ignored
 from gitopsd.errors import ClusterError
 from gitopsd.health import HealthAssessor
-from gitopsd.model.annotations import (
-    OPT_FAIL_ON_SHARED,
-    OPT_RESPECT_IGNORE_DIFFERENCES,
-)
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.sync_options import SyncOptions
 from gitopsd.model.tracking import parse_tracking_id, tracking_id_of
 from gitopsd.model.vocab import OperationPhase, ResultCode, SyncPhase
 from gitopsd.plan import (
@@ -51,7 +48,9 @@ RECREATED = "recreated hook"  # the message of a hook created again after its le
 @dataclass(frozen=True)
 class OperationContext:
     sync_id: str
-    app_options: Mapping[str, str]
+    # The application's sync options overridden by the operation's; each object's own
+    # annotation is stacked on top of these.
+    app_options: SyncOptions
     dry_run: bool = False
     selected: frozenset[ResourceKey] | None = None  # operation.sync.resources
     prune: PruneRequest | None = None  # None: no pruning in this operation
@@ -166,13 +165,13 @@ def _run_step(
     pending: _Pending,
 ) -> PassOutcome:
     for item in step.apply:
-        options = {**ctx.app_options, **item.sync_options}
+        options = ctx.app_options.overridden_by(item.sync_options)
         compared = comparison.get(item.key)
-        if item.key in ctx.shared and options.get(OPT_FAIL_ON_SHARED) == "true":
+        if item.key in ctx.shared and options.fail_on_shared_resource:
             message = f"{item.key}: is also tracked by another application (FailOnSharedResource)"
             results.append(ResourceResult(item.key, ResultCode.FAILED, message, step.phase))
             continue
-        if options.get(OPT_RESPECT_IGNORE_DIFFERENCES) == "true" and compared is not None:
+        if options.respect_ignore_differences and compared is not None:
             kept = respect_ignored(item.obj, compared.live, ctx.ignore_rules, item.key)
             item = replace(item, obj=kept)  # noqa: PLW2901 - the object to apply instead
         awaited = (item.key.group, item.key.kind) in pending.defined_kinds
@@ -377,7 +376,7 @@ def _dry_run(
     for item in desired.resources:
         if ctx.selected is not None and item.key not in ctx.selected:
             continue
-        options = {**ctx.app_options, **item.sync_options}
+        options = ctx.app_options.overridden_by(item.sync_options)
         results.append(
             apply_object(cluster, item, comparison.get(item.key), options, memo, dry_run=True)
         )

@@ -16,6 +16,12 @@ from typing import Any
 from gitopsd.desired import DesiredSet
 from gitopsd.model.annotations import PRUNE_CONFIRM_ANNOTATION
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.sync_options import (
+    NO_OPTIONS,
+    SyncOptionProblem,
+    SyncOptions,
+    read_sync_options,
+)
 from gitopsd.model.times import format_time, parse_time
 from gitopsd.model.vocab import HookType, OperationPhase, ResultCode, SyncPhase
 from gitopsd.plan import may_prune, prune_set
@@ -157,9 +163,12 @@ def prune_request(
     meta: dict[str, Any],
     now: dt.datetime,
     *,
+    options: SyncOptions = NO_OPTIONS,
     required_since: dt.datetime | None = None,
     refused: Mapping[ResourceKey, str] | None = None,
 ) -> PruneRequest | None:
+    """What this pass of ``operation`` may prune. ``options`` are the application's sync
+    options overridden by the operation's (each live object's annotation goes on top)."""
     sync = operation.get("sync") or {}
     automated = spec.sync_policy.automated
     allow_empty = bool(automated and automated.allow_empty)
@@ -172,7 +181,7 @@ def prune_request(
         live,
         app_namespace=str(meta.get("namespace", "")),
         app_name=str(meta.get("name", "")),
-        app_options=dict(spec.sync_policy.sync_options),
+        app_options=options,
         enabled=bool(sync.get("prune")),
         confirmed_at=_confirmed_at(meta),
         required_since=required_since,
@@ -188,7 +197,16 @@ def prune_request(
         delete_last=tuple((i.key, str(i.propagation)) for i in plan.prune_last),
         skipped=skipped,
         dry_run=bool(sync.get("dryRun")),
+        confirmation_pending=plan.confirmation_pending,
     )
+
+
+def operation_sync_options(
+    operation: dict[str, Any],
+) -> tuple[SyncOptions, list[SyncOptionProblem]]:
+    """``operation.sync.syncOptions`` as typed options, and the entries that could not be
+    read (a requested sync with such an entry ends in ``Error`` naming it)."""
+    return read_sync_options((operation.get("sync") or {}).get("syncOptions") or [])
 
 
 def _confirmed_at(meta: dict[str, Any]) -> dt.datetime | None:

@@ -26,12 +26,9 @@ from gitopsd.errors import (
     RepositoryUnreachable,
     SpecError,
 )
-from gitopsd.model.annotations import (
-    REFRESH,
-    annotation,
-    options_from_list,
-)
+from gitopsd.model.annotations import REFRESH, annotation
 from gitopsd.model.keys import GroupKind
+from gitopsd.model.sync_options import SyncOptions
 from gitopsd.model.times import format_time
 from gitopsd.model.vocab import OperationPhase, SyncStatus
 from gitopsd.ports import Clock
@@ -149,7 +146,7 @@ class Reconciler:
             violations = check_application(project, spec, server)
         except SpecError as error:
             raise self._stop(app, previous, cond.INVALID_SPEC, str(error), stamp) from error
-        violations += spec_problems(app.get("spec") or {}, spec)
+        violations += spec_problems(spec)
         if violations:
             raise self._stop(app, previous, cond.INVALID_SPEC, "; ".join(violations), stamp)
         p = Pass(app, namespace, name, previous, now, stamp, spec, project, cluster, server)
@@ -309,7 +306,7 @@ class Reconciler:
             diff=DiffOptions(
                 ignore=p.spec.ignore_differences + self.settings.global_ignore_differences
             ),
-            app_sync_options=dict(p.spec.sync_policy.sync_options),
+            app_sync_options=p.spec.sync_policy.sync_options,
         )
         p.comparison = compare(
             p.cluster,
@@ -391,8 +388,18 @@ class Reconciler:
         )
 
     def _sync(self, p: Pass, result: ReconcileResult) -> None:
-        """Run one pass of the operation, if there is one."""
+        """Run one pass of the operation, if there is one. A requested sync whose
+        ``syncOptions`` cannot be read ends in ``Error`` naming them, before it starts."""
         if p.operation is None:
+            return
+        problems = opstate.operation_sync_options(p.operation)[1]
+        refused = "; ".join(problem.at("operation.sync.syncOptions") for problem in problems)
+        ended = ending.not_started(p.app, refused, p.stamp) if problems else None
+        if ended is not None:
+            p.op_state, p.operation = ended.state, None
+            p.events.append(ended.event)
+            result.clear_operation = ended.clear_request
+            result.synced, result.sync_phase = True, ended.phase
             return
         wait = self._run_operation(p)
         result.sync_phase = str((p.op_state or {}).get("phase", ""))
@@ -419,13 +426,12 @@ class Reconciler:
         if retry_in is not None:
             return retry_in
         sync = p.operation.get("sync") or {}
-        self._ensure_namespace(p, dry_run=bool(sync.get("dryRun")))
+        operation_options, _ = opstate.operation_sync_options(p.operation)
+        options = p.spec.sync_policy.sync_options.overridden_by(operation_options)
+        self._ensure_namespace(p, options, dry_run=bool(sync.get("dryRun")))
         ctx = OperationContext(
             sync_id=opstate.sync_id(state),
-            app_options={
-                **dict(p.spec.sync_policy.sync_options),
-                **options_from_list(sync.get("syncOptions")),
-            },
+            app_options=options,
             dry_run=bool(sync.get("dryRun")),
             selected=opstate.selected_resources(p.operation),
             shared=p.shared,
@@ -439,6 +445,7 @@ class Reconciler:
                 p.inventory,
                 p.app["metadata"],
                 p.now,
+                options=options,
                 required_since=self._prune_pending.get(p.key),
                 refused=p.refused,
             ),
@@ -478,17 +485,15 @@ class Reconciler:
         """Prune=confirm: an approval counts only when newer than the need for it, so the
         moment the need first appeared is kept (in memory: after a restart a fresh
         approval is asked for, the safe direction)."""
-        waiting = ctx.prune is not None and any(
-            "Prune=confirm" in r.message for r in ctx.prune.skipped
-        )
+        waiting = ctx.prune is not None and ctx.prune.confirmation_pending
         if waiting:
             self._prune_pending.setdefault(p.key, p.now)
         else:
             self._prune_pending.pop(p.key, None)
 
-    def _ensure_namespace(self, p: Pass, *, dry_run: bool) -> None:
+    def _ensure_namespace(self, p: Pass, options: SyncOptions, *, dry_run: bool) -> None:
         assert p.desired is not None
-        namespace = wanted_namespace(p.spec, p.desired)
+        namespace = wanted_namespace(p.spec, options, p.desired)
         if namespace is None or dry_run:
             return
         try:
