@@ -10,6 +10,8 @@ anything runs. Called by the reconciler, the operator and the CLI.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +68,9 @@ class Source:
     helm: HelmOptions | None = None
     directory: DirectoryOptions | None = None
     plugin: bool = False  # a config management plugin source (not rendered by gitopsd)
+    # The source as written, for status (comparedTo, syncResult, history), which records
+    # it whole, as Argo CD does.
+    raw: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,35 @@ class ApplicationSpec:
     ignore_differences: tuple[IgnoreDifference, ...] = ()
     revision_history_limit: int = 10
     multi_source: bool = False  # spec.sources was used rather than spec.source
+
+    def source_bodies(self) -> list[dict[str, Any]]:
+        """Each source as written (copies), in order: what status records."""
+        return [copy.deepcopy(dict(source.raw)) for source in self.sources]
+
+
+def raw_sources(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``spec.sources``, else ``[spec.source]``, as written: the one place that knows the
+    two shapes. Lenient (entries that are not mappings are left out), so listings, webhook
+    matching and the status of an invalid spec can use it; everything else reads the
+    typed :class:`ApplicationSpec`."""
+    listed = spec.get("sources")
+    if listed:
+        return [s for s in listed if isinstance(s, dict)] if isinstance(listed, list) else []
+    single = spec.get("source")
+    return [single] if isinstance(single, dict) else []
+
+
+def compared_to(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """``status.sync.comparedTo``: the destination and the source(s) as written (a copy).
+    Works on an invalid spec too: a status that reports the error still says what it was
+    compared with."""
+    compared: dict[str, Any] = {"destination": copy.deepcopy(spec.get("destination") or {})}
+    sources = copy.deepcopy(raw_sources(spec))
+    if spec.get("sources"):
+        compared["sources"] = sources
+    elif sources:
+        compared["source"] = sources[0]
+    return compared
 
 
 def parse_duration(
@@ -311,6 +345,7 @@ def parse_source(raw: dict[str, Any], where: str = "spec.source") -> Source:
         if isinstance(directory, dict)
         else None,
         plugin="plugin" in raw and raw["plugin"] is not None,
+        raw=raw,
     )
     _require(check.repo_url_problem(source.repo_url), f"{where}.repoURL")
     _require(check.revision_problem(source.target_revision.strip()), f"{where}.targetRevision")
@@ -387,12 +422,16 @@ def _parse_application_spec(spec: dict[str, Any]) -> ApplicationSpec:
     if spec.get("source") and spec.get("sources"):
         raise SpecError("spec.source and spec.sources are mutually exclusive")
     if spec.get("sources"):
+        if not isinstance(spec["sources"], list) or len(raw_sources(spec)) != len(spec["sources"]):
+            raise SpecError("spec.sources: expected a list of sources")
         sources = tuple(
-            parse_source(s, f"spec.sources[{i}]") for i, s in enumerate(spec["sources"])
+            parse_source(s, f"spec.sources[{i}]") for i, s in enumerate(raw_sources(spec))
         )
         multi = True
     elif spec.get("source"):
-        sources = (parse_source(spec["source"]),)
+        if not raw_sources(spec):
+            raise SpecError("spec.source: expected a source")
+        sources = (parse_source(raw_sources(spec)[0]),)
         multi = False
     else:
         raise SpecError("spec.source or spec.sources is required")

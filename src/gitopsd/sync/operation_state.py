@@ -266,7 +266,7 @@ def record_pass(
     state: dict[str, Any],
     outcome: PassOutcome,
     generated: GeneratedManifests,
-    raw_spec: dict[str, Any],
+    spec: ApplicationSpec,
     stamp: str,
 ) -> dict[str, Any]:
     state = copy.deepcopy(state)
@@ -275,7 +275,7 @@ def record_pass(
     result["resources"] = [_result_entry(r) for r in merged]
     revisions = list(generated.revisions)
     result["revision"] = revisions[0] if revisions else ""
-    sources = sources_of(raw_spec)
+    sources = spec.source_bodies()
     if len(sources) > 1:
         result["revisions"] = revisions
         result["sources"] = sources
@@ -319,24 +319,6 @@ def waiting_for_retry(state: dict[str, Any], now: dt.datetime) -> float | None:
     return remaining if remaining > 0 else None
 
 
-def sources_of(raw_spec: dict[str, Any]) -> list[dict[str, Any]]:
-    if raw_spec.get("sources"):
-        return [copy.deepcopy(s) for s in raw_spec["sources"]]
-    if raw_spec.get("source"):
-        return [copy.deepcopy(raw_spec["source"])]
-    return []
-
-
-def compared_to(raw_spec: dict[str, Any]) -> dict[str, Any]:
-    compared: dict[str, Any] = {"destination": copy.deepcopy(raw_spec.get("destination") or {})}
-    sources = sources_of(raw_spec)
-    if raw_spec.get("sources"):
-        compared["sources"] = sources
-    elif sources:
-        compared["source"] = sources[0]
-    return compared
-
-
 def describe(operation: dict[str, Any], generated: GeneratedManifests) -> str:
     who = operation.get("initiatedBy") or {}
     initiator = "automated sync" if who.get("automated") else who.get("username") or "user"
@@ -350,7 +332,6 @@ def history_after(
     previous: dict[str, Any],
     op_state: dict[str, Any] | None,
     spec: ApplicationSpec,
-    raw_spec: dict[str, Any],
     generated: GeneratedManifests,
     *,
     finished_now: bool,
@@ -364,7 +345,7 @@ def history_after(
     started = str(op_state.get("startedAt", ""))
     result = op_state.get("syncResult") or {}
     commit = generated.commits[0] if generated.commits else None
-    sources = sources_of(raw_spec)
+    sources = spec.source_bodies()
     return append_history(
         history,
         revision=str(result.get("revision", "")),

@@ -42,9 +42,7 @@ from gitopsd.project import (
     sync_window_decision,
 )
 from gitopsd.render import GeneratedManifests, RenderContext
-from gitopsd.spec import (
-    parse_application_spec,
-)
+from gitopsd.spec import compared_to, parse_application_spec
 from gitopsd.status import Condition, inventory_of
 from gitopsd.status import conditions as cond
 from gitopsd.sync import admission, ending
@@ -364,7 +362,7 @@ class Reconciler:
             p.spec,
             out_of_sync=out_of_sync,
             target_revisions=list(p.generated.revisions),
-            target_sources=opstate.sources_of(p.raw_spec),
+            target_sources=p.spec.source_bodies(),
             last_operation=p.op_state,
             desired_count=len(p.desired.resources),
             self_heal_attempts=heal.attempts,
@@ -461,7 +459,7 @@ class Reconciler:
             memo=self.env.memo_for(p.server),
             assessor=self.env.assessor(),
         )
-        p.op_state = opstate.record_pass(state, outcome, p.generated, p.raw_spec, p.stamp)
+        p.op_state = opstate.record_pass(state, outcome, p.generated, p.spec, p.stamp)
         if outcome.phase == OperationPhase.SUCCEEDED and ctx.prune is None and sync.get("prune"):
             p.op_state["message"] = (
                 f"{outcome.message}; nothing was pruned: the render is empty and allowEmpty "
@@ -579,7 +577,7 @@ class Reconciler:
             Condition(condition_type, message),
             stamp,
             revisions=revisions,
-            compared_to=opstate.compared_to(app.get("spec") or {}),
+            compared_to=compared_to(app.get("spec") or {}),
         )
         result = ReconcileResult(status=status, events=events, failed=retry)
         ended = (

@@ -9,6 +9,7 @@ from typing import Any
 from gitopsd.diff import last_writer
 from gitopsd.diff.paths import dotted
 from gitopsd.model.vocab import OperationPhase, SyncStatus
+from gitopsd.spec import compared_to
 from gitopsd.status import Condition, resource_entries, set_conditions, summary_images
 from gitopsd.status import conditions as cond
 from gitopsd.sync import operation_state as opstate
@@ -24,13 +25,13 @@ def build_status(p: Pass) -> dict[str, Any]:
         "sync": {
             "status": str(comparison.sync_status),
             "revision": generated.revisions[0] if generated.revisions else "",
-            "comparedTo": opstate.compared_to(p.raw_spec),
+            "comparedTo": compared_to(p.raw_spec),
         },
         "health": {"status": str(comparison.health.status)},
         "resources": resource_entries(comparison),
         "summary": {"images": summary_images(item.obj for item in p.desired.resources)},
         "history": opstate.history_after(
-            p.previous, p.op_state, p.spec, p.raw_spec, generated, finished_now=p.finished
+            p.previous, p.op_state, p.spec, generated, finished_now=p.finished
         ),
         "reconciledAt": p.stamp,
         "observedAt": p.stamp,
