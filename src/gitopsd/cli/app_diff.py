@@ -25,7 +25,7 @@ from gitopsd.cli.output import ExitCode
 from gitopsd.cluster import KubeCluster
 from gitopsd.config import parse_configmap
 from gitopsd.desired import build_desired_set, tracking_label_value
-from gitopsd.diff import DiffOptions, ObjectDiff, diff_object, format_diffs
+from gitopsd.diff import Comparison, DiffOptions, ObjectDiff, diff_object, format_diffs
 from gitopsd.errors import ConfigError, Forbidden, GitopsdError, SpecError
 from gitopsd.health import HealthAssessor, customizations_from_configmap
 from gitopsd.model.annotations import (
@@ -45,7 +45,7 @@ from gitopsd.source import CredentialStore, GitRepositories, credentials_from_se
 from gitopsd.source.checkouts import remove_tree
 from gitopsd.spec import ApplicationSpec, Destination, IgnoreDifference, parse_application_spec
 from gitopsd.status import inventory_of
-from gitopsd.sync.compare import CompareOptions, Comparison, DryRunMemo, compare
+from gitopsd.sync.compare import CompareOptions, DryRunMemo, compare
 from gitopsd.sync.live import LiveState, read_live
 
 SECRET = GroupKind("", "Secret")

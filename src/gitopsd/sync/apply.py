@@ -13,12 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from gitopsd.desired import DesiredObject
+from gitopsd.diff import ObjectComparison
 from gitopsd.errors import ClusterError, Invalid, NotFound
 from gitopsd.model.annotations import FIELD_MANAGER
 from gitopsd.model.sync_options import SyncOptions
 from gitopsd.model.vocab import ResultCode, SyncPhase
 from gitopsd.ports import NOT_SERVED, ClusterPort
-from gitopsd.sync.compare import DryRunMemo, ObjectComparison, content_hash
+from gitopsd.sync.compare import DryRunMemo, content_hash
 from gitopsd.sync.results import ResourceResult
 
 

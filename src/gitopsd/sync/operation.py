@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from gitopsd.desired import DesiredObject, DesiredSet
-from gitopsd.diff import respect_ignored
+from gitopsd.diff import Comparison, respect_ignored
 from gitopsd.errors import ClusterError
 from gitopsd.health import HealthAssessor
 from gitopsd.model.keys import ResourceKey
@@ -37,7 +37,7 @@ from gitopsd.ports import ClusterPort
 from gitopsd.spec import IgnoreDifference
 from gitopsd.sync import hooks as hook_util
 from gitopsd.sync.apply import apply_object, unknown_kind_reason
-from gitopsd.sync.compare import Comparison, DryRunMemo
+from gitopsd.sync.compare import DryRunMemo
 from gitopsd.sync.live import LiveState
 from gitopsd.sync.prune import PruneOutcome, PruneRequest, prune
 from gitopsd.sync.results import ResourceResult

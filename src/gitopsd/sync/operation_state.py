@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gitopsd.desired import DesiredSet
+from gitopsd.diff import Comparison
 from gitopsd.model.annotations import PRUNE_CONFIRM_ANNOTATION
 from gitopsd.model.keys import ResourceKey
 from gitopsd.model.sync_options import (
@@ -28,7 +29,6 @@ from gitopsd.plan import may_prune, prune_set
 from gitopsd.render import GeneratedManifests
 from gitopsd.spec import ApplicationSpec
 from gitopsd.status import append_history
-from gitopsd.sync.compare import Comparison
 from gitopsd.sync.operation import PassOutcome
 from gitopsd.sync.prune import PruneRequest
 from gitopsd.sync.results import ResourceResult, merge_results

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitopsd.desired import DesiredSet
+from gitopsd.diff import Comparison
 from gitopsd.model.keys import ResourceKey
 from gitopsd.ports import ClusterPort
 from gitopsd.project import Project
 from gitopsd.render import GeneratedManifests
 from gitopsd.spec import ApplicationSpec
 from gitopsd.status import Condition
-from gitopsd.sync.compare import Comparison
 from gitopsd.sync.live import LiveState
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitopsd.desired import tracking_label_value
-from gitopsd.diff import DiffOptions
+from gitopsd.diff import DiffOptions, shared_resources
 from gitopsd.errors import (
     ClusterError,
     GitopsdError,
@@ -47,7 +47,7 @@ from gitopsd.status import Condition, inventory_of
 from gitopsd.status import conditions as cond
 from gitopsd.sync import admission, ending
 from gitopsd.sync import operation_state as opstate
-from gitopsd.sync.compare import CompareOptions, compare, shared_resources
+from gitopsd.sync.compare import CompareOptions, compare
 from gitopsd.sync.decide import decide_auto_sync
 from gitopsd.sync.deleting import Release, deletion_scope
 from gitopsd.sync.deletion import run_resources_finalizer

@@ -6,14 +6,13 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from gitopsd.diff import last_writer
+from gitopsd.diff import Comparison, last_writer
 from gitopsd.diff.paths import dotted
 from gitopsd.model.vocab import OperationPhase, SyncStatus
 from gitopsd.spec import compared_to
 from gitopsd.status import Condition, resource_entries, set_conditions, summary_images
 from gitopsd.status import conditions as cond
 from gitopsd.sync import operation_state as opstate
-from gitopsd.sync.compare import Comparison
 from gitopsd.sync.passes import AppEvent, Pass
 
 
