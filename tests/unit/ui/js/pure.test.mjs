@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { hunks, lineDiff, countChanges, projectOnto } from "../../../../src/gitopsd/server/static/assets/js/diff.js";
+import { hunks, lineDiff, countChanges, normalizeDesired, projectOnto } from "../../../../src/gitopsd/server/static/assets/js/diff.js";
 import { matchesSelector, parseSelector } from "../../../../src/gitopsd/server/static/assets/js/labels.js";
 import { toYaml } from "../../../../src/gitopsd/server/static/assets/js/yaml.js";
 import { compile, facetCounts, readFilters, writeFilters } from "../../../../src/gitopsd/server/static/assets/js/filters.js";
@@ -162,4 +162,11 @@ test("sign-in only returns to paths of this site", () => {
   assert.equal(safeReturn("https://evil.example/"), "/applications");
   assert.equal(safeReturn("/login?return=/x"), "/applications");
   assert.equal(safeReturn(null), "/applications");
+});
+
+test("a Secret's stringData is compared as the data the API server stores", () => {
+  const desired = { kind: "Secret", stringData: { password: "++++++++" }, data: { user: "++++++++" } };
+  assert.deepEqual(normalizeDesired(desired), { kind: "Secret", data: { user: "++++++++", password: "++++++++" } });
+  const config = { kind: "ConfigMap", stringData: { a: "b" } };
+  assert.equal(normalizeDesired(config), config);
 });

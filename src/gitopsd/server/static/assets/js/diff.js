@@ -30,6 +30,16 @@ export function projectOnto(live, desired) {
   return live;
 }
 
+/**
+ * The desired object as the API server would store it: a Secret's `stringData` is
+ * written into `data` (values are masked on both sides, so they compare equal).
+ */
+export function normalizeDesired(desired) {
+  if (!isMap(desired) || desired.kind !== "Secret" || !isMap(desired.stringData)) return desired;
+  const { stringData, ...rest } = desired;
+  return { ...rest, data: { ...(isMap(desired.data) ? desired.data : {}), ...stringData } };
+}
+
 const MAX_EDITS = 4000;
 
 /** Edits turning `a` into `b`: [{op: " " | "-" | "+", text, a, b}] with 1-based line numbers. */

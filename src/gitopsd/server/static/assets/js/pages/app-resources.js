@@ -100,6 +100,7 @@ export function treePanel(view) {
             type: "button",
             class: "tree-open",
             "aria-haspopup": "dialog",
+            "aria-label": `${node.kind} ${objectLabel(node)}`,
             onclick: () => openObject(view, node),
           },
           h("span", { class: "kind-chip" }, node.kind),
@@ -315,7 +316,7 @@ export function openObject(view, node) {
           try {
             const answer = await get(`${view.base}/resource`, resourceQuery);
             const manifest = JSON.parse(answer.manifest || "null");
-            replace(panel, manifest ? h("pre", { class: "code", tabindex: "0", "aria-label": "Live manifest" }, toYaml(manifest)) : h("p", null, "Not in the cluster."));
+            replace(panel, manifest ? h("pre", { class: "code", tabindex: "0", "aria-label": "Live object YAML" }, toYaml(manifest)) : h("p", null, "Not in the cluster."));
           } catch (error) {
             replace(panel, failure(error.status === 404 ? "This object is not in the cluster." : error.message));
           }

@@ -36,13 +36,29 @@ export const title = (params) => params.name;
 const RELOAD_AFTER_MS = 1500;
 const TABS = ["resources", "diff", "events", "history"];
 
+// Unavailable actions are aria-disabled rather than disabled: they keep their place in
+// the tab order (focus is not lost when an operation starts) and say why in a tooltip.
 function actionButton(label, iconName, onclick, { danger = false } = {}) {
-  return h(
+  const button = h(
     "button",
-    { type: "button", class: ["button", danger ? "button-danger-outline" : "button-secondary"], onclick, hidden: true },
+    {
+      type: "button",
+      class: ["button", danger ? "button-danger-outline" : "button-secondary"],
+      hidden: true,
+      onclick: (event) => {
+        if (button.getAttribute("aria-disabled") !== "true") onclick(event);
+      },
+    },
     icon(iconName),
     h("span", null, label),
   );
+  return button;
+}
+
+function setAvailable(button, available, reason = "") {
+  button.setAttribute("aria-disabled", available ? "false" : "true");
+  if (available || !reason) button.removeAttribute("title");
+  else button.title = reason;
 }
 
 function fact(term, value) {
@@ -178,17 +194,23 @@ export function mount(container, params, ctx) {
       ),
     );
     const running = isRunning(app);
+    const gone = "The application has been deleted.";
     buttons.sync.hidden = !view.rights.sync;
-    buttons.sync.disabled = deleted || running;
+    setAvailable(buttons.sync, !deleted && !running, deleted ? gone : "An operation is running.");
     buttons.refresh.hidden = false;
     buttons.hardRefresh.hidden = false;
     buttons.rollback.hidden = !view.rights.sync;
-    buttons.rollback.disabled = deleted || running || !(app.status?.history || []).length;
+    const noHistory = !(app.status?.history || []).length;
+    setAvailable(
+      buttons.rollback,
+      !deleted && !running && !noHistory,
+      deleted ? gone : running ? "An operation is running." : "Nothing has been deployed yet.",
+    );
     buttons.terminate.hidden = !(view.rights.sync && running);
     buttons.pause.hidden = !(view.rights.update && auto.configured && auto.enabled);
     buttons.resume.hidden = !(view.rights.update && auto.configured && !auto.enabled);
     buttons.remove.hidden = !view.rights.delete;
-    for (const button of Object.values(buttons)) if (deleted) button.disabled = true;
+    if (deleted) for (const button of Object.values(buttons)) setAvailable(button, false, gone);
     document.title = `${nameOf(app)} · gitopsd`;
   }
 
@@ -214,7 +236,7 @@ export function mount(container, params, ctx) {
     const button = kind === "hard" ? buttons.hardRefresh : buttons.refresh;
     const label = button.querySelector("span");
     const text = label.textContent;
-    button.disabled = true;
+    setAvailable(button, false);
     button.setAttribute("aria-busy", "true");
     label.textContent = "Refreshing…";
     try {
@@ -226,14 +248,14 @@ export function mount(container, params, ctx) {
       toast(`Refresh failed: ${error.message}`, "error");
     } finally {
       label.textContent = text;
-      button.disabled = false;
+      setAvailable(button, !deleted);
       button.removeAttribute("aria-busy");
     }
   }
 
   async function setAutomation(enabled) {
     const button = enabled ? buttons.resume : buttons.pause;
-    button.disabled = true;
+    setAvailable(button, false);
     try {
       const updated = await patch(`${view.base}/spec`, { syncPolicy: { automated: { enabled } } }, view.query);
       view.update(updated);
@@ -242,7 +264,7 @@ export function mount(container, params, ctx) {
     } catch (error) {
       toast(error.message, "error");
     } finally {
-      button.disabled = false;
+      setAvailable(button, !deleted);
     }
   }
 

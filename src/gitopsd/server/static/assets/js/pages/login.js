@@ -90,7 +90,7 @@ export function mount(container, params, ctx) {
     ),
   );
   if (queryError) showError(queryError.slice(0, 200));
-  ctx.focusHeading(username);
+  username.focus(); // the one thing to do on this page
 
   loadSettings().then((settings) => {
     if (!settings.sso) return;

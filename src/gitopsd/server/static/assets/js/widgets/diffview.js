@@ -1,7 +1,7 @@
 // Live versus desired for one object: the changes as a unified diff (− live, + desired:
 // what a sync would do), or either side in full. Every line is a text node.
 
-import { countChanges, hunks, lineDiff, projectOnto } from "../diff.js";
+import { countChanges, hunks, lineDiff, normalizeDesired, projectOnto } from "../diff.js";
 import { h, replace, uid } from "../dom.js";
 import { toYaml } from "../yaml.js";
 
@@ -30,7 +30,8 @@ function unified(edits) {
 }
 
 /** The comparison of `live` with `desired` (either may be null). */
-export function compare(live, desired) {
+export function compare(live, wanted) {
+  const desired = normalizeDesired(wanted);
   const liveText = live ? toYaml(desired ? projectOnto(live, desired) : live) : "";
   const desiredText = desired ? toYaml(desired) : "";
   const edits = lineDiff(liveText ? liveText.trimEnd().split("\n") : [], desiredText ? desiredText.trimEnd().split("\n") : []);
@@ -58,7 +59,7 @@ export function diffView({ live, desired, label = "Differences" }) {
     } else {
       const value = mode === "live" ? live : desired;
       status.textContent = value ? "" : mode === "live" ? "Not in the cluster." : "Not rendered from Git.";
-      replace(body, value ? h("pre", { class: "code", tabindex: "0", "aria-label": mode === "live" ? "Live manifest" : "Desired manifest" }, toYaml(value)) : null);
+      replace(body, value ? h("pre", { class: "code", tabindex: "0", "aria-label": mode === "live" ? "Live YAML" : "Desired YAML" }, toYaml(value)) : null);
     }
   }
   const switcher = h(
