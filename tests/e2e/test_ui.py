@@ -279,7 +279,7 @@ def test_sync_from_the_button_then_rollback_from_history(
         page = ui.page
         ui.goto(f"/applications/{namespace}/{APP}")
         expect(sync_card(ui)).to_contain_text("OutOfSync")
-        page.get_by_role("button", name="Sync").click()
+        page.get_by_role("button", name="Sync", exact=True).click()
         dialog = page.get_by_role("dialog", name=f"Sync {APP}")
         expect(dialog.get_by_label("All resources")).to_be_checked()
         dialog.get_by_label("Prune").check()
@@ -301,7 +301,7 @@ def test_sync_from_the_button_then_rollback_from_history(
         second = repo.commit(manifests(namespace, "green"), "go green")
         page.get_by_role("button", name="Refresh", exact=True).click()
         expect(sync_card(ui)).to_contain_text("OutOfSync", timeout=WAIT_MS)
-        page.get_by_role("button", name="Sync").click()
+        page.get_by_role("button", name="Sync", exact=True).click()
         dialog = page.get_by_role("dialog", name=f"Sync {APP}")
         dialog.get_by_label("Revision").fill(second)
         dialog.get_by_role("button", name="Synchronize").click()
@@ -370,8 +370,8 @@ def test_read_only_user_sees_no_sync_or_delete(
         ui.sign_in("admin", admin_password(kubectl, namespace))
         ui.goto(f"/applications/{namespace}/{APP}")
         toolbar = ui.page.get_by_role("toolbar", name="Application actions")
-        expect(toolbar.get_by_role("button", name="Sync")).to_be_visible()
-        expect(toolbar.get_by_role("button", name="Delete")).to_be_visible()
+        expect(toolbar.get_by_role("button", name="Sync", exact=True)).to_be_visible()
+        expect(toolbar.get_by_role("button", name="Delete", exact=True)).to_be_visible()
 
     with ui_page(browser, base, "rbac-viewer") as ui:
         ui.sign_in("viewer", "viewer-password")
@@ -464,7 +464,7 @@ def test_markup_in_manifests_events_and_commits_is_shown_as_text(
     ctl: RunningController,
     api_server: RunningServer,
 ) -> None:
-    image = '<img src=x onerror="window.__xss=1;alert(document.domain)">'
+    image = "<img src=x onerror=window.__xss=1;alert(document.domain)>"
     script = "<script>window.__xss=2;alert('script ran')</script>"
     repo = bare_repo(tmp_path)
     files = manifests(namespace, script, note=image)
