@@ -12,7 +12,6 @@ shown as text and never run; and a sync done with the keyboard alone. Screenshot
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,7 +133,10 @@ def assert_nothing_ran(ui: UiPage) -> None:
     assert ui.dialogs == [], f"the page opened dialogs: {ui.dialogs}"
     assert ui.errors == [], f"script errors on the page: {ui.errors}"
     assert ui.evaluate("() => window.__xss === undefined")
-    assert ui.evaluate("() => document.querySelectorAll('img[src=\"x\"], script:not([src])').length") == 0
+    assert (
+        ui.evaluate("() => document.querySelectorAll('img[src=\"x\"], script:not([src])').length")
+        == 0
+    )
 
 
 def assert_no_secret(ui: UiPage) -> None:
@@ -210,8 +212,12 @@ def test_sign_in_list_tree_and_diff(
         expect(sync_card(ui)).to_contain_text("Synced")
         tree = page.get_by_role("list", name="Resources")
         expect(tree.get_by_role("button", name=f"Deployment {namespace}/web")).to_be_visible()
-        expect(tree.get_by_role("button", name=f"ConfigMap {namespace}/web-settings")).to_be_visible()
-        expect(tree.get_by_role("button", name=f"Secret {namespace}/web-credentials")).to_be_visible()
+        expect(
+            tree.get_by_role("button", name=f"ConfigMap {namespace}/web-settings")
+        ).to_be_visible()
+        expect(
+            tree.get_by_role("button", name=f"Secret {namespace}/web-credentials")
+        ).to_be_visible()
         expect(tree.get_by_text("ReplicaSet")).to_be_visible(timeout=WAIT_MS)
         ui.shot("app-tree")
         tree.get_by_role("button", name=f"Secret {namespace}/web-credentials").click()
@@ -433,8 +439,10 @@ def test_live_update_after_kubectl_scale(
 
         # The differences panel follows: replicas 3 live, 1 desired, and who changed it.
         panel = page.get_by_role("tabpanel")
-        item = panel.locator("details").filter(has_text=f"{namespace}/web").filter(
-            has_text="Deployment"
+        item = (
+            panel.locator("details")
+            .filter(has_text=f"{namespace}/web")
+            .filter(has_text="Deployment")
         )
         expect(item).to_be_visible(timeout=WAIT_MS)
         expect(item).to_contain_text("changed by kubectl")
@@ -557,8 +565,9 @@ def test_keyboard_only_sign_in_and_sync(
         def focused() -> str:
             return str(
                 page.evaluate(
-                    "() => { const e = document.activeElement;"
-                    " return `${e.tagName} ${e.getAttribute('aria-label') || e.textContent || ''}`.trim(); }"
+                    "() => { const e = document.activeElement; const name ="
+                    " e.getAttribute('aria-label') || e.textContent || '';"
+                    " return `${e.tagName} ${name}`.trim(); }"
                 )
             )
 

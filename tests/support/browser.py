@@ -10,6 +10,7 @@ screenshots under ``.work/artifacts/ui/``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -74,10 +75,8 @@ class UiPage:
             response.headers.get("content-type") or ""
         ):
             return
-        try:
+        with contextlib.suppress(PlaywrightError):  # the page moved on before it was read
             self.bodies.append(response.text())
-        except PlaywrightError:
-            pass  # the page moved on before the body was read
 
     def goto(self, path: str) -> None:
         self.page.goto(self.base + path)
