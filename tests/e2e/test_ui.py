@@ -139,6 +139,21 @@ def assert_nothing_ran(ui: UiPage) -> None:
     )
 
 
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button, a[href]')]
+  .filter((e) => e.getClientRects().length > 0)
+  .filter((e) => {
+    const named = e.getAttribute('aria-label') || e.getAttribute('aria-labelledby')
+      || (e.labels && e.labels.length) || (e.textContent || '').trim() || e.title;
+    return !named;
+  })
+  .map((e) => e.outerHTML.slice(0, 120))"""
+
+
+def assert_labelled(ui: UiPage) -> None:
+    """Every visible control has a name a screen reader can read out."""
+    assert ui.evaluate(UNLABELLED) == []
+
+
 def assert_no_secret(ui: UiPage) -> None:
     assert SECRET_VALUE not in ui.page.content()
     leaked = [body[:200] for body in ui.bodies if SECRET_VALUE in body]
@@ -167,6 +182,7 @@ def test_sign_in_list_tree_and_diff(
         ui.goto(f"/applications/{namespace}/{APP}")
         expect(page.get_by_role("heading", name="Sign in to gitopsd")).to_be_visible()
         expect(page.get_by_role("link", name="Log in via SSO")).to_have_count(0)
+        assert_labelled(ui)
         page.get_by_label("User name").fill("admin")
         page.get_by_label("Password").fill("wrong-password")
         page.get_by_role("button", name="Sign in").click()
@@ -193,6 +209,7 @@ def test_sign_in_list_tree_and_diff(
             "Showing 1 application"
         )
         ui.shot("list-tiles")
+        assert_labelled(ui)
         page.get_by_role("searchbox", name="Search applications by name").fill("nothing-like-it")
         expect(page.get_by_text("No applications match these filters")).to_be_visible()
         page.get_by_role("button", name="Clear all filters").first.click()
@@ -220,6 +237,7 @@ def test_sign_in_list_tree_and_diff(
         ).to_be_visible()
         expect(tree.get_by_text("ReplicaSet")).to_be_visible(timeout=WAIT_MS)
         ui.shot("app-tree")
+        assert_labelled(ui)
         tree.get_by_role("button", name=f"Secret {namespace}/web-credentials").click()
         dialog = page.get_by_role("dialog")
         dialog.get_by_role("tab", name="Live manifest").click()
@@ -242,6 +260,22 @@ def test_sign_in_list_tree_and_diff(
         expect(page.get_by_role("tabpanel")).to_contain_text("admin initiated sync")
         assert_no_secret(ui)
         assert_nothing_ran(ui)
+
+    # With an identity provider configured (the settings endpoint says so), the sign-in
+    # page offers SSO, returning to the page asked for.
+    with ui_page(browser, base, "sso") as ui:
+        settings = {"oidcConfig": {"name": "Okta", "issuer": "https://idp.example.com"}}
+        ui.page.route(
+            "**/api/v1/settings",
+            lambda route: route.fulfill(status=200, json=settings),
+        )
+        ui.goto(f"/applications/{namespace}/{APP}")
+        sso = ui.page.get_by_role("link", name="Log in via SSO")
+        expect(sso).to_be_visible()
+        expect(ui.page.get_by_text("with Okta")).to_be_visible()
+        href = sso.get_attribute("href") or ""
+        assert href.startswith("/auth/login?return_url=%2Fapplications%2F"), href
+        ui.shot("login-sso")
 
     # A narrow window: the menu folds away, filters open on demand, tiles stack.
     with ui_page(browser, base, "narrow", width=390, height=844) as ui:
@@ -403,6 +437,12 @@ def test_read_only_user_sees_no_sync_or_delete(
             APP,
         )
         assert refused == 403
+        # Signing out ends the session: the pages lead back to sign-in.
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_role("heading", name="Sign in to gitopsd")).to_be_visible()
+        ui.goto(f"/applications/{namespace}/{APP}")
+        expect(page.get_by_role("heading", name="Sign in to gitopsd")).to_be_visible()
+        assert "return=" in page.url
     live = kubectl.get("-n", namespace, "application", APP)
     assert live is not None and "operation" not in live
 

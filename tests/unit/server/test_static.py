@@ -50,6 +50,12 @@ def test_the_page_has_no_inline_script_or_style_and_names_shipped_files() -> Non
         assert (PACKAGE_STATIC / ref.lstrip("/")).is_file(), ref
 
 
+def test_the_page_preloads_every_module() -> None:
+    index = (PACKAGE_STATIC / "index.html").read_text()
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="/assets/js/([^"]+)">', index))
+    assert preloaded == {str(m.relative_to(JS)) for m in modules()}
+
+
 def test_no_module_turns_text_into_markup() -> None:
     for module in modules():
         text = module.read_text()

@@ -173,6 +173,19 @@ function facetGroup(facet, filters, onChange) {
   };
 }
 
+function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
+function glanceSignature(apps) {
+  const counts = new Map();
+  for (const app of apps) {
+    const key = `${syncOf(app)}|${healthOf(app)}`;
+    counts.set(key, (counts.get(key) || 0) + 1);
+  }
+  return [...counts].sort().join(",");
+}
+
 function glance(apps) {
   const sync = new Map();
   const health = new Map();
@@ -193,7 +206,7 @@ export function mount(container, params, ctx) {
   let firstPaint = true;
   let buffered = [];
   let stream = null;
-  let listTimer = 0;
+  const drawn = { glance: "", pager: "" }; // what is on screen, to skip redrawing it
 
   const searchId = uid("search");
   const filtersId = uid("filters");
@@ -344,18 +357,22 @@ export function mount(container, params, ctx) {
     labelsError.textContent = compiled.error;
     labelsError.hidden = !compiled.error;
     labels.setAttribute("aria-invalid", compiled.error ? "true" : "false");
-    const counts = facetCounts(all);
-    groups.forEach((group, index) => group.update(counts[FACETS[index].id]));
+    const facets = facetCounts(all);
+    groups.forEach((group, index) => group.update(facets[FACETS[index].id]));
     const shown = compiled.error ? [] : all.filter(compiled.matches).sort(byName);
     const pages = Math.max(1, Math.ceil(shown.length / filters.size));
     if (filters.page > pages) filters.page = pages;
     const start = (filters.page - 1) * filters.size;
     const page = shown.slice(start, start + filters.size);
-    replace(summary, glance(shown));
+    const counts = glanceSignature(shown);
+    if (counts !== drawn.glance) {
+      drawn.glance = counts;
+      replace(summary, glance(shown));
+    }
     const filtered = activeFilterCount(filters);
     clear.hidden = filtered === 0;
-    filterToggle.querySelector(".filters-toggle-text").textContent = filtered ? `Filters (${filtered})` : "Filters";
-    status.textContent = describe(all.length, shown.length, start, page.length);
+    setText(filterToggle.querySelector(".filters-toggle-text"), filtered ? `Filters (${filtered})` : "Filters");
+    setText(status, describe(all.length, shown.length, start, page.length));
     drawResults(page, all.length, shown.length);
     drawPager(pages, shown.length);
     results.setAttribute("aria-busy", "false");
@@ -424,13 +441,22 @@ export function mount(container, params, ctx) {
     }
   }
 
+  // Replace only the rows that changed, so one application's update repaints one tile.
   function syncChildren(parent, items) {
     const current = parent.children;
-    if (current.length === items.length && items.every((item, i) => current[i] === item)) return;
-    parent.replaceChildren(...items);
+    if (current.length !== items.length || items.some((item, i) => item.parentNode === parent && current[i] !== item)) {
+      parent.replaceChildren(...items);
+      return;
+    }
+    items.forEach((item, i) => {
+      if (current[i] !== item) current[i].replaceWith(item);
+    });
   }
 
   function drawPager(pages, matching) {
+    const signature = `${filters.page}/${pages}/${filters.size}/${matching <= PAGE_SIZES[0]}`;
+    if (signature === drawn.pager) return;
+    drawn.pager = signature;
     if (matching <= PAGE_SIZES[0] && pages === 1) {
       replace(pager);
       pager.hidden = true;
@@ -472,10 +498,10 @@ export function mount(container, params, ctx) {
   }
 
   async function load() {
-    buffered = [];
-    clearTimeout(listTimer);
+    buffered = buffered || [];
     try {
       const list = await get("/api/v1/applications");
+      performance.mark("gitopsd:list-loaded");
       apps.clear();
       for (const app of list.items || []) apps.set(keyOf(app), app);
       for (const [type, app] of buffered) apply(type, app);
@@ -500,7 +526,10 @@ export function mount(container, params, ctx) {
   }
 
   // The stream opens first (without replaying what is there), then the list is read, so
-  // no change falls between the two; events that arrive meanwhile are applied after it.
+  // no change falls between the two: the server subscribes the stream before it answers.
+  // Events that arrive meanwhile are applied on top of the list by resourceVersion. A
+  // stream that reconnects means a fresh read; a stream that cannot open does not hold
+  // the list back for long.
   let started = false;
   const startOnce = () => {
     if (!started) {
@@ -518,15 +547,16 @@ export function mount(container, params, ctx) {
       }
     },
     onOpen(reconnected) {
+      performance.mark("gitopsd:stream-open");
       if (reconnected) load();
       else startOnce();
     },
   });
-  listTimer = setTimeout(startOnce, 1500);
+  const fallback = setTimeout(startOnce, 1500);
 
   return {
     destroy() {
-      clearTimeout(listTimer);
+      clearTimeout(fallback);
       stream.close();
     },
   };
