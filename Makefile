@@ -78,7 +78,7 @@ cluster-down:
 demo: venv testbed-demo
 	hack/demo.sh
 
-bench: venv testbed
+bench: venv testbed browser
 	$(BIN)/python bench/run_all.py
 
 clean: cluster-down
