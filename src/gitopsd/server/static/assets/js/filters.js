@@ -3,13 +3,13 @@
 // filtering and facet counts need no round trip). Pure.
 
 import { matchesSelector, parseSelector } from "./labels.js";
-import { clusterOf, destinationNamespace, healthOf, labelsOf, nameOf, projectOf, syncOf } from "./format.js";
+import { IN_CLUSTER, clusterOf, destinationNamespace, healthOf, labelsOf, nameOf, projectOf, syncOf } from "./format.js";
 
 export const FACETS = [
   { id: "project", label: "Projects", value: projectOf },
   { id: "sync", label: "Sync status", value: syncOf },
   { id: "health", label: "Health status", value: healthOf },
-  { id: "cluster", label: "Clusters", value: clusterOf },
+  { id: "cluster", label: "Clusters", value: clusterOf, display: (v) => (v === IN_CLUSTER ? "in-cluster" : v) },
   { id: "namespace", label: "Namespaces", value: destinationNamespace },
 ];
 

@@ -141,7 +141,8 @@ function facetGroup(facet, filters, onChange) {
       checked: filters.sets[facet.id].has(value),
       onchange: (event) => onChange(facet.id, value, event.target.checked),
     });
-    const label = facet.id === "sync" || facet.id === "health" ? badge(facet.id, value) : h("span", { class: "facet-value" }, value);
+    const text = facet.display ? facet.display(value) : value;
+    const label = facet.id === "sync" || facet.id === "health" ? badge(facet.id, value) : h("span", { class: "facet-value", title: value }, text);
     const item = h("li", null, box, h("label", { for: id }, label, count));
     rows.set(value, { item, count, box });
   }
