@@ -121,7 +121,9 @@ print(" ".join(str(s.getsockname()[1]) for s in sockets))')"
     read -r port_api port_etcd port_kcm port_scheduler port_kwok <<<"$ports"
     log "creating (binaries from $bin_dir)"
     # Ports are chosen and bound under the lock; the lock is released once every component
-    # answers, so a second cluster cannot pick a port this one is about to bind.
+    # answers, so a second cluster cannot pick a port this one is about to bind. The
+    # components must not inherit the lock's descriptor (9>&-), or they would hold it for
+    # as long as they run.
     (
         flock 9
         kwokctl --name "$name" -c "$state/kwokctl.yaml" create cluster \
@@ -137,7 +139,7 @@ print(" ".join(str(s.getsockname()[1]) for s in sockets))')"
             --controller-port "$port_kwok" \
             --extra-args kube-apiserver=advertise-address=127.0.0.1 \
             --extra-args kube-apiserver=endpoint-reconciler-type=none \
-            --wait 120s >"$state/create.log" 2>&1 || exit 1
+            --wait 120s >"$state/create.log" 2>&1 9>&- || exit 1
         kwokctl --name "$name" scale node --replicas "$nodes" >>"$state/create.log" 2>&1 || exit 1
         healthy 60
     ) 9>"$create_lock"
