@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from gitopsd.errors import ManifestError, ProjectViolation, RenderError
+from gitopsd.errors import ManifestError, ProjectViolation, RenderError, SourceError
 from gitopsd.project.rules import repo_allowed
 from gitopsd.render.context import RenderContext
 from gitopsd.render.paths import resolve_from
@@ -130,8 +130,11 @@ def _place(
             f"{shown}: repository {url} is not permitted in project {context.project} "
             "(sourceRepos); nothing was fetched"
         )
-    resolved = charts.resolve(url, dependency.name, dependency.version or "*")
-    archive = charts.archive(resolved)
+    try:
+        resolved = charts.resolve(url, dependency.name, dependency.version or "*")
+        archive = charts.archive(resolved)
+    except SourceError as error:  # same kind of error, saying which dependency failed
+        raise type(error)(f"{shown}: {error}") from error
     shutil.copyfile(archive, subcharts / f"{dependency.name}-{resolved.version}.tgz")
 
 

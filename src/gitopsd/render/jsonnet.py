@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from gitopsd.errors import ManifestError, PathEscape
+from gitopsd.errors import ManifestError, PathEscape, ToolError
 from gitopsd.render.context import RenderLimits
 from gitopsd.render.manifests import objects_from_documents
 from gitopsd.render.paths import resolve_inside
@@ -74,7 +74,15 @@ def render_jsonnet_file(
             paths={str(real_root): "", str(root): ""},
             secrets=tuple(v.value for v in (*options.ext_vars, *options.tlas) if v.value),
         )
-        output = runner.run(call)
+        try:
+            output = runner.run(call)
+        except ToolError as error:
+            if "memory allocation" not in str(error):
+                raise
+            limit = MAX_MEMORY_BYTES // (1024 * 1024)
+            raise ToolError(
+                f"{shown}: Jsonnet went past its memory limit of {limit} MiB"
+            ) from error
     try:
         document = json.loads(output)
     except ValueError as error:
