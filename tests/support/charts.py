@@ -190,7 +190,7 @@ def _handler(server: ChartServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *_: Any) -> None:
             return
 
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:
             self._answer()
 
         def send_response(self, code: int, message: str | None = None) -> None:

@@ -141,7 +141,7 @@ def test_a_dependency_that_cannot_be_fetched_is_an_error_never_an_empty_render(
     served: ChartServer, charts: ChartRepositories, tmp_path: Path
 ) -> None:
     url = _chart_with_dependency(tmp_path, served.url + "/gone")
-    with pytest.raises(RepositoryUnreachable, match="dependency postgresql: .*404"):
+    with pytest.raises(RepositoryUnreachable, match=r"dependency postgresql: .*404"):
         _generator(tmp_path, charts).generate(_spec({"repoURL": url, "path": "chart"}), CONTEXT)
 
 

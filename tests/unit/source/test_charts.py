@@ -130,7 +130,7 @@ def test_basic_auth_from_a_repository_secret(repo_dir: Path, tmp_path: Path) -> 
     with chart_server(repo_dir, username="ci", password="pa55word") as server:
         index(repo_dir, server.url)
         anonymous = ChartRepositories(tmp_path / "a")
-        with pytest.raises(AuthenticationFailed, match="refused access to the index.yaml"):
+        with pytest.raises(AuthenticationFailed, match=r"refused access to the index\.yaml"):
             anonymous.resolve(server.url, "hello", "*")
         store = credentials_from_secrets(
             [_secret({"url": server.url, "username": "ci", "password": "pa55word"})]
