@@ -16,6 +16,7 @@ import binascii
 import logging
 import posixpath
 import threading
+from dataclasses import replace
 from secrets import token_hex
 from typing import Any
 
@@ -42,7 +43,9 @@ from gitopsd.operator.leader import LeaderElector
 from gitopsd.ports import SystemClock
 from gitopsd.project import ApplicationNamespaces
 from gitopsd.render import CachedRenderer, ManifestGenerator
-from gitopsd.source import GitRepositories, credentials_from_secrets
+from gitopsd.render.plugins import registry_from_configmap
+from gitopsd.render.rendering import RenderExtensions
+from gitopsd.source import ChartRepositories, GitRepositories, credentials_from_secrets
 from gitopsd.sync.decide import SelfHealBackoff
 from gitopsd.sync.environment import ReconcileSettings
 from gitopsd.sync.reconciler import Reconciler
@@ -81,9 +84,14 @@ class Runtime:
             refs_max_age_seconds=REFS_MAX_AGE_SECONDS,
             on_request=self._git_request,
         )
-        self.manifests = ManifestGenerator(self.repos, CachedRenderer())
+        # Chart indexes are shared the same way; archives are cached by digest on disk.
+        self.charts = ChartRepositories(
+            settings.cache_dir, index_max_age_seconds=REFS_MAX_AGE_SECONDS
+        )
+        self.renderer = CachedRenderer(extensions=RenderExtensions(charts=self.charts))
+        self.manifests = ManifestGenerator(self.repos, self.renderer, self.charts)
         self.env = ControllerEnvironment(
-            self.clusters, self.manifests, HealthAssessor(), self.repos
+            self.clusters, self.manifests, HealthAssessor(), self.repos, self.charts
         )
         clock = SystemClock()
         scope = ApplicationNamespaces(settings.namespace, settings.application_namespaces)
@@ -221,6 +229,7 @@ class Runtime:
         for problem in store.problems:  # Secret names and redacted URLs only
             log.warning("repository credentials: %s", problem)
         self.repos.set_credentials(store)
+        self.charts.set_credentials(store)
 
     def _configmap(self) -> dict[str, Any] | None:
         key = ResourceKey("", "ConfigMap", self.settings.namespace, CONFIGMAP_NAME)
@@ -235,10 +244,12 @@ class Runtime:
             settings = parse_configmap((configmap or {}).get("data"))
             assessor = HealthAssessor(customizations_from_configmap(configmap or {}))
             unsigned = allowed_unsigned(settings.raw)
+            plugins = registry_from_configmap(settings.raw)
         except GitopsdError as error:
             log.warning("gitopsd-cm: %s", error)
             return
         self.env.set_assessor(assessor)
+        self.renderer.set_extensions(replace(self.renderer.extensions, plugins=plugins))
         self._allow_unsigned = unsigned
         if self._webhook is not None:
             self._webhook.receiver.allow_unsigned(unsigned)

@@ -168,6 +168,9 @@ class Reconciler:
                 app_name=p.name,
                 namespace=p.spec.destination.namespace,
                 kube_version=p.cluster.server_version(),
+                # Chart repositories a render fetches from must be allowed like sources.
+                source_repos=p.project.source_repos,
+                project=p.project.name,
             )
             p.generated = self.env.generate(p.spec, context, revisions, fresh=p.fresh)
             p.desired = admission.build_desired(
