@@ -130,7 +130,8 @@ def run_rollback(args: argparse.Namespace) -> int:
         return ExitCode.FAILED
     entry = rollback_entry(app, args.id)
     request = rollback_request(entry, prune=args.prune)
-    print(f"rolling back to history entry {entry.get('id')} ({short_revision(request.revision)})")
+    shown = ",".join(short_revision(r) for r in request.revisions or (request.revision,))
+    print(f"rolling back to history entry {entry.get('id')} ({shown})")
     return request_and_follow(cluster, args, app, request)
 
 
