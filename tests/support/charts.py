@@ -282,13 +282,13 @@ class Registry:
             "auth": {"htpasswd": {"realm": "gitopsd-test", "path": str(self.workdir / "htpasswd")}},
         }
         (self.workdir / "config.yml").write_text(yaml.safe_dump(config))
-        log = (self.workdir / "registry.log").open("wb")
-        self.process = subprocess.Popen(
-            [str(registry_binary()), "serve", str(self.workdir / "config.yml")],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={"PATH": os.environ["PATH"], "OTEL_TRACES_EXPORTER": "none"},
-        )
+        with (self.workdir / "registry.log").open("wb") as log:
+            self.process = subprocess.Popen(
+                [str(registry_binary()), "serve", str(self.workdir / "config.yml")],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={"PATH": os.environ["PATH"], "OTEL_TRACES_EXPORTER": "none"},
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
