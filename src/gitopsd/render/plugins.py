@@ -33,9 +33,9 @@ import re
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import yaml
 
@@ -50,6 +50,7 @@ from gitopsd.spec import Source
 
 PLUGINS_KEY = "configManagementPlugins"
 ENABLED_KEY = "plugins.enabled"
+SOCKET_DIR_KEY = "plugins.socketDir"
 _PARAM_NAME = re.compile(r"[^A-Za-z0-9_]")
 
 
@@ -77,11 +78,16 @@ class Plugin:
 
 @dataclass(frozen=True)
 class PluginRegistry:
-    """The plugins ``gitopsd-cm`` declares, and whether they may run at all."""
+    """The plugins ``gitopsd-cm`` declares, and whether they may run at all.
+
+    With ``socket_dir`` (``plugins.socketDir``), plugins run in sidecars listening on
+    ``<socket_dir>/<name>.sock`` (:mod:`gitopsd.render.plugin_socket`) instead of in the
+    controller's own render sandbox.
+    """
 
     enabled: bool = False
     plugins: tuple[Plugin, ...] = ()
-    runner: PluginRunner | None = field(default=None, compare=False)
+    socket_dir: str = ""
 
     def select(self, wanted: str, app_dir: Path, subject: str) -> Plugin:
         if not self.enabled:
@@ -101,23 +107,22 @@ class PluginRegistry:
         raise RenderError(f"{subject}: no declared plugin's discover rule matches the path")
 
 
-class PluginRunner(Protocol):
-    """Runs one plugin over a prepared working tree; returns its YAML output."""
-
-    def run(self, plugin: Plugin, tree: Path, app_path: str, env: Mapping[str, str],
-            call: ToolRun) -> bytes: ...  # fmt: skip
-
-
 def registry_from_configmap(data: Mapping[str, str]) -> PluginRegistry:
     """Parse ``gitopsd-cm``; ConfigError naming the plugin for a bad declaration."""
     enabled = str(data.get(ENABLED_KEY, "")).strip().lower() == "true"
+    socket_dir = str(data.get(SOCKET_DIR_KEY, "")).strip()
     text = data.get(PLUGINS_KEY, "")
     try:
         documents = [d for d in yaml.safe_load_all(text) if d] if text else []
     except yaml.YAMLError as error:
         raise ConfigError(f"gitopsd-cm {PLUGINS_KEY}: not valid YAML") from error
     items = [i for d in documents for i in (d if isinstance(d, list) else [d])]
-    return PluginRegistry(enabled, tuple(_plugin(item) for item in items))
+    return PluginRegistry(enabled, plugins_from_documents(items), socket_dir)
+
+
+def plugins_from_documents(items: Sequence[Any]) -> tuple[Plugin, ...]:
+    """Plugins from parsed ``ConfigManagementPlugin`` documents (the sidecar's config too)."""
+    return tuple(_plugin(item) for item in items)
 
 
 def _plugin(item: Any) -> Plugin:
@@ -224,8 +229,12 @@ def render_plugin(
             paths={str(tree): "", str(tree.resolve()): ""},
             secrets=tuple(v for _, v in source.plugin.env if v),
         )
-        if registry.runner is not None:
-            output = registry.runner.run(plugin, tree, app.relative, env, call)
+        if registry.socket_dir:
+            # The sidecar client builds on this module, so it is imported when used.
+            from gitopsd.render.plugin_socket import SocketPluginRunner
+
+            runner_ = SocketPluginRunner(Path(registry.socket_dir))
+            output = runner_.run(plugin, tree, app.relative, env, call)
         else:
             output = run_locally(plugin, call, runner)
     objects = parse_stream(output.decode("utf-8", "replace"), f"{subject}: plugin output")

@@ -3,19 +3,33 @@ sandbox with Argo CD's environment (``gitopsd.render.plugins``)."""
 
 from __future__ import annotations
 
+import io
 import os
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gitopsd.errors import ConfigError, RenderError, RenderTimeout
+from gitopsd.errors import ConfigError, RenderError, RenderTimeout, ToolError
 from gitopsd.render import RenderContext, RenderLimits, render_source
+from gitopsd.render.plugin_socket import _untar
 from gitopsd.render.plugins import registry_from_configmap
 from gitopsd.render.rendering import RenderExtensions
 from gitopsd.spec import parse_source
 
 CONTEXT = RenderContext(app_name="web", namespace="web-ns")
+# The second declaration starts here; a sidecar configured with the text before serves only
+# envsubst.
+SLEEPER = (
+    "- apiVersion: argoproj.io/v1alpha1\n"
+    "  kind: ConfigManagementPlugin\n"
+    "  metadata: {name: sleeper}"
+)
 DECLARED = """
 - apiVersion: argoproj.io/v1alpha1
   kind: ConfigManagementPlugin
@@ -98,3 +112,59 @@ def test_a_plugin_has_the_render_time_limit(tmp_path: Path) -> None:
     with pytest.raises(RenderTimeout):
         render_source(_source({"name": "sleeper"}), _repo(tmp_path), CONTEXT,
                       RenderLimits(timeout_seconds=1), extensions=_extensions())  # fmt: skip
+
+
+@pytest.fixture
+def sidecar(tmp_path: Path) -> Iterator[Path]:
+    """``gitopsd plugin serve`` as a real process, as the chart runs it in a sidecar."""
+    config = tmp_path / "plugin.yaml"
+    config.write_text(DECLARED.partition(SLEEPER)[0])
+    sockets = tmp_path / "sockets"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gitopsd.cli.main", "plugin", "serve",
+         "--socket-dir", str(sockets), "--config", str(config)],
+        env={"PATH": os.environ["PATH"]}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not (sockets / "envsubst-v1.sock").exists():
+            assert process.poll() is None and time.monotonic() < deadline, "no socket"
+            time.sleep(0.05)
+        yield sockets
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        assert process.stderr is not None
+        process.stderr.close()
+
+
+def test_a_sidecar_renders_over_its_socket(
+    tmp_path: Path, sidecar: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.0.0.1")
+    registry = registry_from_configmap({
+        "plugins.enabled": "true", "configManagementPlugins": DECLARED,
+        "plugins.socketDir": str(sidecar),
+    })  # fmt: skip
+    source = _source({"name": "envsubst-v1", "env": [{"name": "FLAVOUR", "value": "side"}],
+                      "parameters": [{"name": "size", "string": "s"}]})  # fmt: skip
+    objects = render_source(
+        source, _repo(tmp_path), CONTEXT, extensions=RenderExtensions(plugins=registry)
+    )
+    assert objects[0]["metadata"]["name"] == "web-side"
+    assert objects[0]["data"]["token"] == "none" and objects[0]["data"]["param"] == "s"
+    with pytest.raises(ToolError, match="sleeper: the plugin's sidecar cannot be reached"):
+        render_source(_source({"name": "sleeper"}), _repo(tmp_path), CONTEXT,
+                      extensions=RenderExtensions(plugins=registry))  # fmt: skip
+
+
+def test_the_sidecar_refuses_archives_that_leave_the_tree(tmp_path: Path) -> None:
+    for name, link in (("../escape.txt", None), ("link", "../../etc/passwd")):
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            member = tarfile.TarInfo(name)
+            if link is not None:
+                member.type, member.linkname = tarfile.SYMTYPE, link
+            archive.addfile(member, io.BytesIO(b""))
+        with pytest.raises(RenderError, match="leaves the repository"):
+            _untar(buffer.getvalue(), tmp_path / name.replace("/", "_").replace(".", "d"))
