@@ -268,7 +268,22 @@ def _patches(raw: Any, field: str) -> tuple[Any, ...]:
     return tuple(entries)
 
 
+def _refuse_unsupported_helm(raw: dict[str, Any], where: str) -> None:
+    """What gitopsd will not do is an error naming it, never silently left out."""
+    if raw.get("fileParameters"):
+        raise SpecError(
+            f"{where}.fileParameters: not supported (Helm's --set-file would read files the "
+            "Application names); put the values in a value file"
+        )
+    if raw.get("passCredentials") is True:
+        raise SpecError(
+            f"{where}.passCredentials: not supported; chart repository credentials are sent "
+            "only to the repository's own server"
+        )
+
+
 def _parse_helm(raw: dict[str, Any], where: str) -> HelmOptions:
+    _refuse_unsupported_helm(raw, where)
     params = tuple(
         (str(p.get("name", "")), str(p.get("value", "")), bool(p.get("forceString", False)))
         for p in raw.get("parameters") or []

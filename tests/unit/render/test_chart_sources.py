@@ -5,6 +5,7 @@ project; helm itself stays offline."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gitopsd.errors import ProjectViolation, RepositoryUnreachable, RevisionNotFound
+from gitopsd.errors import ProjectViolation, RepositoryUnreachable, RevisionNotFound, SpecError
 from gitopsd.render import CachedRenderer, ManifestGenerator, RenderContext
 from gitopsd.render.rendering import RenderExtensions
 from gitopsd.source import ChartRepositories, GitRepositories
@@ -179,3 +180,32 @@ def test_kustomize_helm_charts_come_from_the_chart_cache(
         _generator(tmp_path / "other", ChartRepositories(tmp_path / "c2")).generate(
             _spec({"repoURL": repo.url, "path": "app"}), denied
         )
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ({"repoURL": "https://c.example.com", "chart": "../etc", "targetRevision": "1.0.0"},
+         "spec.source.chart"),
+        ({"repoURL": "ftp://c.example.com", "chart": "web", "targetRevision": "1.0.0"},
+         "spec.source.repoURL"),
+        ({"repoURL": "https://c.example.com", "chart": "web", "targetRevision": "latest"},
+         "spec.source.targetRevision"),
+        ({"repoURL": "https://c.example.com", "chart": "web",
+          "helm": {"fileParameters": [{"name": "a", "path": "/etc/passwd"}]}},
+         "spec.source.helm.fileParameters: not supported"),
+        ({"repoURL": "https://c.example.com", "chart": "web", "helm": {"passCredentials": True}},
+         "spec.source.helm.passCredentials: not supported"),
+    ],
+)  # fmt: skip
+def test_chart_sources_gitopsd_will_not_render_are_invalid_specs(
+    source: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(SpecError, match=re.escape(message)):
+        _spec(source)
+
+
+def test_oci_sources_are_written_with_or_without_a_scheme() -> None:
+    for url in ("oci://registry.example.com:5000/charts", "registry.example.com/charts"):
+        spec = _spec({"repoURL": url, "chart": "web", "targetRevision": "1.x"})
+        assert spec.sources[0].chart == "web"
