@@ -369,6 +369,10 @@ def _check_chart_source(source: Source, where: str) -> None:
     """A ``chart`` source names a chart repository or registry, a chart and a version."""
     _require(check.chart_repo_url_problem(source.repo_url), f"{where}.repoURL")
     _require(check.chart_name_problem(source.chart), f"{where}.chart")
+    for name, options in (("kustomize", source.kustomize), ("directory", source.directory),
+                          ("plugin", source.plugin)):  # fmt: skip
+        if options is not None:
+            raise SpecError(f"{where}.{name}: a chart source renders with Helm only")
     revision = source.target_revision.strip()
     pinned = re.fullmatch(r"([^@\s]+)@sha256:[0-9a-f]{64}", revision)
     try:
