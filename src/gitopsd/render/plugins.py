@@ -22,7 +22,9 @@ administrator's; an Application chooses only which plugin, its ``env`` (passed a
 never a command. A plugin runs on a scratch copy of the repository, in the render sandbox:
 fresh ``HOME``, no inherited environment or credentials, no network unless it declares
 ``allowNetwork``, the render time and size limits; or, in the chart, in a sidecar over a
-Unix socket (:mod:`gitopsd.render.plugin_socket`) that has no ServiceAccount token.
+Unix socket (:mod:`gitopsd.render.plugin_socket`) that has no ServiceAccount token. The
+sandbox does not hide files, so where the controller has a token file (in a pod) plugins
+run only in sidecars.
 Called by :func:`gitopsd.render.rendering.render_source`.
 """
 
@@ -48,6 +50,9 @@ from gitopsd.render.sandbox import sealed_environment
 from gitopsd.source.globs import glob_match
 from gitopsd.spec import Source
 
+# Where Kubernetes mounts a pod's ServiceAccount token. A plugin that would run in the
+# controller's own container while this exists could read it, so it must run in a sidecar.
+SERVICE_ACCOUNT_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
 PLUGINS_KEY = "configManagementPlugins"
 ENABLED_KEY = "plugins.enabled"
 SOCKET_DIR_KEY = "plugins.socketDir"
@@ -212,6 +217,11 @@ def render_plugin(
     """Run the selected plugin's init and generate over a scratch copy of the repository."""
     assert source.plugin is not None
     plugin = registry.select(source.plugin.name, app.real, subject)
+    if not registry.socket_dir and SERVICE_ACCOUNT_TOKEN.exists():
+        raise RenderError(
+            f"{subject}: plugin {plugin.name} would run next to the controller's "
+            f"ServiceAccount token; set {SOCKET_DIR_KEY} and run plugins in sidecars"
+        )
     dependencies = frozenset({".", *check_symlinks(root, [app.real], subject)})
     with tempfile.TemporaryDirectory(prefix="gitopsd-plugin-") as scratch:
         tree = Path(scratch) / "repo"

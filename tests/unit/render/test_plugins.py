@@ -168,3 +168,14 @@ def test_the_sidecar_refuses_archives_that_leave_the_tree(tmp_path: Path) -> Non
             archive.addfile(member, io.BytesIO(b""))
         with pytest.raises(RenderError, match="leaves the repository"):
             _untar(buffer.getvalue(), tmp_path / name.replace("/", "_").replace(".", "d"))
+
+
+def test_in_a_pod_plugins_run_only_in_sidecars(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = tmp_path / "token"
+    token.write_text("controller-token")
+    monkeypatch.setattr("gitopsd.render.plugins.SERVICE_ACCOUNT_TOKEN", token)
+    source = _source({"name": "envsubst-v1"})
+    with pytest.raises(RenderError, match=r"ServiceAccount token; set plugins\.socketDir"):
+        render_source(source, _repo(tmp_path), CONTEXT, extensions=_extensions())
