@@ -13,10 +13,16 @@ from typing import Any
 import pytest
 import yaml
 
-from gitopsd.errors import ProjectViolation, RepositoryUnreachable, RevisionNotFound, SpecError
+from gitopsd.errors import (
+    PathEscape,
+    ProjectViolation,
+    RepositoryUnreachable,
+    RevisionNotFound,
+    SpecError,
+)
 from gitopsd.render import CachedRenderer, ManifestGenerator, RenderContext
 from gitopsd.render.rendering import RenderExtensions
-from gitopsd.source import ChartRepositories, GitRepositories
+from gitopsd.source import ChartRepositories, GitRepositories, credentials_from_secrets
 from gitopsd.spec import ApplicationSpec, parse_application_spec
 from tests.support.charts import ChartServer, chart_server, index, make_chart, package
 from tests.support.gitserver import bare_repo
@@ -209,3 +215,37 @@ def test_oci_sources_are_written_with_or_without_a_scheme() -> None:
     for url in ("oci://registry.example.com:5000/charts", "registry.example.com/charts"):
         spec = _spec({"repoURL": url, "chart": "web", "targetRevision": "1.x"})
         assert spec.sources[0].chart == "web"
+
+
+def test_dependencies_by_repository_secret_name_and_by_file_path(
+    served: ChartServer, tmp_path: Path
+) -> None:
+    store = credentials_from_secrets([{
+        "metadata": {"name": "stable", "namespace": "gitopsd",
+                     "labels": {"gitopsd.io/secret-type": "repository"}},
+        "stringData": {"type": "helm", "name": "stable", "url": served.url},
+    }])  # fmt: skip
+    charts = ChartRepositories(tmp_path / "cache", credentials=store)
+    repo = bare_repo(tmp_path, "named")
+    chart = {
+        "apiVersion": "v2", "name": "app", "version": "0.1.0",
+        "dependencies": [{"name": "postgresql", "version": "12.x", "repository": "@stable"},
+                         {"name": "local", "version": "0.1.0", "repository": "file://../local"}],
+    }  # fmt: skip
+    local = {"apiVersion": "v2", "name": "local", "version": "0.1.0"}
+    repo.commit({
+        "chart/Chart.yaml": yaml.safe_dump(chart),
+        "local/Chart.yaml": yaml.safe_dump(local),
+        "local/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: local\n",
+    }, "named and local dependencies")  # fmt: skip
+    generated = _generator(tmp_path, charts).generate(
+        _spec({"repoURL": repo.url, "path": "chart"}), CONTEXT
+    )
+    assert {o["metadata"]["name"] for o in generated.objects} == {"web-postgresql", "local"}
+    escaping = bare_repo(tmp_path, "escaping")
+    chart["dependencies"] = [{"name": "x", "repository": "file://../../../etc"}]
+    escaping.commit({"chart/Chart.yaml": yaml.safe_dump(chart)}, "leave the repository")
+    with pytest.raises(PathEscape):
+        _generator(tmp_path / "e", charts).generate(
+            _spec({"repoURL": escaping.url, "path": "chart"}), CONTEXT
+        )
