@@ -143,6 +143,7 @@ class ChartServer:
     password: str = ""
     tls: tuple[Path, Path] | None = None
     redirects: dict[str, str] = field(default_factory=dict)  # path -> Location
+    client_ca: Path | None = None  # require a client certificate signed by this CA
     port: int = field(default_factory=free_port)
     requests: list[Request] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
@@ -174,6 +175,9 @@ class ChartServer:
         if self.tls is not None:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(str(self.tls[0]), str(self.tls[1]))
+            if self.client_ca is not None:
+                context.verify_mode = ssl.CERT_REQUIRED
+                context.load_verify_locations(cafile=str(self.client_ca))
             self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()

@@ -182,3 +182,23 @@ def test_a_repository_that_is_down_is_a_clear_error(repo_dir: Path, tmp_path: Pa
     server = ChartServer(repo_dir)
     with pytest.raises(RepositoryUnreachable, match="connection refused"):
         ChartRepositories(tmp_path / "cache").resolve(server.url, "hello", "*")
+
+
+def test_a_tls_client_certificate_from_the_secret(repo_dir: Path, tmp_path: Path) -> None:
+    cert, key = tls_files(tmp_path / "server")
+    client_cert, client_key = tls_files(tmp_path / "client")  # self-signed: its own CA
+    with chart_server(repo_dir, tls=(cert, key), client_ca=client_cert) as server:
+        index(repo_dir, server.url)
+        without = credentials_from_secrets(
+            [_secret({"url": server.url, "tlsCACertData": cert.read_text()})]
+        )
+        with pytest.raises(RepositoryUnreachable, match=r"TLS|reset|closed|EOF"):
+            ChartRepositories(tmp_path / "a", credentials=without).resolve(server.url, "hello", "*")
+        store = credentials_from_secrets([_secret({
+            "url": server.url, "tlsCACertData": cert.read_text(),
+            "tlsClientCertData": client_cert.read_text(),
+            "tlsClientCertKey": client_key.read_text(),
+        })])  # fmt: skip
+        charts = ChartRepositories(tmp_path / "b", credentials=store)
+        assert charts.resolve(server.url, "hello", "*").version == "1.2.7"
+        assert "PRIVATE KEY" not in repr(store)
