@@ -195,11 +195,24 @@ def plugin_env(source: Source, context: RenderContext, revision: str) -> dict[st
         if k.startswith("ARGOCD_")
     }
     for name, value in source.plugin.parameters:
-        if isinstance(value.get("string"), str):
-            env[f"PARAM_{_PARAM_NAME.sub('_', name).upper()}"] = value["string"]
+        env.update(_parameter_env(name, value))
     for name, value in source.plugin.env:
         env[f"ARGOCD_ENV_{name}"] = value
     return env
+
+
+def _parameter_env(name: str, value: dict[str, Any]) -> dict[str, str]:
+    """Argo CD's ``PARAM_<NAME>`` (string), ``PARAM_<NAME>_<INDEX>`` (array) and
+    ``PARAM_<NAME>_<KEY>`` (map) variables, names upper-cased with ``_`` for others."""
+    prefix = f"PARAM_{_PARAM_NAME.sub('_', name).upper()}"
+    found: dict[str, str] = {}
+    if isinstance(value.get("string"), str):
+        found[prefix] = value["string"]
+    for index, item in enumerate(value.get("array") or []):
+        found[f"{prefix}_{index}"] = str(item)
+    for key, item in (value.get("map") or {}).items():
+        found[f"{prefix}_{_PARAM_NAME.sub('_', str(key)).upper()}"] = str(item)
+    return found
 
 
 def render_plugin(

@@ -18,7 +18,7 @@ import pytest
 from gitopsd.errors import ConfigError, RenderError, RenderTimeout, ToolError
 from gitopsd.render import RenderContext, RenderLimits, render_source
 from gitopsd.render.plugin_socket import _untar
-from gitopsd.render.plugins import registry_from_configmap
+from gitopsd.render.plugins import plugin_env, registry_from_configmap
 from gitopsd.render.rendering import RenderExtensions
 from gitopsd.spec import parse_source
 
@@ -179,3 +179,17 @@ def test_in_a_pod_plugins_run_only_in_sidecars(
     source = _source({"name": "envsubst-v1"})
     with pytest.raises(RenderError, match=r"ServiceAccount token; set plugins\.socketDir"):
         render_source(source, _repo(tmp_path), CONTEXT, extensions=_extensions())
+
+
+def test_parameters_reach_the_plugin_as_argo_cd_names_them() -> None:
+    source = _source({"name": "x", "parameters": [
+        {"name": "size", "string": "large"},
+        {"name": "zones", "array": ["a", "b"]},
+        {"name": "labels", "map": {"team": "core", "cost-centre": "7"}},
+    ]})  # fmt: skip
+    env = plugin_env(source, CONTEXT, "a" * 40)
+    assert env["PARAM_SIZE"] == "large"
+    assert (env["PARAM_ZONES_0"], env["PARAM_ZONES_1"]) == ("a", "b")
+    assert (env["PARAM_LABELS_TEAM"], env["PARAM_LABELS_COST_CENTRE"]) == ("core", "7")
+    assert env["ARGOCD_APP_REVISION_SHORT"] == "aaaaaaa" == env["GITOPSD_APP_REVISION_SHORT"]
+    assert '"name": "zones"' in env["ARGOCD_APP_PARAMETERS"]
