@@ -43,7 +43,7 @@ from gitopsd.operator.leader import LeaderElector
 from gitopsd.ports import SystemClock
 from gitopsd.project import ApplicationNamespaces
 from gitopsd.render import CachedRenderer, ManifestGenerator
-from gitopsd.render.plugins import registry_from_configmap
+from gitopsd.render.plugins import PluginRegistry, registry_from_configmap
 from gitopsd.render.rendering import RenderExtensions
 from gitopsd.source import ChartRepositories, GitRepositories, credentials_from_secrets
 from gitopsd.sync.decide import SelfHealBackoff
@@ -244,10 +244,14 @@ class Runtime:
             settings = parse_configmap((configmap or {}).get("data"))
             assessor = HealthAssessor(customizations_from_configmap(configmap or {}))
             unsigned = allowed_unsigned(settings.raw)
-            plugins = registry_from_configmap(settings.raw)
         except GitopsdError as error:
             log.warning("gitopsd-cm: %s", error)
             return
+        try:
+            plugins = registry_from_configmap(settings.raw)
+        except GitopsdError as error:  # fail closed: no plugin runs, other settings apply
+            log.warning("gitopsd-cm: plugins disabled: %s", error)
+            plugins = PluginRegistry()
         self.env.set_assessor(assessor)
         self.renderer.set_extensions(replace(self.renderer.extensions, plugins=plugins))
         self._allow_unsigned = unsigned
