@@ -1,6 +1,7 @@
 """``make bench``: every benchmark in turn, then ``bench/RESULTS.md`` with what was measured.
 
-Runs ``bench_render.py`` (when present), ``bench_reconcile.py``, ``bench_scale.py``
+Runs ``bench_render.py`` (when present), ``bench_charts.py``, ``bench_reconcile.py``,
+``bench_scale.py``
 (sizes from ``--sizes``, default 100,500,1000; ``--quick`` for 100 only) and
 ``bench_server.py`` and ``bench_ui.py`` (1000 apps; ``--quick`` 100) as separate
 processes, streaming their output, and writes the machine description, the date, every
@@ -199,6 +200,12 @@ def render_section(rc: int | None, output: str) -> list[str]:
     return [*lines, f"Output{status}:", "", "```", output.strip(), "```", ""]
 
 
+def charts_section(rc: int, output: str) -> list[str]:
+    lines = ["## Charts (bench/bench_charts.py, issue 11)", ""]
+    status = "" if rc == 0 else f" (exit code {rc}: the chart was downloaded more than once)"
+    return [*lines, f"Output{status}:", "", "```", output.strip(), "```", ""]
+
+
 def source_revision() -> str:
     """The commit measured, marked when the work tree had uncommitted changes."""
 
@@ -317,6 +324,8 @@ def main() -> int:
                 "bench_render.py", *(("--apps", "50") if args.quick else ())
             )
             failures += ["bench_render"] if render_rc else []
+        charts_rc, charts_out, _ = run_script("bench_charts.py")
+        failures += ["bench_charts"] if charts_rc else []
         reconcile_json = Path(tmp) / "reconcile.json"
         rec_rc, rec_out, _ = run_script("bench_reconcile.py", "--json", str(reconcile_json))
         failures += ["bench_reconcile"] if rec_rc else []
@@ -340,6 +349,7 @@ def main() -> int:
             reconcile_section(read_json(reconcile_json), rec_rc, rec_out),
             scale_section(read_json(scale_json), scale_out),
             render_section(render_rc, render_out),
+            charts_section(charts_rc, charts_out),
             server_section(read_json(server_json), server_out),
             ui_section(read_json(ui_json), ui_out),
         ]
