@@ -60,9 +60,14 @@ class UiPage:
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     bodies: list[str] = field(default_factory=list)
+    visited: list[str] = field(default_factory=list)  # every navigation, redirects too
 
     def __post_init__(self) -> None:
         self.page.on("dialog", self._dialog)
+        self.page.on(
+            "request",
+            lambda request: request.is_navigation_request() and self.visited.append(request.url),
+        )
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on("response", self._response)
 
