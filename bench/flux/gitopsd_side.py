@@ -1,0 +1,152 @@
+"""The gitopsd side of the comparison: one ``gitopsd run`` on a fresh cluster reconciles
+the N units from the HTTP repository; measured from creating the Applications until each
+has been seen Synced and Healthy, then a steady window, then edit-to-healed.
+
+Called by ``bench_flux.py``. The controller runs with the benchmark's worker count and a
+60 s reconcile interval, so that both sides look at every unit once a minute.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.bench_scale import app_name, dest_namespace
+from bench.flux import workload
+from bench.flux.observe import Deployments, FirstReady, gitopsd_ready, heal_times
+from bench.flux.processes import RssSampler, cluster_pids, peak_rss_mib
+from bench.flux.record import Window, load, spread_targets, summarize
+from bench.measure import summed_by
+from bench.support import kubectl
+from tests.support.controller import RunningController, start_controller
+from tests.support.crds import install_crds
+from tests.support.kube import Kubectl
+
+from gitopsd.cluster import KubeCluster, from_kubeconfig
+from gitopsd.model.keys import GroupKind
+
+APPLICATION = GroupKind("gitopsd.io", "Application")
+APP_NAMESPACE = "bench-apps"
+RECONCILE_INTERVAL = "60s"
+
+
+def prepare(kubeconfig: str, count: int, repo_url: str) -> None:
+    install_crds(Kubectl(kubeconfig))
+    names = [APP_NAMESPACE, *workload.destination_namespaces(count)]
+    kubectl(kubeconfig, "apply", "-f", "-", stdin=workload.namespaces_manifest(names))
+    secret = workload.gitopsd_repo_secret(APP_NAMESPACE, repo_url)
+    kubectl(kubeconfig, "apply", "-f", "-", stdin=secret)
+
+
+def _requests(ctl: RunningController) -> dict[str, float]:
+    try:
+        return summed_by(ctl.metrics(), "gitopsd_app_k8s_request_total", "verb")
+    except OSError:
+        return {}
+
+
+def run(
+    kubeconfig: str, count: int, repo_url: str, workdir: Path, options: dict[str, Any]
+) -> dict[str, Any]:
+    prepare(kubeconfig, count, repo_url)
+    ctl = start_controller(
+        APP_NAMESPACE,
+        workdir / "gitopsd",
+        kubeconfig=kubeconfig,
+        reconcile_interval=RECONCILE_INTERVAL,
+        extra_args=("--workers", str(options["workers"])),
+        env={"KUBECONFIG": kubeconfig, **options.get("controller_env", {})},
+    )
+    try:
+        return _measure(kubeconfig, count, repo_url, ctl, options)
+    finally:
+        ctl.stop()
+
+
+def _measure(
+    kubeconfig: str, count: int, repo_url: str, ctl: RunningController, options: dict[str, Any]
+) -> dict[str, Any]:
+    cluster = KubeCluster(from_kubeconfig(kubeconfig))
+    pid = ctl.process.pid
+    controllers = {"gitopsd": pid}
+    plane = cluster_pids(kubeconfig)
+    results: dict[str, Any] = {"side": "gitopsd", "units": count, "settings": _settings(options)}
+    observer = FirstReady(cluster, APPLICATION, APP_NAMESPACE, gitopsd_ready).start()
+    observer.cache.wait_ready(60)
+
+    def progress(first: int, now: int) -> None:
+        if ctl.process.poll() is not None:
+            raise RuntimeError(f"controller exited:\n{ctl.log()[-3000:]}")
+        print(
+            f"    gitopsd: {first}/{count} seen Synced+Healthy ({now} now); "
+            f"RSS {sampler.sample():.0f} MiB; load {load()}",
+            flush=True,
+        )
+
+    with RssSampler([pid]) as sampler:
+        window = Window(controllers, plane, lambda: _requests(ctl)).open()
+        apps = workload.gitopsd_applications(count, APP_NAMESPACE, repo_url)
+        kubectl(kubeconfig, "create", "-f", "-", stdin=apps)
+        done = observer.wait(count, options["timeout"], progress)
+        sync = window.close()
+        sync["all_ready_seconds"] = round(observer.all_ready_after(window.started), 1)
+        sync["ready"] = len(observer.first)
+        sync["timed_out"] = not done
+        results["sync"] = sync
+        print(
+            f"    gitopsd: {'all' if done else 'TIMED OUT:'} {len(observer.first)}/{count} "
+            f"after {sync['all_ready_seconds']} s; controller CPU {sync['controller_cpu']} s, "
+            f"control plane {sync['control_plane_cpu']} s; load {sync['load_after']}",
+            flush=True,
+        )
+        observer.stop()
+        results["steady"] = _steady(controllers, plane, ctl, options["steady"])
+        if done:
+            results["heal"] = _heal(cluster, count, options)
+        results["peak_rss_mib"] = round(sampler.peak_mib, 1)
+    results["controller_vmhwm_mib"] = round(peak_rss_mib(pid), 1)
+    return results
+
+
+def _steady(
+    controllers: dict[str, int], plane: dict[str, int], ctl: RunningController, seconds: float
+) -> dict[str, Any]:
+    """Nothing changes: every app still gets its periodic pass within the window."""
+    window = Window(controllers, plane, lambda: _requests(ctl)).open()
+    time.sleep(seconds)
+    steady = window.close()
+    writes = sum(n for verb, n in steady["requests"].items() if verb != "GET")
+    print(
+        f"    gitopsd steady {steady['seconds']:.0f} s: CPU {steady['controller_cpu']} s, "
+        f"requests {steady['requests']} ({writes} writes)",
+        flush=True,
+    )
+    return steady
+
+
+def _heal(cluster: KubeCluster, count: int, options: dict[str, Any]) -> dict[str, Any]:
+    deployments = Deployments(cluster).start()
+    try:
+        samples = options["heal_samples"]
+        keys = [(dest_namespace(count, i), app_name(i)) for i in spread_targets(count, samples)]
+        one = summarize(heal_times(deployments, keys, together=False, timeout=120))
+        others = [(dest_namespace(count, i), app_name(i)) for i in _shifted(count, samples)]
+        together = summarize(heal_times(deployments, others, together=True, timeout=300))
+    finally:
+        deployments.stop()
+    print(f"    gitopsd heal one at a time: {one}\n    gitopsd heal all at once: {together}")
+    return {"one_at_a_time": one, "together": together}
+
+
+def _shifted(count: int, samples: int) -> list[int]:
+    """Other units than the first heal round's, so each edit meets a settled app."""
+    return sorted({(i + 1) % count for i in spread_targets(count, samples)})
+
+
+def _settings(options: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "workers": options["workers"],
+        "reconcile_interval": RECONCILE_INTERVAL,
+        "controller_env": options.get("controller_env", {}),
+    }
