@@ -73,7 +73,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=40 * 60.0, help="per side and size")
     parser.add_argument("--json", help="also write every number to this file")
     parser.add_argument("--results", help="replace the Flux section of this RESULTS.md")
-    parser.add_argument("--profile", action="store_true", help="cProfile the controller")
+    parser.add_argument("--py-spy", type=Path, help="profile gitopsd's sync stretch into DIR")
     args = parser.parse_args()
     stop_cleanly_on_sigterm()
     put_testbed_on_path()
@@ -86,10 +86,8 @@ def main() -> int:
         "flux_short_interval": args.flux_short_interval,
         "timeout": args.timeout,
     }
-    if args.profile:
-        options["controller_env"] = {
-            "GITOPSD_PROFILE": str(Path(args.json or "bench").with_suffix(".prof"))
-        }
+    if args.py_spy:
+        options["py_spy"] = args.py_spy
     if "flux" in sides:
         options["flux_bin"] = controllers.build()
         print(f"Flux: {controllers.versions(options['flux_bin'])}", flush=True)

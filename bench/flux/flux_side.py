@@ -20,7 +20,7 @@ from bench.bench_scale import app_name, dest_namespace
 from bench.flux import controllers, workload
 from bench.flux.controllers import Flux
 from bench.flux.observe import Deployments, FirstReady, flux_ready, heal_times
-from bench.flux.processes import RssSampler, cluster_pids, peak_rss_mib
+from bench.flux.processes import RssSampler, client_throttling, cluster_pids, peak_rss_mib
 from bench.flux.record import Window, load, spread_targets, summarize
 from bench.measure import summed_by
 from bench.support import kubectl
@@ -146,8 +146,10 @@ def _until_ready(
     sync = window.close()
     observer.stop()
     sync["all_ready_seconds"] = round(observer.all_ready_after(window.started), 1)
+    sync["ready_spread"] = observer.spread(window.started)
     sync["ready"] = len(observer.first)
     sync["timed_out"] = not done
+    sync["client_throttling"] = client_throttling(kubeconfig)
     print(
         f"    flux ({verb}): {'all' if done else 'TIMED OUT:'} {len(observer.first)}/{count} "
         f"after {sync['all_ready_seconds']} s; controllers CPU {sync['controller_cpu']} s, "

@@ -15,9 +15,10 @@ from typing import Any
 from bench.bench_scale import app_name, dest_namespace
 from bench.flux import workload
 from bench.flux.observe import Deployments, FirstReady, gitopsd_ready, heal_times
-from bench.flux.processes import RssSampler, cluster_pids, peak_rss_mib
+from bench.flux.processes import RssSampler, client_throttling, cluster_pids, peak_rss_mib
+from bench.flux.profiling import PySpy
 from bench.flux.record import Window, load, spread_targets, summarize
-from bench.measure import summed_by
+from bench.measure import histogram, samples, summed_by
 from bench.support import kubectl
 from tests.support.controller import RunningController, start_controller
 from tests.support.crds import install_crds
@@ -44,6 +45,14 @@ def _requests(ctl: RunningController) -> dict[str, float]:
         return summed_by(ctl.metrics(), "gitopsd_app_k8s_request_total", "verb")
     except OSError:
         return {}
+
+
+def _requests_by_kind(ctl: RunningController) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for labels, value in samples(ctl.metrics(), "gitopsd_app_k8s_request_total"):
+        key = f"{labels.get('verb')} {labels.get('resource_kind')}"
+        totals[key] = totals.get(key, 0) + int(value)
+    return dict(sorted(totals.items()))
 
 
 def run(
@@ -85,14 +94,19 @@ def _measure(
         )
 
     with RssSampler([pid]) as sampler:
+        spy = PySpy(pid, options["py_spy"], f"gitopsd-{count}") if options.get("py_spy") else None
         window = Window(controllers, plane, lambda: _requests(ctl)).open()
         apps = workload.gitopsd_applications(count, APP_NAMESPACE, repo_url)
         kubectl(kubeconfig, "create", "-f", "-", stdin=apps)
         done = observer.wait(count, options["timeout"], progress)
         sync = window.close()
+        if spy is not None:
+            results["profiles"] = [str(path) for path in spy.stop()]
         sync["all_ready_seconds"] = round(observer.all_ready_after(window.started), 1)
+        sync["ready_spread"] = observer.spread(window.started)
         sync["ready"] = len(observer.first)
         sync["timed_out"] = not done
+        sync["client_throttling"] = client_throttling(kubeconfig)
         results["sync"] = sync
         print(
             f"    gitopsd: {'all' if done else 'TIMED OUT:'} {len(observer.first)}/{count} "
@@ -101,6 +115,9 @@ def _measure(
             flush=True,
         )
         observer.stop()
+        results["requests_by_kind"] = _requests_by_kind(ctl)
+        results["reconciles"] = histogram(ctl.metrics(), "gitopsd_app_reconcile_seconds").count
+        print(f"    gitopsd requests: {results['requests_by_kind']}", flush=True)
         results["steady"] = _steady(controllers, plane, ctl, options["steady"])
         if done:
             results["heal"] = _heal(cluster, count, options)

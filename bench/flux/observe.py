@@ -98,6 +98,17 @@ class FirstReady:
                 self._changed.wait(min(deadline, next_report) - now)
         return True
 
+    def spread(self, started: float) -> dict[str, float]:
+        """Seconds after ``started`` by which 10 %, 50 %, 90 % and all had been ready."""
+        with self._lock:
+            times = sorted(t - started for t in self.first.values())
+        if not times:
+            return {}
+        pick = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
+        spread = {k: round(times[max(0, int(q * len(times)) - 1)], 1) for k, q in pick.items()}
+        spread["all"] = round(times[-1], 1)
+        return spread
+
     def all_ready_after(self, started: float) -> float:
         with self._lock:
             return max(self.first.values()) - started if self.first else float("nan")

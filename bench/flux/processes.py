@@ -10,6 +10,7 @@ cluster's components.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,33 @@ def cluster_pids(kubeconfig: str) -> dict[str, int]:
         if text.isdigit():
             pids[path.stem] = int(text)
     return pids
+
+
+def client_throttling(kubeconfig: str) -> dict[str, dict[str, float]]:
+    """Per component log: how often its client waited on its own rate limit ("client-side
+    throttling") and the longest such wait, in seconds. kube-controller-manager's default
+    limit (20 requests/s, bursts of 30) bounds how fast Deployments get their pods."""
+    state = Path(kubeconfig).parent
+    found: dict[str, dict[str, float]] = {}
+    for log in sorted((state / "kwok" / "clusters" / state.name / "logs").glob("*.log")):
+        waits = []
+        for line in log.read_text(errors="replace").splitlines():
+            if "client-side throttling" in line:
+                match = _WAITED.search(line)
+                waits.append(_seconds(match.group(1)) if match else 0.0)
+        if waits:
+            found[log.stem] = {"times": len(waits), "longest_seconds": round(max(waits), 2)}
+    return found
+
+
+_WAITED = re.compile(r"Waited for ([0-9.]+(?:ms|s|µs))")
+
+
+def _seconds(text: str) -> float:
+    for suffix, scale in (("ms", 1e-3), ("µs", 1e-6), ("s", 1.0)):
+        if text.endswith(suffix):
+            return float(text.removesuffix(suffix)) * scale
+    return 0.0
 
 
 @dataclass
