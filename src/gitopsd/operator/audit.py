@@ -3,6 +3,10 @@
 Every event is also logged as one JSON-able record carrying application, revision,
 commit author, action and initiator, so "who deployed what, when" is answerable from
 logs as well as from ``status.history``.
+
+The controller's workers hand Events to an :class:`EventSink`, which posts them from one
+thread of its own: a worker never waits on the API server for an Event (they are best
+effort, as in client-go's recorder), while the log line is written at once.
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import socket
-from typing import Any
+import threading
+from collections import deque
+from typing import Any, Protocol
 
 from gitopsd.cluster import KubeCluster
 from gitopsd.sync.reconciler import AppEvent
@@ -49,19 +55,80 @@ def event_body(app: dict[str, Any], event: AppEvent, now: dt.datetime) -> dict[s
     }
 
 
+class EventPoster(Protocol):
+    def create_event(self, event: dict[str, Any]) -> None: ...
+
+
+class EventSink:
+    """Posts Events in order from a daemon thread; holds at most ``capacity`` waiting
+    (more are dropped and counted in ``dropped``: a flood must not grow memory)."""
+
+    def __init__(self, cluster: EventPoster, capacity: int = 10_000) -> None:
+        self.cluster = cluster
+        self.capacity = capacity
+        self.dropped = 0
+        self._waiting: deque[dict[str, Any]] = deque()
+        self._posting = False
+        self._stopped = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="event-sink", daemon=True)
+        self._thread.start()
+
+    def post(self, body: dict[str, Any]) -> None:
+        with self._changed:
+            if len(self._waiting) >= self.capacity:
+                self.dropped += 1
+                return
+            self._waiting.append(body)
+            self._changed.notify_all()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every Event handed over so far was posted (for tests and shutdown)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._waiting and not self._posting, timeout)
+
+    def stop(self) -> None:
+        with self._changed:
+            self._stopped = True
+            self._changed.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._waiting or self._stopped)
+                if not self._waiting:
+                    return
+                body = self._waiting.popleft()
+                self._posting = True
+            try:
+                self.cluster.create_event(body)
+            except Exception:  # best effort: a failed Event must not stop the sink
+                log.debug("posting an Event failed", exc_info=True)
+            finally:
+                with self._changed:
+                    self._posting = False
+                    self._changed.notify_all()
+
+
 def record(
-    cluster: KubeCluster,
+    cluster: KubeCluster | EventSink,
     app: dict[str, Any],
     events: list[AppEvent],
     now: dt.datetime,
 ) -> None:
+    """Log each event and post it as a Kubernetes Event (through ``cluster`` itself, or
+    handed to an :class:`EventSink`)."""
     meta = app.get("metadata") or {}
     status = app.get("status") or {}
     operation = (status.get("operationState") or {}).get("operation") or {}
     initiator = operation.get("initiatedBy") or {}
     history = status.get("history") or [{}]
     for event in events:
-        cluster.create_event(event_body(app, event, now))
+        body = event_body(app, event, now)
+        if isinstance(cluster, EventSink):
+            cluster.post(body)
+        else:
+            cluster.create_event(body)
         log.info(
             event.message,
             extra={

@@ -27,7 +27,7 @@ from gitopsd.model.annotations import (
     annotation,
 )
 from gitopsd.model.keys import GroupKind, ResourceKey
-from gitopsd.operator.audit import record
+from gitopsd.operator.audit import EventSink, record
 from gitopsd.operator.queue import AppKey, WorkQueue, run_worker
 from gitopsd.operator.watcher import ManagedObjectWatcher
 from gitopsd.ports import Clock
@@ -87,6 +87,8 @@ class Controller:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._written_at: dict[AppKey, float] = {}
+        # Events are posted from a thread of their own: workers do not wait on them.
+        self.events = EventSink(local)
         self._intents: dict[AppKey, tuple[Any, ...]] = {}
 
     # --- lifecycle ------------------------------------------------------------------
@@ -98,6 +100,8 @@ class Controller:
 
     def stop(self) -> None:
         self.queue.close()
+        self.events.flush(timeout=5.0)
+        self.events.stop()
         for watcher in self.watchers.values():
             watcher.stop()
 
@@ -219,7 +223,7 @@ class Controller:
             )
         if result.events:
             app = {**app, "status": result.status}
-            record(self.local, app, result.events, self.clock.now())
+            record(self.events, app, result.events, self.clock.now())
 
     def _status_changed(
         self, previous: dict[str, Any], status: dict[str, Any], key: AppKey
