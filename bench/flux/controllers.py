@@ -112,7 +112,7 @@ def _start(
 
 def start(bin_dir: Path, kubeconfig: str, workdir: Path, *, workers: int) -> Flux:
     """source-controller, then kustomize-controller, each ready before returning."""
-    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "storage").mkdir(parents=True, exist_ok=True)
     storage_port = free_port()
     flux = Flux()
     try:

@@ -120,7 +120,14 @@ def _measure(
         print(f"    gitopsd requests: {results['requests_by_kind']}", flush=True)
         results["steady"] = _steady(controllers, plane, ctl, options["steady"])
         if done:
+            spy = (
+                PySpy(pid, options["py_spy"], f"gitopsd-{count}-heal")
+                if options.get("py_spy")
+                else None
+            )
             results["heal"] = _heal(cluster, count, options)
+            if spy is not None:
+                results["profiles"] += [str(path) for path in spy.stop()]
         results["peak_rss_mib"] = round(sampler.peak_mib, 1)
     results["controller_vmhwm_mib"] = round(peak_rss_mib(pid), 1)
     return results
