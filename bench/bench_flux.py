@@ -70,6 +70,9 @@ def main() -> int:
     parser.add_argument("--steady", type=float, default=75.0, help="seconds of steady window")
     parser.add_argument("--heal-samples", type=int, default=20)
     parser.add_argument("--flux-short-interval", default="10s")
+    parser.add_argument(
+        "--flux-short-max", type=int, default=500, help="largest size with the short round"
+    )
     parser.add_argument("--timeout", type=float, default=40 * 60.0, help="per side and size")
     parser.add_argument("--json", help="also write every number to this file")
     parser.add_argument("--results", help="replace the Flux section of this RESULTS.md")
@@ -84,6 +87,7 @@ def main() -> int:
         "heal_samples": args.heal_samples,
         "heal_timeout": 15 * 60.0,
         "flux_short_interval": args.flux_short_interval,
+        "flux_short_max": args.flux_short_max,
         "timeout": args.timeout,
     }
     if args.py_spy:

@@ -92,7 +92,10 @@ def _measure(
         results["steady"] = _steady(flux, plane, options["steady"], DEFAULT_INTERVAL)
         if done:
             results["heal"] = {DEFAULT_INTERVAL: _heal(cluster, count, options, 0)}
-            short = options["flux_short_interval"]
+        short = options["flux_short_interval"]
+        if done and count > options["flux_short_max"]:
+            print(f"    flux: no {short} round at {count} units (--flux-short-max)", flush=True)
+        elif done:
             moved = workload.flux_kustomizations(count, short)
             resync, done = _until_ready(
                 cluster, flux, plane, count, options, sampler, "apply", moved, kubeconfig

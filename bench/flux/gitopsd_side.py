@@ -59,18 +59,31 @@ def run(
     kubeconfig: str, count: int, repo_url: str, workdir: Path, options: dict[str, Any]
 ) -> dict[str, Any]:
     prepare(kubeconfig, count, repo_url)
-    ctl = start_controller(
-        APP_NAMESPACE,
-        workdir / "gitopsd",
-        kubeconfig=kubeconfig,
-        reconcile_interval=RECONCILE_INTERVAL,
-        extra_args=("--workers", str(options["workers"])),
-        env={"KUBECONFIG": kubeconfig, **options.get("controller_env", {})},
-    )
+    ctl = _start(kubeconfig, workdir, options)
     try:
         return _measure(kubeconfig, count, repo_url, ctl, options)
     finally:
         ctl.stop()
+
+
+def _start(kubeconfig: str, workdir: Path, options: dict[str, Any]) -> RunningController:
+    """The controller; a second try when the first did not answer its health check within
+    30 s (Python's start-up alone can take that long on two cores at load 20)."""
+    for attempt in (1, 2):
+        try:
+            return start_controller(
+                APP_NAMESPACE,
+                workdir / f"gitopsd-{attempt}",
+                kubeconfig=kubeconfig,
+                reconcile_interval=RECONCILE_INTERVAL,
+                extra_args=("--workers", str(options["workers"])),
+                env={"KUBECONFIG": kubeconfig, **options.get("controller_env", {})},
+            )
+        except AssertionError as error:
+            if attempt == 2:
+                raise
+            print(f"    gitopsd: start-up failed, once more: {str(error)[:200]}", flush=True)
+    raise AssertionError("unreachable")
 
 
 def _measure(
