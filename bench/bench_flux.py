@@ -76,6 +76,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=40 * 60.0, help="per side and size")
     parser.add_argument("--json", help="also write every number to this file")
     parser.add_argument("--results", help="replace the Flux section of this RESULTS.md")
+    parser.add_argument("--logs", type=Path, help="keep the controllers' logs in DIR")
     parser.add_argument("--py-spy", type=Path, help="profile gitopsd's sync stretch into DIR")
     args = parser.parse_args()
     stop_cleanly_on_sigterm()
@@ -92,6 +93,8 @@ def main() -> int:
     }
     if args.py_spy:
         options["py_spy"] = args.py_spy
+    if args.logs:
+        options["log_dir"] = args.logs
     if "flux" in sides:
         options["flux_bin"] = controllers.build()
         print(f"Flux: {controllers.versions(options['flux_bin'])}", flush=True)

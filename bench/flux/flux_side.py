@@ -12,6 +12,7 @@ Called by ``bench_flux.py``.
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,11 @@ def run(
         return _measure(kubeconfig, count, repo_url, flux, options)
     finally:
         flux.stop()
+        if options.get("log_dir"):
+            Path(options["log_dir"]).mkdir(parents=True, exist_ok=True)
+            for process in flux.processes:
+                target = Path(options["log_dir"]) / f"{process.name}-{count}.log"
+                shutil.copy(process.log_path, target)
 
 
 def _measure(

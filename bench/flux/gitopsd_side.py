@@ -8,6 +8,7 @@ Called by ``bench_flux.py``. The controller runs with the benchmark's worker cou
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,9 @@ def run(
         return _measure(kubeconfig, count, repo_url, ctl, options)
     finally:
         ctl.stop()
+        if options.get("log_dir"):
+            Path(options["log_dir"]).mkdir(parents=True, exist_ok=True)
+            shutil.copy(ctl.log_path, Path(options["log_dir"]) / f"gitopsd-{count}.log")
 
 
 def _start(kubeconfig: str, workdir: Path, options: dict[str, Any]) -> RunningController:
@@ -146,13 +150,36 @@ def _measure(
     return results
 
 
+def _settle(ctl: RunningController, quiet: float = 10.0, timeout: float = 180.0) -> float:
+    """Wait until the controller made no write for ``quiet`` seconds: Events of the last
+    syncs are posted from a queue and may still be on their way when all apps are ready,
+    and they are not writes of the steady state. Returns the seconds waited."""
+    started = time.monotonic()
+    last = _writes(ctl)
+    quiet_since = time.monotonic()
+    while time.monotonic() - started < timeout:
+        time.sleep(1.0)
+        now = _writes(ctl)
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet:
+            break
+    return time.monotonic() - started
+
+
+def _writes(ctl: RunningController) -> float:
+    return sum(n for verb, n in _requests(ctl).items() if verb != "GET")
+
+
 def _steady(
     controllers: dict[str, int], plane: dict[str, int], ctl: RunningController, seconds: float
 ) -> dict[str, Any]:
     """Nothing changes: every app still gets its periodic pass within the window."""
+    settled = _settle(ctl)
     window = Window(controllers, plane, lambda: _requests(ctl)).open()
     time.sleep(seconds)
     steady = window.close()
+    steady["settled_after_seconds"] = round(settled, 1)
     writes = sum(n for verb, n in steady["requests"].items() if verb != "GET")
     print(
         f"    gitopsd steady {steady['seconds']:.0f} s: CPU {steady['controller_cpu']} s, "
