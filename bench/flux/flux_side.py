@@ -95,7 +95,7 @@ def _measure(
             cluster, flux, plane, count, options, sampler, "create", manifests, kubeconfig
         )
         results["sync"] = sync
-        results["steady"] = _steady(flux, plane, options["steady"], DEFAULT_INTERVAL)
+        results["steady"] = _steady(flux, plane, options["steady"], DEFAULT_INTERVAL, kubeconfig)
         if done:
             results["heal"] = {DEFAULT_INTERVAL: _heal(cluster, count, options, 0)}
         short = options["flux_short_interval"]
@@ -108,7 +108,7 @@ def _measure(
             )
             results["short_interval_resync"] = resync
             if done:
-                results["steady_short"] = _steady(flux, plane, options["steady"], short)
+                results["steady_short"] = _steady(flux, plane, options["steady"], short, kubeconfig)
                 results["heal"][short] = _heal(cluster, count, options, 2)
         results["peak_rss_mib"] = round(sampler.peak_mib, 1)
     results["controller_vmhwm_mib"] = round(sum(peak_rss_mib(p) for p in flux.pids.values()), 1)
@@ -146,7 +146,7 @@ def _until_ready(
             flush=True,
         )
 
-    window = Window(flux.pids, plane, lambda: _requests(flux)).open()
+    window = Window(flux.pids, plane, lambda: _requests(flux), kubeconfig).open()
     args = ("create", "-f", "-")
     if verb != "create":
         args = ("apply", "--server-side", "--force-conflicts", "-f", "-")
@@ -168,8 +168,10 @@ def _until_ready(
     return sync, done
 
 
-def _steady(flux: Flux, plane: dict[str, int], seconds: float, interval: str) -> dict[str, Any]:
-    window = Window(flux.pids, plane, lambda: _requests(flux)).open()
+def _steady(
+    flux: Flux, plane: dict[str, int], seconds: float, interval: str, kubeconfig: str
+) -> dict[str, Any]:
+    window = Window(flux.pids, plane, lambda: _requests(flux), kubeconfig).open()
     time.sleep(seconds)
     steady = window.close()
     steady["interval"] = interval

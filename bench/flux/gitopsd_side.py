@@ -112,7 +112,7 @@ def _measure(
 
     with RssSampler([pid]) as sampler:
         spy = PySpy(pid, options["py_spy"], f"gitopsd-{count}") if options.get("py_spy") else None
-        window = Window(controllers, plane, lambda: _requests(ctl)).open()
+        window = Window(controllers, plane, lambda: _requests(ctl), kubeconfig).open()
         apps = workload.gitopsd_applications(count, APP_NAMESPACE, repo_url)
         kubectl(kubeconfig, "create", "-f", "-", stdin=apps)
         done = observer.wait(count, options["timeout"], progress)
@@ -135,7 +135,7 @@ def _measure(
         results["requests_by_kind"] = _requests_by_kind(ctl)
         results["reconciles"] = histogram(ctl.metrics(), "gitopsd_app_reconcile_seconds").count
         print(f"    gitopsd requests: {results['requests_by_kind']}", flush=True)
-        results["steady"] = _steady(controllers, plane, ctl, options["steady"])
+        results["steady"] = _steady(controllers, plane, ctl, options["steady"], kubeconfig)
         if done:
             spy = (
                 PySpy(pid, options["py_spy"], f"gitopsd-{count}-heal")
@@ -172,11 +172,15 @@ def _writes(ctl: RunningController) -> float:
 
 
 def _steady(
-    controllers: dict[str, int], plane: dict[str, int], ctl: RunningController, seconds: float
+    controllers: dict[str, int],
+    plane: dict[str, int],
+    ctl: RunningController,
+    seconds: float,
+    kubeconfig: str,
 ) -> dict[str, Any]:
     """Nothing changes: every app still gets its periodic pass within the window."""
     settled = _settle(ctl)
-    window = Window(controllers, plane, lambda: _requests(ctl)).open()
+    window = Window(controllers, plane, lambda: _requests(ctl), kubeconfig).open()
     time.sleep(seconds)
     steady = window.close()
     steady["settled_after_seconds"] = round(settled, 1)

@@ -16,8 +16,33 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.flux.processes import CpuMark
+from bench.measure import samples
+from bench.support import kubectl
+
+WRITE_VERBS = ("POST", "PUT", "PATCH", "DELETE", "APPLY")
 
 Requests = Callable[[], dict[str, float]]
+
+
+def apiserver_writes(kubeconfig: str) -> dict[str, float]:
+    """Writes the API server has answered so far, by verb, resource and whether they were
+    dry runs (``apiserver_request_total``): it tells a dry-run PATCH from a real one,
+    which a client's own request counter cannot."""
+    try:
+        text = kubectl(kubeconfig, "get", "--raw", "/metrics")
+    except RuntimeError:
+        return {}
+    totals: dict[str, float] = {}
+    for labels, value in samples(text, "apiserver_request_total"):
+        if labels.get("verb") not in WRITE_VERBS:
+            continue
+        resource = labels.get("resource", "")
+        if labels.get("subresource"):
+            resource += "/" + labels["subresource"]
+        dry = " (dry run)" if labels.get("dry_run") else ""
+        key = f"{labels['verb']} {resource}{dry}"
+        totals[key] = totals.get(key, 0.0) + value
+    return totals
 
 
 @dataclass
@@ -27,17 +52,20 @@ class Window:
     controllers: dict[str, int]
     control_plane: dict[str, int]
     requests: Requests
+    kubeconfig: str = ""
     started: float = 0.0
     load_before: float = 0.0
     _cpu: CpuMark = field(default_factory=lambda: CpuMark({}))
     _plane: CpuMark = field(default_factory=lambda: CpuMark({}))
     _requests: dict[str, float] = field(default_factory=dict)
+    _writes: dict[str, float] = field(default_factory=dict)
 
     def open(self) -> Window:
         self.load_before = os.getloadavg()[0]
         self._cpu = CpuMark.take(self.controllers)
         self._plane = CpuMark.take(self.control_plane)
         self._requests = self.requests()
+        self._writes = apiserver_writes(self.kubeconfig) if self.kubeconfig else {}
         self.started = time.monotonic()
         return self
 
@@ -51,7 +79,13 @@ class Window:
             for verb in sorted(after)
             if after.get(verb, 0) != self._requests.get(verb, 0)
         }
+        writes = apiserver_writes(self.kubeconfig) if self.kubeconfig else {}
         return {
+            "apiserver_writes": {
+                key: int(value - self._writes.get(key, 0.0))
+                for key, value in sorted(writes.items())
+                if value != self._writes.get(key, 0.0)
+            },
             "seconds": round(seconds, 1),
             "controller_cpu": round(sum(controllers.values()), 1),
             "controller_cpu_by_process": controllers,
