@@ -108,6 +108,12 @@ def _writes(run: dict[str, Any], key: str = "steady") -> str:
     return f"{reads} GET, {real} writes"
 
 
+def _duration(text: str) -> float:
+    """``1m`` -> 60, ``10s`` -> 10 (Flux's interval notation, as far as used here)."""
+    units = {"h": 3600.0, "m": 60.0, "s": 1.0}
+    return float(text[:-1]) * units.get(text[-1], 1.0) if text[:-1].isdigit() else 0.0
+
+
 def table(results: dict[str, Any]) -> list[str]:
     lines = [
         "| units | side | all ready (s) | load (start → end) | peak RSS (MiB) | controller CPU (s) "
@@ -127,7 +133,7 @@ def table(results: dict[str, Any]) -> list[str]:
                 if name == "gitopsd"
                 else "; ".join(
                     f"at {interval}: {_heal(run, interval, 'together')}"
-                    for interval in (run.get("heal") or {})
+                    for interval in sorted(run.get("heal") or {}, key=_duration, reverse=True)
                 )
             )
             lines.append(
@@ -237,8 +243,16 @@ def section(results: dict[str, Any]) -> list[str]:
         "Targets of issue 15 (printed, not asserted):",
         "",
         *targets(results),
+        *_analysis(),
         END,
     ]
+
+
+def _analysis() -> list[str]:
+    """The investigation of where gitopsd's time went (issue 15, item 4), kept beside this
+    module and printed under the table."""
+    path = Path(__file__).with_name("where-the-time-goes.md")
+    return ["", *path.read_text().rstrip().splitlines()] if path.exists() else []
 
 
 def write_section(path: Path, results: dict[str, Any]) -> None:
@@ -252,3 +266,23 @@ def write_section(path: Path, results: dict[str, Any]) -> None:
         else text.rstrip() + "\n\n" + block
     )
     path.write_text(text.rstrip() + "\n")
+
+
+def main() -> None:
+    """``python -m bench.flux.report RESULTS.json [bench/RESULTS.md]``: print the
+    comparison of a (possibly partial) ``--json`` file, and write it into RESULTS.md."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("json", type=Path)
+    parser.add_argument("results", type=Path, nargs="?")
+    args = parser.parse_args()
+    results = json.loads(args.json.read_text())
+    print(summary(results))
+    if args.results:
+        write_section(args.results, results)
+
+
+if __name__ == "__main__":
+    main()

@@ -60,53 +60,69 @@ class EventPoster(Protocol):
 
 
 class EventSink:
-    """Posts Events in order from a daemon thread; holds at most ``capacity`` waiting
-    (more are dropped and counted in ``dropped``: a flood must not grow memory)."""
+    """Posts Events from ``threads`` daemon threads. An Application's Events always go
+    through the same thread, so they reach the API server in the order they happened;
+    several threads keep up with a thousand syncs on a slow API server. At most
+    ``capacity`` wait (more are dropped and counted in ``dropped``: a flood must not grow
+    memory)."""
 
-    def __init__(self, cluster: EventPoster, capacity: int = 10_000) -> None:
+    def __init__(self, cluster: EventPoster, capacity: int = 10_000, threads: int = 4) -> None:
         self.cluster = cluster
         self.capacity = capacity
         self.dropped = 0
-        self._waiting: deque[dict[str, Any]] = deque()
-        self._posting = False
+        self._lanes: list[deque[dict[str, Any]]] = [deque() for _ in range(threads)]
+        self._posting = 0
         self._stopped = False
         self._changed = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="event-sink", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._run, args=(lane,), name=f"event-sink-{i}", daemon=True)
+            for i, lane in enumerate(self._lanes)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def post(self, body: dict[str, Any]) -> None:
+        involved = body.get("involvedObject") or {}
+        lane = self._lanes[
+            hash((involved.get("namespace"), involved.get("name"))) % len(self._lanes)
+        ]
         with self._changed:
-            if len(self._waiting) >= self.capacity:
+            if self._waiting() >= self.capacity:
                 self.dropped += 1
                 return
-            self._waiting.append(body)
+            lane.append(body)
             self._changed.notify_all()
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every Event handed over so far was posted (for tests and shutdown)."""
         with self._changed:
-            return self._changed.wait_for(lambda: not self._waiting and not self._posting, timeout)
+            return self._changed.wait_for(
+                lambda: not self._waiting() and not self._posting, timeout
+            )
 
     def stop(self) -> None:
         with self._changed:
             self._stopped = True
             self._changed.notify_all()
 
-    def _run(self) -> None:
+    def _waiting(self) -> int:
+        return sum(len(lane) for lane in self._lanes)
+
+    def _run(self, lane: deque[dict[str, Any]]) -> None:
         while True:
             with self._changed:
-                self._changed.wait_for(lambda: self._waiting or self._stopped)
-                if not self._waiting:
+                self._changed.wait_for(lambda: lane or self._stopped)
+                if not lane:
                     return
-                body = self._waiting.popleft()
-                self._posting = True
+                body = lane.popleft()
+                self._posting += 1
             try:
                 self.cluster.create_event(body)
             except Exception:  # best effort: a failed Event must not stop the sink
                 log.debug("posting an Event failed", exc_info=True)
             finally:
                 with self._changed:
-                    self._posting = False
+                    self._posting -= 1
                     self._changed.notify_all()
 
 

@@ -50,10 +50,10 @@ def test_recording_does_not_wait_for_the_api_server() -> None:
 
 def test_a_flood_is_bounded_and_counted() -> None:
     server = SlowApiServer()
-    sink = EventSink(server, capacity=2)
+    sink = EventSink(server, capacity=2, threads=1)
     record(sink, APP, [AppEvent("Normal", "First", "posting, held by the server")], NOW)
     deadline = time.monotonic() + 5
-    while sink._waiting and time.monotonic() < deadline:  # the first is taken for posting
+    while sink._waiting() and time.monotonic() < deadline:  # the first is taken for posting
         time.sleep(0.01)
     record(sink, APP, [AppEvent("Normal", f"E{i}", "waiting") for i in range(3)], NOW)
     assert sink.dropped == 1
@@ -80,6 +80,21 @@ def test_stop_posts_what_was_handed_over_then_ends_the_thread() -> None:
     sink = EventSink(server)
     record(sink, APP, [AppEvent("Normal", "Last", "before stop")], NOW)
     sink.stop()
-    sink._thread.join(timeout=10)
-    assert not sink._thread.is_alive()
+    for thread in sink._threads:
+        thread.join(timeout=10)
+        assert not thread.is_alive()
     assert server.posted == ["Last"]
+
+
+def test_each_application_keeps_its_order_across_threads() -> None:
+    server = SlowApiServer()
+    server.open.set()
+    sink = EventSink(server, threads=4)
+    for name in ("web", "api", "db", "cache", "queue"):
+        app = {**APP, "metadata": {**APP["metadata"], "name": name}}
+        record(sink, app, [AppEvent("Normal", f"{name}-{i}", "") for i in range(20)], NOW)
+    assert sink.flush(timeout=10)
+    for name in ("web", "api", "db", "cache", "queue"):
+        mine = [reason for reason in server.posted if reason.startswith(f"{name}-")]
+        assert mine == [f"{name}-{i}" for i in range(20)]
+    sink.stop()
