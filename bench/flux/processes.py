@@ -2,8 +2,9 @@
 
 Called by ``bench_flux.py`` for both sides and for the control plane: a process tree's CPU
 seconds (its own and its waited-for children's, so the git processes gitopsd runs count),
-the sum of the tree's resident memory sampled twice a second (its peak catches short-lived
-children that VmHWM of the parent never sees), and the pids of a ``hack/cluster.sh``
+the sum of the tree's proportional set size sampled twice a second (its peak catches
+short-lived children that VmHWM of the parent never sees, without counting pages a child
+shares with its parent twice), and the pids of a ``hack/cluster.sh``
 cluster's components.
 """
 
@@ -34,6 +35,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 def rss_mib(pid: int) -> float:
+    """Proportional set size (shared pages divided among their sharers), else RSS. A
+    child that the controller has just forked (or vforked) for git shares every page of
+    the parent until it execs; its RSS would count the controller twice."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, IndexError, ValueError):
+        pass
     try:
         return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_MIB
     except (OSError, IndexError, ValueError):
