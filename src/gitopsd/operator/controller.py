@@ -124,9 +124,11 @@ class Controller:
             self._forget(key)
 
     # --- inputs ---------------------------------------------------------------------
-    def enqueue(self, namespace: str, name: str, delay: float = 0.0) -> None:
+    def enqueue(
+        self, namespace: str, name: str, delay: float = 0.0, *, urgent: bool = False
+    ) -> None:
         if self.scope.includes(namespace):
-            self.queue.add((namespace, name), delay)
+            self.queue.add((namespace, name), delay, urgent=urgent)
 
     def on_application_event(self, event_type: str, app: dict[str, Any]) -> bool:
         """Queue an Application whose intent changed (returns whether it did). Our own
@@ -146,7 +148,7 @@ class Controller:
             unchanged = self._intents.get(key) == intent
             self._intents[key] = intent
         if not unchanged:
-            self.queue.add(key)
+            self.queue.add(key, urgent=True)  # someone changed what it asks for
         return not unchanged
 
     def _on_managed_change(self, label: str, event_type: str, obj: dict[str, Any]) -> None:
@@ -154,7 +156,9 @@ class Controller:
             key = self._tracking.get(label)
         if key is not None and self.scope.includes(key[0]):
             log.debug("managed %s %s changed: requeue %s/%s", event_type, ResourceKey.of(obj), *key)
-            self.queue.add(key, self.change_delay)
+            # A change to what it manages (a manual edit, a status update): before the
+            # routine refreshes that may be waiting in the queue.
+            self.queue.add(key, self.change_delay, urgent=True)
 
     # --- work -----------------------------------------------------------------------
     def _work(self) -> None:
