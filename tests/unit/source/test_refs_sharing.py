@@ -96,7 +96,7 @@ def test_forgetting_every_repository_also_drops_an_answer_in_flight(tmp_path: Pa
     repo = bare_repo(tmp_path)
     repo.commit({"a.yaml": "a: 1\n"}, "first")
     repos = CountingRepositories(tmp_path / "cache", refs_max_age_seconds=60)
-    repos.during_call.append(lambda: repos.forget_refs())
+    repos.during_call.append(repos.forget_refs)
     repos.resolve(repo.url, "main")
     repos.resolve(repo.url, "main")
     assert repos.ls_remotes == 2
