@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO_ROOT))  # for bench.* and tests.support
 from bench.bench_scale import build_repo  # noqa: E402
 from bench.flux import controllers, flux_side, gitopsd_side, report, workload  # noqa: E402
 from bench.flux.cluster import fresh_cluster  # noqa: E402
+from bench.run_all import source_revision  # noqa: E402
 from bench.support import put_testbed_on_path, stop_cleanly_on_sigterm  # noqa: E402
 from tests.support.gitserver import git_http  # noqa: E402
 
@@ -101,6 +102,7 @@ def main() -> int:
     results: dict[str, Any] = {
         "started": dt.datetime.now(dt.UTC).isoformat(timespec="minutes"),
         "machine": report.machine_line(),
+        "revision": source_revision(),
         "options": {k: str(v) for k, v in options.items()},
         "runs": [],
     }
