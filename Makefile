@@ -12,7 +12,7 @@ TESTBED_BIN = $(shell hack/build-testbed.sh --print-bin-dir)
 export PATH := $(TESTBED_BIN):$(CURDIR)/$(BIN):$(PATH)
 PYTEST_ARGS ?=
 
-.PHONY: help venv testbed testbed-demo browser lint fmt unit e2e security ui-test test demo cluster-up cluster-down bench clean
+.PHONY: help venv testbed testbed-demo browser lint fmt unit e2e security ui-test test demo cluster-up cluster-down bench bench-flux clean
 
 help:
 	@echo "make test          lint, unit and e2e tests (builds everything it needs)"
@@ -20,6 +20,7 @@ help:
 	@echo "make cluster-up    start the local control plane; prints export KUBECONFIG=..."
 	@echo "make cluster-down  stop it and remove its state"
 	@echo "make lint | fmt | unit | e2e | security | ui-test | bench"
+	@echo "make bench-flux    gitopsd and Flux side by side (builds Flux; not part of make test)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -80,6 +81,12 @@ demo: venv testbed-demo
 
 bench: venv testbed browser
 	$(BIN)/python bench/run_all.py
+
+# Benchmark only: builds Flux's controllers (bench/flux/build.sh, cached outside the repo)
+# and compares them with gitopsd on fresh clusters; `make test` never builds or runs Flux.
+FLUX_SIZES ?= 100,500,1000
+bench-flux: venv testbed
+	$(BIN)/python bench/bench_flux.py --sizes $(FLUX_SIZES) --results bench/RESULTS.md
 
 clean: cluster-down
 	rm -rf $(VENV) .work .pytest_cache .mypy_cache .ruff_cache

@@ -305,7 +305,7 @@ class Runtime:
         refs = [_app_ref(app) for app in list_applications(self.local, self.controller.scope)]
         matched = match_applications(event, refs)
         for ref in matched:
-            self.controller.enqueue(ref.namespace, ref.name)
+            self.controller.enqueue(ref.namespace, ref.name, urgent=True)
         return [f"{ref.namespace}/{ref.name}" for ref in matched]
 
     def _webhook_secrets(self) -> WebhookSecrets:
