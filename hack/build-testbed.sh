@@ -6,10 +6,12 @@
 #
 # Components: kubernetes (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl),
 # etcd, kwok (kwok, kwokctl), kustomize, helm, promtool, hydra (Ory Hydra, the OpenID
-# Connect provider of the SSO tests). `--for demo` builds what `make demo` needs (everything
-# but promtool and hydra); `--for test` (the default) builds everything the tests use. Missing components build at the same time, each into its own log; Go's module
-# download and the link steps overlap the compiles, which is where the time goes on two
-# cores.
+# Connect provider of the SSO tests), registry (the CNCF distribution registry, for OCI
+# chart tests; in its own directory, `--print-registry-bin` names it). `--for demo` builds
+# what `make demo` needs (everything but promtool, hydra and registry); `--for test` (the
+# default) builds everything the tests use. Missing components build at the same time,
+# each into its own log; Go's module download and the link steps overlap the compiles,
+# which is where the time goes on two cores.
 #
 # Output: binaries in "$(hack/build-testbed.sh --print-bin-dir)". Idempotent and resumable:
 # a component is built only when a binary is missing or reports the wrong version; Go's
@@ -31,15 +33,18 @@ cache_root="${GITOPSD_CACHE:-$HOME/.cache/gitopsd}"
 key="k8s-${KUBERNETES_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_kustomize-${KUSTOMIZE_VERSION}_helm-${HELM_VERSION}_prom-${PROMETHEUS_VERSION}"
 bin_dir="$cache_root/testbed/$key/bin"
 work_dir="$cache_root/testbed/$key/work"
+# The registry has its own directory and key, so bumping it never rebuilds Kubernetes.
+registry_dir="$cache_root/testbed/registry-${DISTRIBUTION_VERSION}/bin"
 
 demo_components=(kubernetes etcd kwok kustomize helm)
-test_components=("${demo_components[@]}" promtool hydra)
+test_components=("${demo_components[@]}" promtool hydra registry)
 
 purpose=test
 wanted=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --print-bin-dir) echo "$bin_dir"; exit 0 ;;
+    --print-registry-bin) echo "$registry_dir/registry"; exit 0 ;;
     --for) purpose="$2"; shift 2 ;;
     --for=*) purpose="${1#--for=}"; shift ;;
     -*) echo "usage: $0 [--print-bin-dir] [--for demo|test] [COMPONENT...]" >&2; exit 2 ;;
@@ -215,6 +220,16 @@ GO
     (cd "$wrap" && CGO_ENABLED=1 go build -trimpath -tags sqlite -o "$bin_dir/hydra" \
         -ldflags "-X github.com/ory/hydra/v2/driver/config.Version=$HYDRA_VERSION" \
         github.com/ory/hydra/v2)
+}
+
+# The OCI registry the chart tests push to and pull from; nothing else needs it.
+cached_registry() { [[ -x "$registry_dir/registry" ]] && "$registry_dir/registry" --version 2>&1 | grep -q -- "$DISTRIBUTION_VERSION"; }
+build_registry() {
+    check_module github.com/distribution/distribution/v3 "$DISTRIBUTION_VERSION"
+    mkdir -p "$registry_dir"
+    GOBIN="$registry_dir" go install -trimpath \
+        -ldflags "-X github.com/distribution/distribution/v3/version.version=${DISTRIBUTION_VERSION}" \
+        "github.com/distribution/distribution/v3/cmd/registry@$DISTRIBUTION_VERSION"
 }
 
 # --- run the missing builds side by side ------------------------------------------------

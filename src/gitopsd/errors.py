@@ -14,7 +14,8 @@ GitopsdError
 ├── SourceError                 fetching from Git failed
 │   ├── RepositoryUnreachable   network, DNS, timeout, missing repository
 │   ├── AuthenticationFailed    bad or missing credentials
-│   ├── RevisionNotFound        targetRevision resolves to no commit
+│   ├── RevisionNotFound        targetRevision resolves to no commit (or no chart version)
+│   ├── DigestMismatch          a downloaded chart or manifest is not the one expected
 │   └── PathEscape              a path or symlink leaves the repository
 ├── RenderError                 turning files into objects failed
 │   ├── ManifestError           invalid YAML/JSON or an object without apiVersion/kind/name
@@ -74,6 +75,10 @@ class AuthenticationFailed(SourceError):
 
 class RevisionNotFound(SourceError):
     """targetRevision names no branch, tag, ref or commit in the repository."""
+
+
+class DigestMismatch(SourceError):
+    """A downloaded chart archive or OCI manifest does not have the digest it must have."""
 
 
 class PathEscape(SourceError):

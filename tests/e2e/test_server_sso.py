@@ -6,8 +6,9 @@ the ID token as Azure AD or Okta would. ``gitopsd-cm`` carries an Argo CD ``oidc
 block (client secret by ``$reference`` from ``gitopsd-secret``) and ``gitopsd-rbac-cm``
 the seeds' lines. Stories: alice of ``backend-team`` signs in through the browser flow
 and may sync backend apps only; a project role token syncs, is revoked, and is then
-refused by every replica; and a developer with no kubeconfig signs the CLI in
-(``--username`` and ``--sso``) and lists and syncs.
+refused by every replica; a developer with no kubeconfig signs the CLI in
+(``--username`` and ``--sso``) and lists and syncs; and the web UI's "Log in via SSO" is
+clicked in a real browser (Debian's Chromium).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 import stat
 import subprocess
 import sys
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,9 @@ from typing import Any
 
 import pytest
 import yaml
+from playwright.sync_api import expect
 
+from tests.support.browser import chromium, ui_page
 from tests.support.controller import RunningController
 from tests.support.gitserver import bare_repo, free_port
 from tests.support.kube import Kubectl
@@ -366,3 +370,23 @@ def test_cli_logs_in_and_works_without_a_kubeconfig(
     assert logout.returncode == 0, logout.stderr
     after = cli(home, "app", "list")
     assert after.returncode != 0 and "gitopsd login" in after.stderr
+
+
+def test_the_web_ui_signs_in_through_sso_in_a_real_browser(sso: SsoSetup, kubectl: Kubectl) -> None:
+    # The same flow as above, clicked in Debian's Chromium: the sign-in page offers SSO,
+    # Hydra's login app signs alice in, and the UI shows her backend apps only.
+    sso.idp.login_app.next_user = ALICE
+    with chromium() as running, ui_page(running, sso.url, "sso") as ui:
+        page = ui.page
+        ui.goto("/applications")
+        expect(page.get_by_role("heading", name="Sign in to gitopsd")).to_be_visible()
+        expect(page.get_by_text("with Hydra")).to_be_visible()
+        ui.shot("sso-offered")
+        page.get_by_role("link", name="Log in via SSO").click()
+        expect(page.get_by_text("backend-api").first).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("frontend-web")).to_have_count(0)
+        assert page.url.startswith(f"{sso.url}/applications")
+        ui.shot("sso-signed-in")
+        assert ui.dialogs == []
+    hosts = {urllib.parse.urlsplit(url).netloc for url in ui.visited}
+    assert f"127.0.0.1:{sso.idp.public_port}" in hosts  # it really went through Hydra

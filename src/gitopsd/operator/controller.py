@@ -34,7 +34,7 @@ from gitopsd.model.annotations import (
     annotation,
 )
 from gitopsd.model.keys import GroupKind, ResourceKey
-from gitopsd.operator.audit import record
+from gitopsd.operator.audit import EventSink, record
 from gitopsd.operator.backoff import FailureBackoff, FailureCounts
 from gitopsd.operator.queue import AppKey, WorkQueue, run_worker
 from gitopsd.operator.watcher import ManagedObjectWatcher
@@ -103,6 +103,8 @@ class Controller:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._written_at: dict[AppKey, float] = {}
+        # Events are posted from a thread of their own: workers do not wait on them.
+        self.events = EventSink(local)
         self._intents: dict[AppKey, tuple[Any, ...]] = {}
         self.failures = FailureCounts()
 
@@ -119,6 +121,8 @@ class Controller:
 
     def stop(self) -> None:
         self.queue.close()
+        self.events.flush(timeout=5.0)
+        self.events.stop()
         for watcher in self.watchers.values():
             watcher.stop()
 
@@ -141,9 +145,11 @@ class Controller:
             self._forget(key)
 
     # --- inputs ---------------------------------------------------------------------
-    def enqueue(self, namespace: str, name: str, delay: float = 0.0) -> None:
+    def enqueue(
+        self, namespace: str, name: str, delay: float = 0.0, *, urgent: bool = False
+    ) -> None:
         if self.scope.includes(namespace):
-            self.queue.add((namespace, name), delay)
+            self.queue.add((namespace, name), delay, urgent=urgent)
 
     def on_application_event(self, event_type: str, app: dict[str, Any]) -> bool:
         """Queue an Application whose intent changed (returns whether it did). Our own
@@ -163,7 +169,7 @@ class Controller:
             unchanged = self._intents.get(key) == intent
             self._intents[key] = intent
         if not unchanged:
-            self.queue.add(key)
+            self.queue.add(key, urgent=True)  # someone changed what it asks for
         return not unchanged
 
     def _on_managed_change(self, label: str, event_type: str, obj: dict[str, Any]) -> None:
@@ -171,7 +177,9 @@ class Controller:
             key = self._tracking.get(label)
         if key is not None and self.scope.includes(key[0]):
             log.debug("managed %s %s changed: requeue %s/%s", event_type, ResourceKey.of(obj), *key)
-            self.queue.add(key, self.change_delay)
+            # A change to what it manages (a manual edit, a status update): before the
+            # routine refreshes that may be waiting in the queue.
+            self.queue.add(key, self.change_delay, urgent=True)
 
     # --- work -----------------------------------------------------------------------
     def _work(self) -> None:
@@ -248,7 +256,7 @@ class Controller:
             retry_after = self._remove_finalizers(key, meta, result.remove_finalizers)
         if result.events and recorded:
             app = {**app, "status": result.status}
-            record(self.local, app, result.events, self.clock.now())
+            record(self.events, app, result.events, self.clock.now())
         return _Written(recorded=recorded, retry_after=retry_after)
 
     def _write_status(

@@ -14,7 +14,7 @@ from gitopsd.operator.clusters import ClusterRegistry
 from gitopsd.ports import ClusterPort
 from gitopsd.project import Project, parse_project
 from gitopsd.render import GeneratedManifests, ManifestGenerator, RenderContext
-from gitopsd.source import GitRepositories
+from gitopsd.source import ChartRepositories, GitRepositories
 from gitopsd.spec import ApplicationSpec, Destination
 from gitopsd.sync.compare import DryRunMemo
 
@@ -26,9 +26,11 @@ class ControllerEnvironment:
         manifests: ManifestGenerator,
         assessor: HealthAssessor,
         repos: GitRepositories,
+        charts: ChartRepositories | None = None,
     ) -> None:
         self.clusters = clusters
         self.repos = repos
+        self.charts = charts
         self.manifests = manifests
         self._assessor = assessor
         self._projects: dict[str, dict[str, Project]] = {}
@@ -50,7 +52,10 @@ class ControllerEnvironment:
     ) -> GeneratedManifests:
         if fresh:
             for source in spec.sources:
-                self.repos.forget_refs(source.repo_url)
+                if source.chart and self.charts is not None:
+                    self.charts.forget(source.repo_url)
+                elif not source.chart:
+                    self.repos.forget_refs(source.repo_url)
         return self.manifests.generate(spec, context, revisions=revisions)
 
     def projects(self, namespace: str) -> Mapping[str, Project]:

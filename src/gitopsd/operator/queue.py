@@ -2,7 +2,9 @@
 
 A key is processed by one worker at a time; an ``add`` while it is being processed marks
 it dirty so it runs once more afterwards; ``add`` with a delay keeps the earliest due
-time. Thread-safe; workers block in ``get``.
+time. Keys added as urgent (changes people or other controllers made) are handed out
+before routine ones (periodic refreshes) that are due too. Thread-safe; workers block in
+``get``.
 """
 
 from __future__ import annotations
@@ -20,48 +22,73 @@ log = logging.getLogger(__name__)
 ERROR_RETRY_SECONDS = 30.0
 
 
+Entry = tuple[float, bool]  # (due time, urgent)
+
+
+def _merge(current: Entry | None, new: Entry) -> Entry:
+    """The earliest due time, urgent if either asked for it."""
+    if current is None:
+        return new
+    return min(current[0], new[0]), current[1] or new[1]
+
+
 class WorkQueue:
+    """Keys come out in due order, urgent ones first: among keys that are due, one added
+    with ``urgent=True`` (a change someone made: a watch event, a new spec, a webhook)
+    goes before routine ones (periodic refreshes, polls of a running operation), so a
+    backlog of routine passes does not hold up healing a manual edit."""
+
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._cond = threading.Condition()
-        self._heap: list[tuple[float, int, AppKey]] = []
-        self._due: dict[AppKey, float] = {}
+        # One heap per lane, urgent first; entries are (due, counter, key).
+        self._lanes: tuple[list[tuple[float, int, AppKey]], ...] = ([], [])
+        self._due: dict[AppKey, Entry] = {}
         self._active: set[AppKey] = set()
-        self._dirty: dict[AppKey, float] = {}
+        self._dirty: dict[AppKey, Entry] = {}
         self._counter = 0
         self._closed = False
 
-    def add(self, key: AppKey, delay: float = 0.0) -> None:
+    def add(self, key: AppKey, delay: float = 0.0, *, urgent: bool = False) -> None:
         with self._cond:
-            due = self._clock() + max(delay, 0.0)
+            entry = (self._clock() + max(delay, 0.0), urgent)
             if key in self._active:
-                self._dirty[key] = min(due, self._dirty.get(key, due))
+                self._dirty[key] = _merge(self._dirty.get(key), entry)
                 return
             current = self._due.get(key)
-            if current is not None and current <= due:
-                return
-            self._push(key, due)
+            merged = _merge(current, entry)
+            if merged != current:
+                self._push(key, merged)
 
-    def _push(self, key: AppKey, due: float) -> None:
-        self._due[key] = due
+    def _push(self, key: AppKey, entry: Entry) -> None:
+        self._due[key] = entry
         self._counter += 1
-        heapq.heappush(self._heap, (due, self._counter, key))
+        due, urgent = entry
+        heapq.heappush(self._lanes[0 if urgent else 1], (due, self._counter, key))
         self._cond.notify()
 
+    def _head(self, lane: int) -> tuple[float, int, AppKey] | None:
+        """The lane's first entry that is still current (superseded ones are dropped)."""
+        heap = self._lanes[lane]
+        while heap and self._due.get(heap[0][2]) != (heap[0][0], lane == 0):
+            heapq.heappop(heap)
+        return heap[0] if heap else None
+
     def get(self, timeout: float | None = None) -> AppKey | None:
-        """The next due key, or None when closed or after ``timeout``."""
+        """The next due key (urgent ones first), or None when closed or after ``timeout``."""
         deadline = None if timeout is None else self._clock() + timeout
         with self._cond:
             while not self._closed:
                 now = self._clock()
-                while self._heap and self._due.get(self._heap[0][2]) != self._heap[0][0]:
-                    heapq.heappop(self._heap)  # superseded entry
-                if self._heap and self._heap[0][0] <= now:
-                    _, _, key = heapq.heappop(self._heap)
-                    del self._due[key]
-                    self._active.add(key)
-                    return key
-                wait = self._heap[0][0] - now if self._heap else None
+                heads = [self._head(lane) for lane in (0, 1)]
+                for lane, head in enumerate(heads):
+                    if head is not None and head[0] <= now:
+                        heapq.heappop(self._lanes[lane])
+                        del self._due[head[2]]
+                        self._active.add(head[2])
+                        return head[2]
+                upcoming = [head[0] - now for head in heads if head is not None]
+                wait = min(upcoming) if upcoming else None
                 if deadline is not None:
                     remaining = deadline - now
                     if remaining <= 0:
@@ -76,8 +103,9 @@ class WorkQueue:
             dirty = self._dirty.pop(key, None)
             if dirty is not None:
                 current = self._due.get(key)
-                if current is None or dirty < current:
-                    self._push(key, dirty)
+                merged = _merge(current, dirty)
+                if merged != current:
+                    self._push(key, merged)
 
     def forget(self, key: AppKey) -> None:
         with self._cond:

@@ -17,6 +17,7 @@ import dataclasses
 import logging
 import posixpath
 import threading
+from dataclasses import replace
 from secrets import token_hex
 from typing import Any
 
@@ -45,7 +46,9 @@ from gitopsd.operator.leader import LeaderElector
 from gitopsd.ports import SystemClock
 from gitopsd.project import ApplicationNamespaces
 from gitopsd.render import CachedRenderer, ManifestGenerator
-from gitopsd.source import GitRepositories, credentials_from_secrets
+from gitopsd.render.plugins import PluginRegistry, registry_from_configmap
+from gitopsd.render.rendering import RenderExtensions
+from gitopsd.source import ChartRepositories, GitRepositories, credentials_from_secrets
 from gitopsd.spec import Source, parse_application_spec
 from gitopsd.sync.decide import SelfHealBackoff
 from gitopsd.sync.environment import ReconcileSettings
@@ -86,9 +89,14 @@ class Runtime:
             refs_max_age_seconds=REFS_MAX_AGE_SECONDS,
             on_request=self._git_request,
         )
-        self.manifests = ManifestGenerator(self.repos, CachedRenderer())
+        # Chart indexes are shared the same way; archives are cached by digest on disk.
+        self.charts = ChartRepositories(
+            settings.cache_dir, index_max_age_seconds=REFS_MAX_AGE_SECONDS
+        )
+        self.renderer = CachedRenderer(extensions=RenderExtensions(charts=self.charts))
+        self.manifests = ManifestGenerator(self.repos, self.renderer, self.charts)
         self.env = ControllerEnvironment(
-            self.clusters, self.manifests, HealthAssessor(), self.repos
+            self.clusters, self.manifests, HealthAssessor(), self.repos, self.charts
         )
         clock = SystemClock()
         scope = ApplicationNamespaces(settings.namespace, settings.application_namespaces)
@@ -227,6 +235,7 @@ class Runtime:
         for problem in store.problems:  # Secret names and redacted URLs only
             log.warning("repository credentials: %s", problem)
         self.repos.set_credentials(store)
+        self.charts.set_credentials(store)
 
     def _configmap(self) -> dict[str, Any] | None:
         key = ResourceKey("", "ConfigMap", self.settings.namespace, CONFIGMAP_NAME)
@@ -249,7 +258,13 @@ class Runtime:
             if requeue:
                 self.requeue_all()
             return
+        try:
+            plugins = registry_from_configmap(settings.raw)
+        except GitopsdError as error:  # fail closed: no plugin runs, other settings apply
+            log.warning("gitopsd-cm: plugins disabled: %s", error)
+            plugins = PluginRegistry()
         self.env.set_assessor(assessor)
+        self.renderer.set_extensions(replace(self.renderer.extensions, plugins=plugins))
         self._allow_unsigned = unsigned
         if self._webhook is not None:
             self._webhook.receiver.allow_unsigned(unsigned)
@@ -292,7 +307,7 @@ class Runtime:
         refs = [_app_ref(app) for app in list_applications(self.local, self.controller.scope)]
         matched = match_applications(event, refs)
         for ref in matched:
-            self.controller.enqueue(ref.namespace, ref.name)
+            self.controller.enqueue(ref.namespace, ref.name, urgent=True)
         return [f"{ref.namespace}/{ref.name}" for ref in matched]
 
     def _webhook_secrets(self) -> WebhookSecrets:

@@ -17,6 +17,7 @@ from gitopsd.desired import DesiredSet
 from gitopsd.diff import Comparison
 from gitopsd.model.annotations import PRUNE_CONFIRM_ANNOTATION
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.revisions import short_revision
 from gitopsd.model.sync_options import (
     NO_OPTIONS,
     SyncOptionProblem,
@@ -322,7 +323,7 @@ def waiting_for_retry(state: dict[str, Any], now: dt.datetime) -> float | None:
 def describe(operation: dict[str, Any], generated: GeneratedManifests) -> str:
     who = operation.get("initiatedBy") or {}
     initiator = "automated sync" if who.get("automated") else who.get("username") or "user"
-    revision = ",".join(r[:7] for r in generated.revisions)
+    revision = ",".join(short_revision(r) for r in generated.revisions)
     author = generated.commits[0].author if generated.commits else ""
     by = f" (commit by {author})" if author else ""
     return f"sync to {revision}{by} initiated by {initiator}"

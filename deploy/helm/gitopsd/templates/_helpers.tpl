@@ -70,3 +70,15 @@ app.kubernetes.io/component: server
 {{- define "gitopsd.serverServiceAccountName" -}}
 {{- default (printf "%s-server" (include "gitopsd.fullname" .)) .Values.server.serviceAccount.name }}
 {{- end }}
+
+{{/*
+The ConfigManagementPlugin documents of plugins.sidecars, as a YAML list: gitopsd-cm
+declares them for the controller and each sidecar reads its own.
+*/}}
+{{- define "gitopsd.pluginDocuments" -}}
+{{- $plugins := list }}
+{{- range .Values.plugins.sidecars }}
+{{- $plugins = append $plugins (dict "apiVersion" "argoproj.io/v1alpha1" "kind" "ConfigManagementPlugin" "metadata" (dict "name" .name) "spec" .spec) }}
+{{- end }}
+{{- toYaml $plugins }}
+{{- end }}

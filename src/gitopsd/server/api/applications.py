@@ -219,7 +219,10 @@ async def rollback_application(request: web.Request) -> web.StreamResponse:
         raise ConfigError(f"id {history_id!r}: expected a history id") from error
     base = rollback_request(entry, prune=bool(body.get("prune", False)))
     request_ = SyncRequest(
-        revision=base.revision, prune=base.prune, dry_run=bool(body.get("dryRun"))
+        revision=base.revision,
+        revisions=base.revisions,
+        prune=base.prune,
+        dry_run=bool(body.get("dryRun")),
     )
     return reply(await _request_operation(request, app, request_, "rollback"))
 

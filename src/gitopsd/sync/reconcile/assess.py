@@ -150,6 +150,9 @@ def _render(
             app_name=subject.app_name,
             namespace=spec.destination.namespace,
             kube_version=cluster.server_version(),
+            # Chart repositories a render fetches from must be allowed like sources.
+            source_repos=subject.project.source_repos,
+            project=subject.project.name,
         )
         generated = _generate(subject, env, context, render, conditions)
         wanted = [
