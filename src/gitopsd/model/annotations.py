@@ -112,8 +112,3 @@ def parse_options(value: str | None) -> dict[str, str]:
         if key:
             options[key.strip()] = val.strip() if sep else "true"
     return options
-
-
-def options_from_list(items: list[str] | None) -> dict[str, str]:
-    """Parse ``syncPolicy.syncOptions`` (a list of ``Key=value`` strings)."""
-    return parse_options(",".join(items or []))

@@ -4,7 +4,9 @@ Kubernetes has no YAML timestamp type, and a ``date`` object would neither survi
 nor compare equal to what the API server returns, so an unquoted ``2026-01-01`` is read as
 the string it is, as Argo CD reads it (through JSON). Everything gitopsd reads as YAML goes
 through here: rendered manifests, manifest files given to the CLI, Git generator files,
-``gitopsd-cm`` and ``gitopsd-rbac-cm`` values, the CLI's configuration. Dumping is left to
+``gitopsd-cm`` and ``gitopsd-rbac-cm`` values (plugin declarations included), the CLI's
+configuration and plugin files, chart repository indexes, ``Chart.yaml`` and
+``Chart.lock``. Dumping is left to
 each caller (the formats differ on purpose).
 """
 

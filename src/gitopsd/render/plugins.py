@@ -43,6 +43,7 @@ import yaml
 
 from gitopsd.errors import ConfigError, RenderError, SpecError
 from gitopsd.model.globs import glob_match, path_match
+from gitopsd.model.yaml_loader import load_yaml_documents
 from gitopsd.render.context import RenderContext, RenderLimits
 from gitopsd.render.manifests import Rendered, parse_stream
 from gitopsd.render.paths import RepoPath, check_symlinks
@@ -118,7 +119,7 @@ def registry_from_configmap(data: Mapping[str, str]) -> PluginRegistry:
     socket_dir = str(data.get(SOCKET_DIR_KEY, "")).strip()
     text = data.get(PLUGINS_KEY, "")
     try:
-        documents = [d for d in yaml.safe_load_all(text) if d] if text else []
+        documents = [d for d in load_yaml_documents(text) if d] if text else []
     except yaml.YAMLError as error:
         raise ConfigError(f"gitopsd-cm {PLUGINS_KEY}: not valid YAML") from error
     items = [i for d in documents for i in (d if isinstance(d, list) else [d])]
