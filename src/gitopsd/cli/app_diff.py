@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from gitopsd.cli.app_context import application_ref, connect, get_application, registered_cluster
-from gitopsd.cli.hub_environment import HubEnvironment, hub_projects
+from gitopsd.cli.hub_environment import HubEnvironment
 from gitopsd.cli.output import ExitCode
 from gitopsd.cluster import KubeCluster
 from gitopsd.config import parse_configmap
@@ -81,17 +81,15 @@ def _run(args: argparse.Namespace) -> int:
     app = get_application(hub, app_namespace, app_name)
     spec = parse_application_spec(app.get("spec") or {})
     settings = HubSettings.read(hub, args.namespace)
-    projects = hub_projects(hub, args.namespace)
     credentials = repo_credentials(hub, args.namespace)
     with (
-        destination_cluster(hub, args.namespace, spec.destination) as (cluster, server),
+        destination_cluster(hub, args.namespace, spec.destination) as destination,
         cache_dir(args.cache_dir) as cache,
     ):
-        repos = GitRepositories(cache, credentials=credentials)
-        manifests = ManifestGenerator(repos, CachedRenderer())
-        env = HubEnvironment(
-            cluster, server, manifests, projects, HealthAssessor(settings.customizations)
-        )
+        repos, charts, manifests = local_manifests(cache, credentials)
+        assessor = HealthAssessor(settings.customizations)
+        env = HubEnvironment(hub, destination, repos, manifests, assessor, charts)
+        env.read_projects(hub, args.namespace)
         reconcile_settings = settings.reconcile_settings(args.namespace, app_namespace)
         revisions = [args.revision] if args.revision else None
         return assessed_diff(app, env, reconcile_settings, revisions)
@@ -130,10 +128,7 @@ def generate(
     """The app's objects from Git (``args.revision`` overrides the first source's) and the
     first source's commit SHA."""
     with cache_dir(args.cache_dir) as cache:
-        repos = GitRepositories(cache, credentials=credentials)
-        charts = ChartRepositories(cache, credentials=credentials)
-        renderer = CachedRenderer(extensions=RenderExtensions(charts=charts))
-        generated = ManifestGenerator(repos, renderer, charts).generate(
+        generated = local_manifests(cache, credentials)[2].generate(
             spec,
             RenderContext(
                 app_name=target.app_name,
@@ -143,6 +138,16 @@ def generate(
             revisions=[args.revision] if args.revision else None,
         )
     return list(generated.objects), generated.revisions[0] if generated.revisions else ""
+
+
+def local_manifests(
+    cache: Path, credentials: CredentialStore
+) -> tuple[GitRepositories, ChartRepositories, ManifestGenerator]:
+    """Git and chart repositories in ``cache`` and the generator rendering from them."""
+    repos = GitRepositories(cache, credentials=credentials)
+    charts = ChartRepositories(cache, credentials=credentials)
+    renderer = CachedRenderer(extensions=RenderExtensions(charts=charts))
+    return repos, charts, ManifestGenerator(repos, renderer, charts)
 
 
 # --- shared with `gitopsd diff` ---------------------------------------------------------
