@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gitopsd.diff import ignore_rule_problems
 from gitopsd.errors import ConfigError, SpecError
 from gitopsd.model.filters import ResourceFilter, ResourceFilters
+from gitopsd.model.yaml_loader import YAMLError, load_yaml
 from gitopsd.project.source_namespaces import parse_namespace_patterns
 from gitopsd.spec import IgnoreDifference, parse_duration, parse_ignore_differences
 
@@ -129,8 +128,8 @@ def _filters(data: dict[str, str], key: str) -> tuple[ResourceFilter, ...]:
     if not text:
         return ()
     try:
-        items: Any = yaml.safe_load(text) or []
-    except yaml.YAMLError as error:
+        items: Any = load_yaml(text) or []
+    except YAMLError as error:
         raise ConfigError(f"gitopsd-cm: {key}: {error}") from error
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise ConfigError(f"gitopsd-cm: {key}: expected a list of {{apiGroups, kinds, clusters}}")
@@ -146,8 +145,8 @@ def _filters(data: dict[str, str], key: str) -> tuple[ResourceFilter, ...]:
 
 def _global_ignore(text: str) -> tuple[IgnoreDifference, ...]:
     try:
-        value: Any = yaml.safe_load(text) or {}
-    except yaml.YAMLError as error:
+        value: Any = load_yaml(text) or {}
+    except YAMLError as error:
         raise ConfigError(
             f"gitopsd-cm: resource.customizations.ignoreDifferences.all: {error}"
         ) from error

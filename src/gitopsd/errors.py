@@ -3,7 +3,9 @@
 Library errors (GitPython, the kubernetes client, subprocesses) are caught at the adapter
 that called the library and re-raised as one of these, chained with ``raise ... from e``.
 Messages about one object start with that object's id (``Deployment/web/api: ...``).
-Messages never contain secret values or credentials.
+Messages never contain secret values or credentials. A failed or timed-out hook is not an
+exception: like every per-object outcome it is a result of the sync pass (data), and the
+operation fails with its message.
 
 GitopsdError
 ├── ConfigError                 invalid flags, ConfigMap or settings
@@ -29,7 +31,6 @@ GitopsdError
 │   ├── Forbidden
 │   └── Invalid                 the server rejected an object (includes immutable fields)
 ├── DesiredSetError             duplicates, unknown kinds in the desired set
-├── HookError                   a sync hook failed or timed out
 ├── HealthScriptError           a Lua health script failed (reported as Unknown, never raised
 │                               out of the health package)
 ├── WebhookError                a webhook request could not be parsed as a push event
@@ -140,10 +141,6 @@ class Invalid(ClusterError):
 
 class DesiredSetError(GitopsdError):
     """The desired set is inconsistent (duplicate objects, unknown kinds)."""
-
-
-class HookError(GitopsdError):
-    """A sync hook failed or timed out."""
 
 
 class HealthScriptError(GitopsdError):

@@ -10,14 +10,17 @@ anything runs. Called by the reconciler, the operator and the CLI.
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from gitopsd.errors import SpecError
 from gitopsd.model import tool_values as check
-from gitopsd.model.annotations import IN_CLUSTER_SERVER, options_from_list
+from gitopsd.model.annotations import IN_CLUSTER_SERVER
 from gitopsd.model.semver import parse_constraint
+from gitopsd.model.sync_options import NO_OPTIONS, SyncOptions, read_sync_options
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,9 @@ class Source:
     directory: DirectoryOptions | None = None
     plugin: PluginOptions | None = None
     name: str = ""  # Argo CD's source name (for people; not used to render)
+    # The source as written, for status (comparedTo, syncResult, history), which records
+    # it whole, as Argo CD does.
+    raw: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -140,15 +146,12 @@ class IgnoreDifference:
 @dataclass(frozen=True)
 class SyncPolicy:
     automated: Automated | None = None
-    sync_options: tuple[tuple[str, str], ...] = ()  # parsed Key=value pairs, in order
+    sync_options: SyncOptions = NO_OPTIONS
+    # Entries of syncOptions that could not be read, naming them; the reconciler reports
+    # them as an InvalidSpecError before anything runs.
+    sync_option_problems: tuple[str, ...] = ()
     retry: Retry | None = None
     managed_namespace_metadata: dict[str, Any] | None = field(default=None, hash=False)
-
-    def option(self, key: str) -> str | None:
-        for name, value in self.sync_options:
-            if name == key:
-                return value
-        return None
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,35 @@ class ApplicationSpec:
     ignore_differences: tuple[IgnoreDifference, ...] = ()
     revision_history_limit: int = 10
     multi_source: bool = False  # spec.sources was used rather than spec.source
+
+    def source_bodies(self) -> list[dict[str, Any]]:
+        """Each source as written (copies), in order: what status records."""
+        return [copy.deepcopy(dict(source.raw)) for source in self.sources]
+
+
+def raw_sources(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``spec.sources``, else ``[spec.source]``, as written: the one place that knows the
+    two shapes. Lenient (entries that are not mappings are left out), so listings, webhook
+    matching and the status of an invalid spec can use it; everything else reads the
+    typed :class:`ApplicationSpec`."""
+    listed = spec.get("sources")
+    if listed:
+        return [s for s in listed if isinstance(s, dict)] if isinstance(listed, list) else []
+    single = spec.get("source")
+    return [single] if isinstance(single, dict) else []
+
+
+def compared_to(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """``status.sync.comparedTo``: the destination and the source(s) as written (a copy).
+    Works on an invalid spec too: a status that reports the error still says what it was
+    compared with."""
+    compared: dict[str, Any] = {"destination": copy.deepcopy(spec.get("destination") or {})}
+    sources = copy.deepcopy(raw_sources(spec))
+    if spec.get("sources"):
+        compared["sources"] = sources
+    elif sources:
+        compared["source"] = sources[0]
+    return compared
 
 
 def parse_duration(
@@ -414,6 +446,7 @@ def parse_source(raw: dict[str, Any], where: str = "spec.source") -> Source:
         else None,
         plugin=_parse_plugin(plugin, f"{where}.plugin") if isinstance(plugin, dict) else None,
         name=str(raw.get("name") or ""),
+        raw=raw,
     )
     if source.chart:
         _check_chart_source(source, where)
@@ -454,10 +487,11 @@ def _parse_sync_policy(raw: dict[str, Any]) -> SyncPolicy:
                 ),
             ),
         )
-    options = options_from_list([str(o) for o in raw.get("syncOptions") or []])
+    options, problems = read_sync_options(raw.get("syncOptions") or [])
     return SyncPolicy(
         automated=automated,
-        sync_options=tuple(options.items()),
+        sync_options=options,
+        sync_option_problems=tuple(p.at("spec.syncPolicy.syncOptions") for p in problems),
         retry=retry,
         managed_namespace_metadata=raw.get("managedNamespaceMetadata"),
     )
@@ -492,12 +526,16 @@ def _parse_application_spec(spec: dict[str, Any]) -> ApplicationSpec:
     if spec.get("source") and spec.get("sources"):
         raise SpecError("spec.source and spec.sources are mutually exclusive")
     if spec.get("sources"):
+        if not isinstance(spec["sources"], list) or len(raw_sources(spec)) != len(spec["sources"]):
+            raise SpecError("spec.sources: expected a list of sources")
         sources = tuple(
-            parse_source(s, f"spec.sources[{i}]") for i, s in enumerate(spec["sources"])
+            parse_source(s, f"spec.sources[{i}]") for i, s in enumerate(raw_sources(spec))
         )
         multi = True
     elif spec.get("source"):
-        sources = (parse_source(spec["source"]),)
+        if not raw_sources(spec):
+            raise SpecError("spec.source: expected a source")
+        sources = (parse_source(raw_sources(spec)[0]),)
         multi = False
     else:
         raise SpecError("spec.source or spec.sources is required")

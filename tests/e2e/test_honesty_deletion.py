@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gitopsd.cli.app_context import Kubeconfig
+from gitopsd.cluster.kubeconfig import read_context
 from tests.support.cli import gitopsd
 from tests.support.cluster2 import cluster_secret
 from tests.support.controller import RunningController
@@ -100,7 +100,7 @@ def test_an_app_whose_project_is_gone_is_still_deleted_with_its_resources(
 def hub_as_another_cluster(kubeconfig: str, namespace: str) -> tuple[str, str]:
     """A cluster Secret registering the test cluster again under another URL (localhost
     instead of 127.0.0.1), so it counts as a registered cluster that can be removed."""
-    context = Kubeconfig.load(kubeconfig).context()
+    context = read_context(kubeconfig)
     server = context.server.replace("127.0.0.1", "localhost")
     tls = {"caData": context.ca_data, "certData": context.cert_data, "keyData": context.key_data}
     config: dict[str, Any] = {"tlsClientConfig": tls}

@@ -14,7 +14,7 @@ from tests.support.kube import Kubectl
 APPS = "applications.gitopsd.io"
 APPSETS = "applicationsets.gitopsd.io"
 IN_CLUSTER = "https://kubernetes.default.svc"
-RESOURCES_FINALIZER = "resources-finalizer.gitopsd.io"
+RESOURCES_FINALIZER = "gitopsd.io/resources-finalizer"
 
 
 def appset_manifest(

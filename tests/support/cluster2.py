@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from gitopsd.cli.app_context import Kubeconfig, KubeContext
+from gitopsd.cluster.kubeconfig import KubeContext, read_context
 from gitopsd.model.annotations import IN_CLUSTER_SERVER, SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
 from tests.support.kube import Kubectl
 
@@ -126,7 +126,7 @@ def second_cluster(name: str | None = None) -> Iterator[SpokeCluster]:
         raise AssertionError(f"could not start the second cluster {name}:\n{up.stderr}")
     kubeconfig = up.stdout.strip().splitlines()[-1].removeprefix("export KUBECONFIG=")
     try:
-        yield SpokeCluster(name, kubeconfig, Kubeconfig.load(kubeconfig).context())
+        yield SpokeCluster(name, kubeconfig, read_context(kubeconfig))
     finally:
         if not os.environ.get("GITOPSD_KEEP_CLUSTER"):
             _cluster_script("down", name)

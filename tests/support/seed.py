@@ -64,7 +64,7 @@ def application(
     if automated is not None:
         body["spec"]["syncPolicy"]["automated"] = automated
     if finalizer:
-        body["metadata"]["finalizers"] = ["resources-finalizer.gitopsd.io"]
+        body["metadata"]["finalizers"] = ["gitopsd.io/resources-finalizer"]
     return yaml.safe_dump(body)
 
 

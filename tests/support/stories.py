@@ -53,7 +53,7 @@ def app_manifest(
         body["spec"]["syncPolicy"]["automated"] = automated
     body["spec"].update(spec or {})
     if finalizer:
-        body["metadata"]["finalizers"] = ["resources-finalizer.gitopsd.io"]
+        body["metadata"]["finalizers"] = ["gitopsd.io/resources-finalizer"]
     return yaml.safe_dump(body)
 
 

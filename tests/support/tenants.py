@@ -46,7 +46,7 @@ def application_body(
         sync_policy["automated"] = {"prune": True, "selfHeal": True}
     metadata: dict[str, Any] = {"name": name, "namespace": namespace}
     if finalizer:
-        metadata["finalizers"] = ["resources-finalizer.gitopsd.io"]
+        metadata["finalizers"] = ["gitopsd.io/resources-finalizer"]
     return {
         "apiVersion": GROUP_VERSION,
         "kind": "Application",

@@ -15,10 +15,10 @@ from typing import Any
 
 from gitopsd.appset.manifest import AppSetSpec
 from gitopsd.errors import SpecError
-from gitopsd.model.annotations import API_VERSION, ARGOCD_RESOURCES_FINALIZER, RESOURCES_FINALIZER
+from gitopsd.model.annotations import API_VERSION
+from gitopsd.model.finalizers import is_resources_finalizer
 
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_RESOURCE_FINALIZERS = (RESOURCES_FINALIZER, ARGOCD_RESOURCES_FINALIZER)
 
 
 def owner_reference(appset: AppSetSpec) -> dict[str, Any]:
@@ -56,11 +56,6 @@ def build_application(appset: AppSetSpec, rendered: dict[str, Any]) -> dict[str,
         "metadata": metadata,
         "spec": rendered.get("spec") or {},
     }
-
-
-def is_resources_finalizer(finalizer: str) -> bool:
-    """The cascade-delete finalizer under either name, with or without a ``/stage``."""
-    return any(finalizer == f or finalizer.startswith(f + "/") for f in _RESOURCE_FINALIZERS)
 
 
 def _check_name(name: str, namespace: str) -> None:

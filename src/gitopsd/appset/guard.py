@@ -22,6 +22,7 @@ from typing import Any
 from gitopsd.errors import SpecError
 from gitopsd.model.annotations import TRACKING_ID_ANNOTATION
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.tracking import parse_tracking_id, tracking_id_of
 from gitopsd.project import Project, check_child_project, ensure_permitted
 
 
@@ -40,15 +41,14 @@ def rendered_by(appset: dict[str, Any]) -> tuple[str, str] | None:
     Raises SpecError when the annotation is there but unreadable: such an ApplicationSet
     generates nothing (failing closed) until the annotation is fixed.
     """
-    meta = appset.get("metadata") or {}
-    value = (meta.get("annotations") or {}).get(TRACKING_ID_ANNOTATION)
+    value = tracking_id_of(appset)
     if value is None:
         return None
     try:
-        app_namespace, app_name, _ = ResourceKey.from_tracking_id(str(value))
+        parsed = parse_tracking_id(value)
     except ValueError as error:
         raise SpecError(f"{TRACKING_ID_ANNOTATION} {value!r} cannot be read") from error
-    return app_namespace, app_name
+    return parsed.app_namespace, parsed.app_name
 
 
 def check_generated(

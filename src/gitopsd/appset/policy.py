@@ -28,8 +28,10 @@ from typing import Any
 from gitopsd.appset.manifest import AppSetSpec
 from gitopsd.appset.vocab import ActionVerb, ApplicationsSync
 from gitopsd.model.annotations import (
+    ARGOCD_HYDRATE,
     ARGOCD_PREFIX,
     GITOPSD_PREFIX,
+    NOTIFIED_ANNOTATION,
     PRUNE_CONFIRM_ANNOTATION,
     REFRESH,
 )
@@ -39,8 +41,8 @@ from gitopsd.model.keys import ResourceKey
 DEFAULT_PRESERVED_ANNOTATIONS: tuple[str, ...] = (
     ARGOCD_PREFIX + REFRESH,
     GITOPSD_PREFIX + REFRESH,
-    ARGOCD_PREFIX + "hydrate",
-    "notified.notifications.argoproj.io",
+    ARGOCD_HYDRATE,
+    NOTIFIED_ANNOTATION,
     PRUNE_CONFIRM_ANNOTATION,
 )
 

@@ -29,7 +29,7 @@ class RepoFiles(Protocol):
         ...
 
     def list_dirs(self, repo_url: str, sha: str, pattern: str) -> list[str]:
-        """Sorted repo-relative directories matching ``pattern`` (see ``appset.globs``)."""
+        """Sorted repo-relative directories matching ``pattern`` (``model.globs.path_match``)."""
         ...
 
     def list_files(self, repo_url: str, sha: str, pattern: str) -> list[str]:

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from gitopsd.appset import globs
 from gitopsd.errors import PathEscape, RepositoryUnreachable, SourceError
+from gitopsd.model.globs import path_match
 
 LOCAL_REVISION = "worktree"
 
@@ -26,10 +26,10 @@ class TreeFiles:
         self.root = root
 
     def list_dirs(self, pattern: str) -> list[str]:
-        return sorted(d for d in self._walk(dirs=True) if globs.matches(pattern, d))
+        return sorted(d for d in self._walk(dirs=True) if path_match(pattern, d))
 
     def list_files(self, pattern: str) -> list[str]:
-        return sorted(f for f in self._walk(dirs=False) if globs.matches(pattern, f))
+        return sorted(f for f in self._walk(dirs=False) if path_match(pattern, f))
 
     def read_file(self, path: str) -> bytes:
         root = self.root.resolve()

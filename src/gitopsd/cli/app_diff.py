@@ -1,12 +1,16 @@
 """``gitopsd app diff APP``: the live diff of an Application as the controller sees it, and
 the comparison machinery ``gitopsd diff`` shares.
 
-Renders the app's source locally (``ManifestGenerator``, Git cache in ``--cache-dir`` or a
-temporary directory), builds the desired set, reads the live objects, compares them with
-server-side-apply dry runs against the real destination (a fresh ``DryRunMemo``) and prints
-``format_diffs``: Secret values masked, "who drifted" lines included. Exit 0 when in sync,
-1 when something differs, 2 on error. Called by :mod:`gitopsd.cli.app` (``run``) and
-:mod:`gitopsd.cli.diff` (the rest).
+``app diff`` runs the controller's own assessment (:func:`gitopsd.sync.reconcile.assess`,
+after the same gate, :func:`~gitopsd.sync.reconcile.loading.load_subject`) over a
+:class:`~gitopsd.cli.hub_environment.HubEnvironment`: the source rendered locally (Git
+cache in ``--cache-dir`` or a temporary directory), the AppProject's checks, resource
+exclusions and global ignoreDifferences from ``gitopsd-cm``, the live objects compared with
+server-side-apply dry runs against the real destination. So it shows exactly the drift the
+controller acts on. It prints ``format_diffs``: Secret values masked, "who drifted" lines
+included. Exit 0 when in sync, 1 when something differs, 2 on error (a refusal of the
+assessment included). Called by :mod:`gitopsd.cli.app` (``run``) and :mod:`gitopsd.cli.diff`
+(the rest).
 """
 
 from __future__ import annotations
@@ -16,29 +20,34 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitopsd.cli.app_context import application_ref, connect, get_application, registered_cluster
+from gitopsd.cli.hub_environment import HubEnvironment
 from gitopsd.cli.output import ExitCode
 from gitopsd.cluster import KubeCluster
 from gitopsd.config import parse_configmap
 from gitopsd.desired import build_desired_set, tracking_label_value
-from gitopsd.diff import DiffOptions, ObjectDiff, diff_object, format_diffs
+from gitopsd.diff import Comparison, DiffOptions, ObjectDiff, diff_object, format_diffs
 from gitopsd.errors import ConfigError, Forbidden, GitopsdError, SpecError
 from gitopsd.health import HealthAssessor, customizations_from_configmap
 from gitopsd.model.annotations import (
     CONFIGMAP_NAME,
+    IN_CLUSTER_SERVER,
     SECRET_TYPE_CLUSTER,
     SECRET_TYPE_LABEL,
     SECRET_TYPE_REPO_CREDS,
     SECRET_TYPE_REPOSITORY,
     TRACKING_LABEL,
 )
+from gitopsd.model.filters import ResourceFilters
 from gitopsd.model.keys import GroupKind, ResourceKey
+from gitopsd.model.sync_options import NO_OPTIONS
 from gitopsd.operator.clusters import parse_cluster_secret
 from gitopsd.ports import ClusterPort
+from gitopsd.project import ApplicationNamespaces
 from gitopsd.render import CachedRenderer, ManifestGenerator, RenderContext
 from gitopsd.render.rendering import RenderExtensions
 from gitopsd.source import (
@@ -49,9 +58,11 @@ from gitopsd.source import (
 )
 from gitopsd.source.checkouts import remove_tree
 from gitopsd.spec import ApplicationSpec, Destination, IgnoreDifference, parse_application_spec
-from gitopsd.status import inventory_of
-from gitopsd.sync.compare import CompareOptions, Comparison, DryRunMemo, compare
+from gitopsd.sync.compare import CompareOptions, DryRunMemo, compare
+from gitopsd.sync.environment import Environment, ReconcileSettings
 from gitopsd.sync.live import LiveState, read_live
+from gitopsd.sync.reconcile.assess import Refusal, Render, assess
+from gitopsd.sync.reconcile.loading import load_subject
 
 SECRET = GroupKind("", "Secret")
 
@@ -70,19 +81,41 @@ def _run(args: argparse.Namespace) -> int:
     app = get_application(hub, app_namespace, app_name)
     spec = parse_application_spec(app.get("spec") or {})
     settings = HubSettings.read(hub, args.namespace)
-    with destination_cluster(hub, args.namespace, spec.destination) as cluster:
-        target = DiffTarget(
-            app_namespace=app_namespace,
-            app_name=app_name,
-            destination_namespace=spec.destination.namespace,
-        )
-        credentials = repo_credentials(hub, args.namespace)
-        objects, revision = generate(spec, target, cluster, credentials, args)
-        target = replace(target, revision=revision)
-        options = settings.compare_options(spec)
-        inventory = inventory_of(app.get("status"))
-        comparison = live_comparison(cluster, objects, target, inventory, options, settings)
-    return report(comparison, options.diff)
+    credentials = repo_credentials(hub, args.namespace)
+    with (
+        destination_cluster(hub, args.namespace, spec.destination) as destination,
+        cache_dir(args.cache_dir) as cache,
+    ):
+        repos, charts, manifests = local_manifests(cache, credentials)
+        assessor = HealthAssessor(settings.customizations)
+        env = HubEnvironment(hub, destination, repos, manifests, assessor, charts)
+        env.read_projects(hub, args.namespace)
+        reconcile_settings = settings.reconcile_settings(args.namespace, app_namespace)
+        revisions = [args.revision] if args.revision else None
+        return assessed_diff(app, env, reconcile_settings, revisions)
+
+
+def assessed_diff(
+    app: dict[str, Any],
+    env: Environment,
+    settings: ReconcileSettings,
+    revisions: list[str] | None = None,
+) -> int:
+    """Assess ``app`` as a reconcile pass does (``revisions`` pins the commits) and print
+    the diffs; a refusal is printed as the error the controller would report, and the
+    assessment's warnings go to stderr. The exit code."""
+    subject = load_subject(app, env, settings)
+    if isinstance(subject, Refusal):
+        print(f"error: {subject.condition}: {subject.message}", file=sys.stderr)
+        return ExitCode.USAGE
+    seen = assess(subject, env, settings, Render(revisions=revisions, fresh=True))
+    if isinstance(seen, Refusal):
+        print(f"error: {seen.condition}: {seen.message}", file=sys.stderr)
+        return ExitCode.USAGE
+    for condition in seen.conditions:
+        print(f"warning: {condition.type}: {condition.message}", file=sys.stderr)
+    ignore = subject.spec.ignore_differences + settings.global_ignore_differences
+    return report(seen.comparison, DiffOptions(ignore=ignore))
 
 
 def generate(
@@ -95,10 +128,7 @@ def generate(
     """The app's objects from Git (``args.revision`` overrides the first source's) and the
     first source's commit SHA."""
     with cache_dir(args.cache_dir) as cache:
-        repos = GitRepositories(cache, credentials=credentials)
-        charts = ChartRepositories(cache, credentials=credentials)
-        renderer = CachedRenderer(extensions=RenderExtensions(charts=charts))
-        generated = ManifestGenerator(repos, renderer, charts).generate(
+        generated = local_manifests(cache, credentials)[2].generate(
             spec,
             RenderContext(
                 app_name=target.app_name,
@@ -110,6 +140,16 @@ def generate(
     return list(generated.objects), generated.revisions[0] if generated.revisions else ""
 
 
+def local_manifests(
+    cache: Path, credentials: CredentialStore
+) -> tuple[GitRepositories, ChartRepositories, ManifestGenerator]:
+    """Git and chart repositories in ``cache`` and the generator rendering from them."""
+    repos = GitRepositories(cache, credentials=credentials)
+    charts = ChartRepositories(cache, credentials=credentials)
+    renderer = CachedRenderer(extensions=RenderExtensions(charts=charts))
+    return repos, charts, ManifestGenerator(repos, renderer, charts)
+
+
 # --- shared with `gitopsd diff` ---------------------------------------------------------
 @dataclass(frozen=True)
 class DiffTarget:
@@ -119,6 +159,7 @@ class DiffTarget:
     app_name: str
     destination_namespace: str
     revision: str = ""
+    server: str = IN_CLUSTER_SERVER  # the destination's canonical URL (for exclusions)
 
     @property
     def tracking(self) -> str:
@@ -131,6 +172,8 @@ class HubSettings:
 
     customizations: dict[str, str] = field(default_factory=dict)
     global_ignore: tuple[IgnoreDifference, ...] = ()
+    # resource.exclusions / inclusions: kinds the controller never compares
+    resource_filters: ResourceFilters = field(default_factory=ResourceFilters)
 
     @classmethod
     def read(cls, hub: ClusterPort, namespace: str) -> HubSettings:
@@ -141,14 +184,29 @@ class HubSettings:
             return cls()
         if configmap is None:
             return cls()
+        parsed = parse_configmap(configmap.get("data"))
         return cls(
             customizations=customizations_from_configmap(configmap),
-            global_ignore=parse_configmap(configmap.get("data")).global_ignore_differences,
+            global_ignore=parsed.global_ignore_differences,
+            resource_filters=parsed.resource_filters,
         )
+
+    def reconcile_settings(self, control_namespace: str, app_namespace: str) -> ReconcileSettings:
+        """The controller's settings for the assessment. The Application's own namespace
+        counts as enabled (the controller's flags are not known here; its project's
+        ``sourceNamespaces`` still apply)."""
+        return ReconcileSettings(
+            global_ignore_differences=self.global_ignore,
+            resource_filters=self.resource_filters,
+            app_namespaces=ApplicationNamespaces(control_namespace, (app_namespace,)),
+        )
+
+    def excluded(self, group_kind: GroupKind, server: str) -> bool:
+        return self.resource_filters.excluded(group_kind.group, group_kind.kind, server)
 
     def compare_options(self, spec: ApplicationSpec | None = None) -> CompareOptions:
         ignore = (spec.ignore_differences if spec else ()) + self.global_ignore
-        sync_options = dict(spec.sync_policy.sync_options) if spec else {}
+        sync_options = spec.sync_policy.sync_options if spec else NO_OPTIONS
         return CompareOptions(diff=DiffOptions(ignore=ignore), app_sync_options=sync_options)
 
 
@@ -163,10 +221,12 @@ def live_comparison(
     """Compare ``objects`` (rendered) with the live cluster, as one reconcile pass would.
 
     ``inventory`` None means "no status to read it from": every live object carrying the
-    target's tracking label in the desired kinds counts as the app's.
+    target's tracking label in the desired kinds counts as the app's. Kinds excluded by
+    ``resource.exclusions``/``inclusions`` are left out, as the controller leaves them.
     """
+    wanted = [o for o in objects if not settings.excluded(GroupKind.of(o), target.server)]
     desired = build_desired_set(
-        list(objects),
+        wanted,
         app_namespace=target.app_namespace,
         app_name=target.app_name,
         destination_namespace=target.destination_namespace,
@@ -176,7 +236,11 @@ def live_comparison(
     keys = desired.keys() | (inventory or frozenset())
     live = read_live(cluster, keys, tracking_value=target.tracking)
     if inventory is None:
-        inventory = tracked_keys(live, target.tracking)
+        inventory = frozenset(
+            key
+            for key in tracked_keys(live, target.tracking)
+            if not settings.excluded(key.group_kind, target.server)
+        )
     return compare(
         cluster,
         desired,
@@ -224,10 +288,11 @@ def report(comparison: Comparison, options: DiffOptions) -> int:
 @contextmanager
 def destination_cluster(
     hub: KubeCluster, namespace: str, destination: Destination
-) -> Iterator[ClusterPort]:
-    """The destination as the controller resolves it: the hub, or a registered cluster."""
+) -> Iterator[tuple[ClusterPort, str]]:
+    """The destination as the controller resolves it: the hub, or a registered cluster,
+    with its canonical server URL."""
     if destination.is_in_cluster or destination.server.rstrip("/") == hub.host.rstrip("/"):
-        yield hub
+        yield hub, IN_CLUSTER_SERVER
         return
     selector = f"{SECRET_TYPE_LABEL}={SECRET_TYPE_CLUSTER}"
     try:
@@ -242,7 +307,7 @@ def destination_cluster(
             continue
         if server == destination.server.rstrip("/") or (name and name == destination.name):
             with registered_cluster(creds) as cluster:
-                yield cluster
+                yield cluster, server
             return
     wanted = destination.server or destination.name
     raise SpecError(f"destination cluster {wanted} is not registered in {namespace}")

@@ -12,6 +12,7 @@ from typing import Any
 
 from gitopsd.cli.output import format_table, human_age, short_revision
 from gitopsd.model.keys import ResourceKey
+from gitopsd.spec import raw_sources
 
 LIST_HEADERS = ("NAME", "PROJECT", "SYNC", "HEALTH", "REVISION", "DESTINATION", "AGE")
 RESOURCE_HEADERS = ("GROUP", "KIND", "NAMESPACE", "NAME", "STATUS", "HEALTH")
@@ -53,12 +54,6 @@ def format_list(apps: Sequence[dict[str, Any]], now: dt.datetime) -> str:
     return format_table(LIST_HEADERS, list_rows(apps, now))
 
 
-def _sources(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    if spec.get("sources"):
-        return [s for s in spec["sources"] if isinstance(s, dict)]
-    return [spec["source"]] if isinstance(spec.get("source"), dict) else []
-
-
 def _sync_policy(spec: dict[str, Any]) -> str:
     automated = (spec.get("syncPolicy") or {}).get("automated")
     if automated is None:
@@ -68,7 +63,7 @@ def _sync_policy(spec: dict[str, Any]) -> str:
 
 
 def _source_lines(spec: dict[str, Any]) -> list[tuple[str, str]]:
-    sources = _sources(spec)
+    sources = raw_sources(spec)
     lines = []
     for index, source in enumerate(sources):
         suffix = f" {index + 1}" if len(sources) > 1 else ""
@@ -92,7 +87,7 @@ def _sync_line(app: dict[str, Any], revision: str) -> str:
     status = _status(app, "sync")
     if not revision:
         return status
-    sources = _sources(app.get("spec") or {})
+    sources = raw_sources(app.get("spec") or {})
     target = str(sources[0].get("targetRevision") or "HEAD") if sources else "HEAD"
     word = "to" if status == "Synced" else "from"
     return f"{status} {word} {target} ({revision})"

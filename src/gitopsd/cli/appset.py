@@ -33,6 +33,7 @@ from gitopsd.cli.output import (
 from gitopsd.errors import ConfigError, NotFound, SpecError
 from gitopsd.model.annotations import GROUP
 from gitopsd.model.keys import GroupKind, ResourceKey
+from gitopsd.model.yaml_loader import iter_yaml_documents
 
 APPLICATIONSET = GroupKind(GROUP, "ApplicationSet")
 LIST_HEADERS = ("NAME", "GENERATORS", "APPLICATIONS", "SYNCPOLICY", "UP-TO-DATE", "AGE")
@@ -100,7 +101,7 @@ def parse_cluster(value: str) -> ClusterInfo:
 def _read_appsets(file: str) -> list[dict[str, Any]]:
     try:
         text = sys.stdin.read() if file == "-" else Path(file).read_text()
-        documents = [d for d in yaml.safe_load_all(text) if d]
+        documents = [d for d in iter_yaml_documents(text) if d]
     except OSError as error:
         raise ConfigError(f"{file}: cannot read: {error.strerror}") from error
     except yaml.YAMLError as error:

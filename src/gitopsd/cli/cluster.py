@@ -21,13 +21,13 @@ from typing import Any
 
 from gitopsd.cli.app_context import (
     DEFAULT_NAMESPACE,
-    Kubeconfig,
-    KubeContext,
     connect,
+    kubeconfig_path,
     registered_cluster,
 )
 from gitopsd.cli.output import ExitCode, OutputFormat, dump, format_table
 from gitopsd.cluster import KubeCluster
+from gitopsd.cluster.kubeconfig import KubeContext, read_context
 from gitopsd.config import env_flag_default
 from gitopsd.errors import ConfigError, GitopsdError, NotFound
 from gitopsd.model.annotations import IN_CLUSTER_SERVER, SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL
@@ -124,7 +124,7 @@ def as_data(secret: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    context = Kubeconfig.load(args.kubeconfig).context(args.kube_context)
+    context = read_context(kubeconfig_path(args.kubeconfig), args.kube_context)
     name = args.name or context.name
     secret = cluster_secret(context, name=name, namespace=args.namespace)
     _hub(args).apply(as_data(secret), field_manager=CLI_FIELD_MANAGER)

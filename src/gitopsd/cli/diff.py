@@ -114,10 +114,10 @@ def _diff_application(args: argparse.Namespace, hub: KubeCluster, settings: HubS
         app_name=str(meta["name"]),
         destination_namespace=args.namespace or spec.destination.namespace,
     )
-    with destination_cluster(hub, target.app_namespace, spec.destination) as cluster:
+    with destination_cluster(hub, target.app_namespace, spec.destination) as (cluster, server):
         credentials = repo_credentials(hub, target.app_namespace)
         objects, revision = generate(spec, target, cluster, credentials, args)
-        target = replace(target, revision=revision)
+        target = replace(target, revision=revision, server=server)
         options = settings.compare_options(spec)
         comparison = live_comparison(cluster, objects, target, None, options, settings)
     return report(comparison, options.diff)

@@ -22,8 +22,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gitopsd.errors import ConfigError, ManifestError
 from gitopsd.health import (
     Health,
@@ -32,22 +30,11 @@ from gitopsd.health import (
     parse_customizations,
 )
 from gitopsd.model.vocab import HealthStatus
+from gitopsd.model.yaml_loader import YAMLError, load_yaml_documents
 
 _STDIN = "-"
-_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 FAIL_EXIT_CODE = 3
-_BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _ManifestLoader(_BaseLoader):  # type: ignore[misc]
-    """Safe YAML whose timestamps stay strings, as the API server would return them."""
-
-
-_ManifestLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != _TIMESTAMP_TAG]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 _COLUMNS = ("FILE", "APIVERSION", "KIND", "NAMESPACE", "NAME", "HEALTH", "MESSAGE")
 
 
@@ -165,8 +152,8 @@ def _documents(path: str) -> list[Any]:
     except (OSError, UnicodeDecodeError) as error:
         raise ManifestError(f"{path}: cannot read: {error}") from error
     try:
-        return [doc for doc in yaml.load_all(text, Loader=_ManifestLoader) if doc is not None]
-    except yaml.YAMLError as error:
+        return load_yaml_documents(text)
+    except YAMLError as error:
         raise ManifestError(f"{path}: invalid YAML: {error}") from error
 
 

@@ -18,6 +18,8 @@ import yaml
 
 from gitopsd.errors import ConfigError, SpecError
 from gitopsd.model.revisions import short_revision as shorten
+from gitopsd.model.times import parse_time
+from gitopsd.model.yaml_loader import iter_yaml_documents
 
 COLUMN_GAP = "   "  # kubectl's spacing between table columns
 SHORT_SHA = 7
@@ -66,17 +68,6 @@ def short_revision(revision: str | None) -> str:
     return shorten(str(revision or ""))
 
 
-def parse_time(value: str | None) -> dt.datetime | None:
-    """An RFC 3339 timestamp as the API server writes it, or None."""
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 def human_age(since: str | None, now: dt.datetime) -> str:
     """kubectl-style age (``45s``, ``3m12s``, ``5h``, ``12d``); ``<unknown>`` without a time."""
     start = parse_time(since)
@@ -104,7 +95,7 @@ def human_age(since: str | None, now: dt.datetime) -> str:
 def read_application(path: Path) -> dict[str, Any]:
     """The one Application in a manifest file."""
     try:
-        documents = list(yaml.safe_load_all(path.read_text()))
+        documents = list(iter_yaml_documents(path.read_text()))
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"{path}: cannot read an Application: {error}") from error
     apps = [d for d in documents if isinstance(d, dict) and d.get("kind") == "Application"]

@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from gitopsd.errors import ConfigError
+from gitopsd.model.yaml_loader import load_yaml_documents
 from gitopsd.render.plugin_socket import ServerLimits, serve
 from gitopsd.render.plugins import Plugin, plugins_from_documents
 from gitopsd.spec import parse_duration
@@ -39,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def load_plugins(path: Path) -> tuple[Plugin, ...]:
     try:
-        documents = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+        documents = [d for d in load_yaml_documents(path.read_text(encoding="utf-8")) if d]
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"{path}: cannot read the plugin configuration") from error
     items = [i for d in documents for i in (d if isinstance(d, list) else [d])]

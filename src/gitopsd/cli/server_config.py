@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from gitopsd.errors import ConfigError
+from gitopsd.model.yaml_loader import load_yaml
 
 
 def default_path() -> Path:
@@ -61,7 +62,7 @@ class LocalConfig:
         if not path.exists():
             return cls()
         try:
-            raw: Any = yaml.safe_load(path.read_text()) or {}
+            raw: Any = load_yaml(path.read_text()) or {}
         except (OSError, yaml.YAMLError) as error:
             raise ConfigError(f"cannot read {path}: {error}") from error
         if not isinstance(raw, dict):

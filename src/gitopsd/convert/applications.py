@@ -11,22 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from gitopsd.convert.results import Report, field_path
-from gitopsd.model.annotations import (
-    OPT_APPLY_OUT_OF_SYNC_ONLY,
-    OPT_CREATE_NAMESPACE,
-    OPT_DELETE,
-    OPT_FAIL_ON_SHARED,
-    OPT_FORCE,
-    OPT_PRUNE,
-    OPT_PRUNE_LAST,
-    OPT_PRUNE_PROPAGATION,
-    OPT_REPLACE,
-    OPT_RESPECT_IGNORE_DIFFERENCES,
-    OPT_SERVER_SIDE_APPLY,
-    OPT_SKIP_DRY_RUN_ON_MISSING,
-    OPT_VALIDATE,
-    parse_options,
-)
+from gitopsd.model.sync_options import read_sync_options
 
 IGNORED = "not supported by gitopsd; it will be ignored"
 
@@ -104,23 +89,6 @@ IGNORE_DIFFERENCE_FIELDS = frozenset(
         "jsonPointers",
         "jqPathExpressions",
         "managedFieldsManagers",
-    }
-)
-SYNC_OPTIONS = frozenset(
-    {
-        OPT_CREATE_NAMESPACE,
-        OPT_APPLY_OUT_OF_SYNC_ONLY,
-        OPT_SERVER_SIDE_APPLY,
-        OPT_REPLACE,
-        OPT_FORCE,
-        OPT_VALIDATE,
-        OPT_SKIP_DRY_RUN_ON_MISSING,
-        OPT_FAIL_ON_SHARED,
-        OPT_RESPECT_IGNORE_DIFFERENCES,
-        OPT_PRUNE,
-        OPT_PRUNE_LAST,
-        OPT_PRUNE_PROPAGATION,
-        OPT_DELETE,
     }
 )
 
@@ -203,11 +171,10 @@ def _check_sync_policy(policy: Any, path: str, report: Report) -> None:
     if isinstance(retry, dict):
         backoff_path = field_path(field_path(path, "retry"), "backoff")
         check_fields(retry.get("backoff"), backoff_path, report, BACKOFF_FIELDS)
-    for index, option in enumerate(policy.get("syncOptions") or []):
-        for name in parse_options(str(option)):
-            if name not in SYNC_OPTIONS:
-                report.warn(
-                    field_path(field_path(path, "syncOptions"), index),
-                    f"sync option {name} is not supported; the Application will report an "
-                    "InvalidSpecError until it is removed",
-                )
+    for problem in read_sync_options(policy.get("syncOptions") or [])[1]:
+        unknown = f"sync option {problem.name} is not supported"
+        report.warn(
+            field_path(field_path(path, "syncOptions"), problem.index),
+            f"{unknown if problem.unknown else problem.message}; the Application will report "
+            "an InvalidSpecError until it is removed",
+        )

@@ -18,6 +18,7 @@ import yaml
 from gitopsd.convert.documents import DEFAULT_NAMESPACE, convert_documents
 from gitopsd.convert.results import ConvertResult, ConvertWarning
 from gitopsd.errors import ManifestError
+from gitopsd.model.yaml_loader import iter_yaml_documents
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -117,7 +118,7 @@ def load_documents(text: str, *, source: str, is_json: bool = False) -> list[Any
                 f"{source}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
             ) from error
     try:
-        return [doc for doc in yaml.safe_load_all(text) if doc is not None]
+        return [doc for doc in iter_yaml_documents(text) if doc is not None]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

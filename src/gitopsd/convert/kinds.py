@@ -15,7 +15,7 @@ from gitopsd.convert.applications import check_application_spec, check_fields
 from gitopsd.convert.metadata import convert_finalizers, move_namespace
 from gitopsd.convert.results import Report, field_path, rename_key
 from gitopsd.model.annotations import (
-    ARGOCD_PREFIX,
+    ARGOCD_SECRET_TYPE_LABEL,
     CONFIGMAP_NAME,
     SECRET_TYPE_CLUSTER,
     SECRET_TYPE_LABEL,
@@ -23,7 +23,6 @@ from gitopsd.model.annotations import (
     SECRET_TYPE_REPOSITORY,
 )
 
-ARGOCD_SECRET_TYPE_LABEL = ARGOCD_PREFIX + "secret-type"
 SECRET_TYPES = frozenset({SECRET_TYPE_REPOSITORY, SECRET_TYPE_REPO_CREDS, SECRET_TYPE_CLUSTER})
 ARGOCD_CONFIGMAP = "argocd-cm"
 ARGOCD_RBAC_CONFIGMAP = "argocd-rbac-cm"

@@ -11,19 +11,18 @@ from typing import Any
 from gitopsd.convert.results import Report, field_path, rename_key
 from gitopsd.model.annotations import (
     ARGOCD_PREFIX,
-    ARGOCD_RESOURCES_FINALIZER,
+    ARGOCD_TRACKING_ID_ANNOTATION,
     COMPARE_OPTIONS,
     HOOK,
     HOOK_DELETE_POLICY,
     REFRESH,
-    RESOURCES_FINALIZER,
     SYNC_OPTIONS,
     SYNC_WAVE,
     TRACKING_ID_ANNOTATION,
 )
+from gitopsd.model.finalizers import current_name, is_resources_finalizer
 
 ARGOCD_NAMESPACE = "argocd"
-ARGOCD_TRACKING_ID = ARGOCD_PREFIX + "tracking-id"
 # Honoured under Argo CD's prefix as they are, so left alone.
 HONOURED_ANNOTATIONS = frozenset(
     ARGOCD_PREFIX + name
@@ -42,15 +41,16 @@ def move_namespace(meta: dict[str, Any], namespace: str) -> None:
 
 
 def convert_finalizers(meta: dict[str, Any], path: str, report: Report) -> None:
-    """``resources-finalizer.argocd.argoproj.io[/background|/foreground]`` -> gitopsd's."""
+    """``resources-finalizer.argocd.argoproj.io[/background|/foreground]`` -> gitopsd's
+    ``gitopsd.io/resources-finalizer[-background|-foreground]``."""
     finalizers = meta.get("finalizers")
     if not isinstance(finalizers, list):
         return
     converted = []
     for index, name in enumerate(finalizers):
         text = str(name)
-        if text.startswith(ARGOCD_RESOURCES_FINALIZER):
-            text = RESOURCES_FINALIZER + text.removeprefix(ARGOCD_RESOURCES_FINALIZER)
+        if is_resources_finalizer(text):
+            text = current_name(text)
         elif "argocd.argoproj.io" in text:
             report.warn(
                 field_path(field_path(path, "finalizers"), index),
@@ -65,8 +65,8 @@ def convert_annotations(meta: dict[str, Any], namespace: str, report: Report) ->
     annotations = meta.get("annotations")
     if not isinstance(annotations, dict):
         return
-    if ARGOCD_TRACKING_ID in annotations:
-        annotations = rename_key(annotations, ARGOCD_TRACKING_ID, TRACKING_ID_ANNOTATION)
+    if ARGOCD_TRACKING_ID_ANNOTATION in annotations:
+        annotations = rename_key(annotations, ARGOCD_TRACKING_ID_ANNOTATION, TRACKING_ID_ANNOTATION)
         value = annotations[TRACKING_ID_ANNOTATION]
         annotations[TRACKING_ID_ANNOTATION] = convert_tracking_id(str(value), namespace)
         meta["annotations"] = annotations

@@ -23,6 +23,7 @@ from gitopsd.desired.waves import parse_wave
 from gitopsd.errors import DesiredSetError
 from gitopsd.model.annotations import COMPARE_OPTIONS, SYNC_OPTIONS, annotation, parse_options
 from gitopsd.model.keys import GroupKind, ResourceKey
+from gitopsd.model.sync_options import object_sync_options
 from gitopsd.model.vocab import HookType, SyncPhase
 from gitopsd.ports import ApiResource
 
@@ -115,7 +116,7 @@ def _desired_object(
         wave=wave,
         hook=hook,
         hook_delete_policies=marks.delete_policies if hook is not None else frozenset(),
-        sync_options=MappingProxyType(parse_options(annotation(obj, SYNC_OPTIONS))),
+        sync_options=object_sync_options(annotation(obj, SYNC_OPTIONS), str(placement.key)),
         compare_options=MappingProxyType(parse_options(annotation(obj, COMPARE_OPTIONS))),
         namespaced=placement.namespaced,
         unknown_kind=placement.unknown_kind,

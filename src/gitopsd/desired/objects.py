@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.sync_options import SyncOptions
 from gitopsd.model.vocab import HookDeletePolicy, HookType, SyncPhase
 
 
@@ -19,11 +20,12 @@ class DesiredObject:
 
     ``obj`` carries the defaulted namespace, the tracking label and the tracking-id
     annotation; it is a private deep copy of the rendered object. ``sync_options`` and
-    ``compare_options`` are the object's own annotations, parsed (app-level options are
-    merged in by ``gitopsd.plan.resolve_options``). ``namespaced`` is the kind's scope from
-    discovery or from a CRD in the same set; ``unknown_kind`` marks a kind that is neither
-    served by the cluster nor defined by a CRD in the same set, whose scope is therefore a
-    guess: such an object is never checked against a project nor applied.
+    ``compare_options`` are the object's own annotations, parsed (the sync stages stack
+    the former over the application's with ``SyncOptions.overridden_by``). ``namespaced``
+    is the kind's scope from discovery or from a CRD in the same set; ``unknown_kind``
+    marks a kind that is neither served by the cluster nor defined by a CRD in the same
+    set, whose scope is therefore a guess: such an object is never checked against a
+    project nor applied.
     """
 
     key: ResourceKey
@@ -31,7 +33,7 @@ class DesiredObject:
     wave: int
     hook: HookType | None
     hook_delete_policies: frozenset[HookDeletePolicy]
-    sync_options: Mapping[str, str] = field(hash=False)
+    sync_options: SyncOptions = field(hash=False)
     compare_options: Mapping[str, str] = field(hash=False)
     namespaced: bool
     unknown_kind: bool = False

@@ -13,6 +13,7 @@ from typing import Any
 
 from gitopsd.model.annotations import TRACKING_ID_ANNOTATION, TRACKING_LABEL
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.tracking import tracking_id, tracking_id_of
 
 LABEL_VALUE_MAX = 63
 _HASH_LENGTH = 10
@@ -40,7 +41,7 @@ def with_tracking(obj: dict[str, Any], key: ResourceKey, app_namespace: str, app
     labels[TRACKING_LABEL] = tracking_label_value(app_namespace, app_name)
     metadata["labels"] = labels
     annotations = metadata.get("annotations") or {}
-    annotations[TRACKING_ID_ANNOTATION] = key.tracking_id(app_namespace, app_name)
+    annotations[TRACKING_ID_ANNOTATION] = tracking_id(app_namespace, app_name, key)
     metadata["annotations"] = annotations
 
 
@@ -52,7 +53,7 @@ def tracking_mismatch(
     label = (metadata.get("labels") or {}).get(TRACKING_LABEL)
     if label != tracking_label_value(app_namespace, app_name):
         return f"tracking label {TRACKING_LABEL} is {label!r}, not this application's"
-    tracking_id = (metadata.get("annotations") or {}).get(TRACKING_ID_ANNOTATION)
-    if tracking_id != key.tracking_id(app_namespace, app_name):
-        return f"tracking-id annotation is {tracking_id!r}, not this application's"
+    found = tracking_id_of(live)
+    if found != tracking_id(app_namespace, app_name, key):
+        return f"tracking-id annotation is {found!r}, not this application's"
     return None

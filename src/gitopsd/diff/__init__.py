@@ -5,7 +5,8 @@ result and the live object; status, events and ``gitopsd app diff`` read the res
 :class:`ObjectDiff` (changed fields, who drifted, masked JSON Patch and text). The sync
 stage calls :func:`respect_ignored` for ``RespectIgnoreDifferences=true``. Modules:
 ``normalize`` and ``quantities`` (what is not compared), ``ignore`` (ignoreDifferences),
-``fields`` and ``managers`` (managedFields and who drifted), ``compare``, ``render``.
+``fields`` and ``managers`` (managedFields and who drifted), ``compare``, ``render``, and
+``comparison`` (what a whole Application's comparison found: :class:`Comparison`).
 """
 
 from gitopsd.diff.compare import (
@@ -16,6 +17,7 @@ from gitopsd.diff.compare import (
     diff_object,
     is_ignored_extraneous,
 )
+from gitopsd.diff.comparison import Comparison, ObjectComparison, shared_resources
 from gitopsd.diff.fields import fields_v1_paths
 from gitopsd.diff.ignore import apply_ignore_rules, ignore_rule_problems, respect_ignored
 from gitopsd.diff.managers import DriftManager, drift_managers, last_writer
@@ -25,9 +27,11 @@ from gitopsd.diff.render import format_diffs
 __all__ = [
     "NORMALIZED_AWAY",
     "ChangeKind",
+    "Comparison",
     "DiffOptions",
     "DriftManager",
     "FieldChange",
+    "ObjectComparison",
     "ObjectDiff",
     "apply_ignore_rules",
     "diff_object",
@@ -39,4 +43,5 @@ __all__ = [
     "last_writer",
     "normalize",
     "respect_ignored",
+    "shared_resources",
 ]

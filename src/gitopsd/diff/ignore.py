@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from fnmatch import fnmatchcase
 from typing import Any
 
 import jq
@@ -37,6 +36,7 @@ from gitopsd.diff.paths import (
     set_at,
 )
 from gitopsd.errors import SpecError
+from gitopsd.model.globs import glob_match
 from gitopsd.model.keys import ResourceKey
 from gitopsd.spec import IgnoreDifference
 
@@ -44,10 +44,10 @@ from gitopsd.spec import IgnoreDifference
 def rule_matches(rule: IgnoreDifference, key: ResourceKey) -> bool:
     """Whether ``rule`` applies to the object ``key`` names."""
     return (
-        fnmatchcase(key.group, rule.group)
-        and fnmatchcase(key.kind, rule.kind)
-        and (not rule.name or fnmatchcase(key.name, rule.name))
-        and (not rule.namespace or fnmatchcase(key.namespace, rule.namespace))
+        glob_match(rule.group, key.group)
+        and glob_match(rule.kind, key.kind)
+        and (not rule.name or glob_match(rule.name, key.name))
+        and (not rule.namespace or glob_match(rule.namespace, key.namespace))
     )
 
 

@@ -20,13 +20,10 @@ from gitopsd.health.checks import builtin_health
 from gitopsd.health.customizations import ScriptTable
 from gitopsd.health.lua import LuaLimits, LuaSandbox, ScriptReturn
 from gitopsd.health.result import Health, progressing, unknown
+from gitopsd.model.annotations import HOOK_FINALIZERS
 from gitopsd.model.keys import GroupKind
 from gitopsd.model.secrets import mask_secret
 from gitopsd.model.vocab import HealthStatus
-
-# Argo CD keeps hooks with this finalizer until it has read their result; gitopsd honours
-# the same name under its own prefix.
-HOOK_FINALIZERS = frozenset({"argocd.argoproj.io/hook-finalizer", "gitopsd.io/hook-finalizer"})
 
 
 class HealthAssessor:

@@ -12,14 +12,13 @@ read, and the per-key one wins when both name the same kind:
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
 from gitopsd.errors import ConfigError
+from gitopsd.model.globs import glob_match
 from gitopsd.model.keys import GroupKind
+from gitopsd.model.yaml_loader import YAMLError, load_yaml
 
 CUSTOMIZATIONS_KEY = "resource.customizations"
 HEALTH_KEY_PREFIX = "resource.customizations.health."
@@ -89,8 +88,8 @@ def _load_mapping(value: str | Mapping[str, Any] | None) -> Mapping[str, Any]:
         return {}
     if isinstance(value, str):
         try:
-            value = yaml.safe_load(value)
-        except yaml.YAMLError as error:
+            value = load_yaml(value)
+        except YAMLError as error:
             raise ConfigError(f"{CUSTOMIZATIONS_KEY}: invalid YAML: {error}") from error
         if value is None:
             return {}
@@ -127,7 +126,7 @@ class ScriptTable:
         if wanted in self._exact:
             return wanted, self._exact[wanted]
         for pattern, source in self._patterns:
-            if fnmatch.fnmatchcase(wanted, pattern):
+            if glob_match(pattern, wanted):
                 return pattern, source
         return None
 

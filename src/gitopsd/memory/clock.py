@@ -18,8 +18,3 @@ class ManualClock:
     def advance(self, seconds: float) -> dt.datetime:
         self._now += dt.timedelta(seconds=seconds)
         return self._now
-
-
-def rfc3339(moment: dt.datetime) -> str:
-    """``2026-01-01T12:00:00Z``: the API server's timestamp format (whole seconds, UTC)."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -15,7 +15,6 @@ from typing import Any
 
 from gitopsd.errors import Conflict, Forbidden, Invalid, NotFound
 from gitopsd.memory import collector
-from gitopsd.memory.clock import rfc3339
 from gitopsd.memory.kinds import KindInfo, builtin_kinds, kinds_of_crd
 from gitopsd.memory.merging import merge_patch
 from gitopsd.memory.ownership import Writer, apply_fields, update_fields
@@ -23,6 +22,7 @@ from gitopsd.memory.secrets import fold_string_data
 from gitopsd.memory.store import ObjectStore
 from gitopsd.memory.validation import check_object, check_update
 from gitopsd.model.keys import GroupKind, ResourceKey
+from gitopsd.model.times import format_time
 from gitopsd.ports import NOT_SERVED, ApiResource, Clock, KubeObject
 
 # The manager the API server records for a write that names none: the client's user
@@ -307,7 +307,7 @@ class ApiServer:
         self._finish_create(key, info, update_fields(None, obj, writer), dry_run=False)
 
     def stamp(self) -> str:
-        return rfc3339(self.clock.now())
+        return format_time(self.clock.now())
 
 
 def _set_or_drop(obj: KubeObject, name: str, value: Any) -> None:

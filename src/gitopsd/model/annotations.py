@@ -30,16 +30,41 @@ TERMINATE_OPERATION_ANNOTATION = "gitopsd.io/terminate-operation"
 # Written by gitopsd on every managed object. The label is our own rather than Argo CD's
 # default ``app.kubernetes.io/instance``, which Helm charts set themselves and so collides.
 TRACKING_LABEL = "gitopsd.io/app"
-TRACKING_ID_ANNOTATION = "gitopsd.io/tracking-id"
+TRACKING_ID_ANNOTATION = GITOPSD_PREFIX + "tracking-id"
+# Argo CD's, read where any application's ownership counts (shared resources, orphans).
+ARGOCD_TRACKING_ID_ANNOTATION = ARGOCD_PREFIX + "tracking-id"
 # Prune=confirm approval: set to an RFC 3339 timestamp on the Application.
 PRUNE_CONFIRM_ANNOTATION = "gitopsd.io/prune-confirmed-at"
+# On every hook gitopsd creates: the id of the operation that created it.
+SYNC_ID_ANNOTATION = GITOPSD_PREFIX + "sync-id"
+# Argo CD's paths whose change refreshes the Application on a push (either prefix).
+MANIFEST_GENERATE_PATHS = "manifest-generate-paths"
+# A Pod with this annotation "true" (either prefix) is judged as if it restarted forever.
+IGNORE_RESTART_POLICY = "ignore-restart-policy"
+# ``operation.info[]`` entry naming the request that wrote an operation (CLI, server).
+REQUEST_INFO = GITOPSD_PREFIX + "request-id"
+# Argo CD's names ``gitopsd convert`` renames or leaves alone.
+ARGOCD_SECRET_TYPE_LABEL = ARGOCD_PREFIX + "secret-type"
+ARGOCD_HYDRATE = ARGOCD_PREFIX + "hydrate"
+NOTIFIED_ANNOTATION = "notified.notifications.argoproj.io"
 
 FIELD_MANAGER = "gitopsd"
 
-RESOURCES_FINALIZER = "resources-finalizer.gitopsd.io"
+# The resources finalizer: deleting the Application deletes its resources first. Written
+# domain-qualified with a path, as the API server wants finalizer names (one ``/`` at most,
+# so the propagation variants are suffixes of the name); read under every name below.
+RESOURCES_FINALIZER = GITOPSD_PREFIX + "resources-finalizer"
+RESOURCES_FINALIZER_BACKGROUND = RESOURCES_FINALIZER + "-background"
+RESOURCES_FINALIZER_FOREGROUND = RESOURCES_FINALIZER + "-foreground"
+# Earlier gitopsd releases' name and Argo CD's, each with optional ``/background`` or
+# ``/foreground``: still honoured, never written.
+LEGACY_RESOURCES_FINALIZER = "resources-finalizer.gitopsd.io"
 ARGOCD_RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 BACKGROUND_FINALIZER_SUFFIX = "/background"
 FOREGROUND_FINALIZER_SUFFIX = "/foreground"
+# Hooks carrying one of these are kept until their result has been read (Argo CD's name
+# and the same under gitopsd's prefix).
+HOOK_FINALIZERS = frozenset({ARGOCD_PREFIX + "hook-finalizer", GITOPSD_PREFIX + "hook-finalizer"})
 
 SECRET_TYPE_LABEL = "gitopsd.io/secret-type"
 SECRET_TYPE_REPOSITORY = "repository"
@@ -87,8 +112,3 @@ def parse_options(value: str | None) -> dict[str, str]:
         if key:
             options[key.strip()] = val.strip() if sep else "true"
     return options
-
-
-def options_from_list(items: list[str] | None) -> dict[str, str]:
-    """Parse ``syncPolicy.syncOptions`` (a list of ``Key=value`` strings)."""
-    return parse_options(",".join(items or []))

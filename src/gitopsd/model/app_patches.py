@@ -14,12 +14,12 @@ from typing import Any
 
 from gitopsd.errors import ConfigError
 from gitopsd.model.annotations import (
-    ARGOCD_RESOURCES_FINALIZER,
     GITOPSD_PREFIX,
     REFRESH,
     RESOURCES_FINALIZER,
     TERMINATE_OPERATION_ANNOTATION,
 )
+from gitopsd.model.finalizers import is_resources_finalizer, resources_finalizers
 
 
 class RefreshType(StrEnum):
@@ -88,14 +88,13 @@ def finalizers_patch(metadata: dict[str, Any], *, cascade: bool) -> dict[str, An
     None when nothing needs to change. The resourceVersion makes the patch fail rather
     than drop a finalizer someone else added meanwhile (merge patches replace lists).
     """
-    current = list(metadata.get("finalizers") or [])
-    ours = (RESOURCES_FINALIZER, ARGOCD_RESOURCES_FINALIZER)
+    current = [str(f) for f in metadata.get("finalizers") or []]
     if cascade:
-        if any(f.startswith(ours) for f in current):
+        if resources_finalizers(current):
             return None
         wanted = [*current, RESOURCES_FINALIZER]
     else:
-        wanted = [f for f in current if not f.startswith(ours)]
+        wanted = [f for f in current if not is_resources_finalizer(f)]
         if wanted == current:
             return None
     return {"metadata": {"finalizers": wanted, "resourceVersion": metadata.get("resourceVersion")}}

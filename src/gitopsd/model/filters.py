@@ -8,7 +8,8 @@ nor counted as an orphan. With inclusions configured, only included kinds are ma
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
+
+from gitopsd.model.globs import glob_match
 
 
 @dataclass(frozen=True)
@@ -37,4 +38,4 @@ class ResourceFilters:
 
 
 def _any(patterns: tuple[str, ...], value: str) -> bool:
-    return not patterns or any(fnmatchcase(value, pattern) for pattern in patterns)
+    return not patterns or any(glob_match(pattern, value) for pattern in patterns)

@@ -61,18 +61,3 @@ class ResourceKey:
             namespace=str(meta.get("namespace") or ""),
             name=str(meta.get("name", "")),
         )
-
-    def tracking_id(self, app_namespace: str, app_name: str) -> str:
-        """Argo CD's annotation format: ``<app-ns>_<app>:<group>/<kind>:<ns>/<name>``."""
-        return f"{app_namespace}_{app_name}:{self.group}/{self.kind}:{self.namespace}/{self.name}"
-
-    @classmethod
-    def from_tracking_id(cls, value: str) -> tuple[str, str, ResourceKey]:
-        """Parse a tracking id into (app namespace, app name, key). Raises ValueError."""
-        app_part, gk_part, nn_part = value.split(":", 2)
-        app_ns, _, app_name = app_part.partition("_")
-        group, _, kind = gk_part.partition("/")
-        namespace, _, name = nn_part.partition("/")
-        if not (app_name and kind and name):
-            raise ValueError(f"malformed tracking id {value!r}")
-        return app_ns, app_name, cls(group, kind, namespace, name)

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitopsd.errors import ConfigError
+from gitopsd.model.annotations import REQUEST_INFO
+from gitopsd.model.sync_options import read_sync_options
 from gitopsd.model.vocab import OperationPhase
 
-REQUEST_INFO = "gitopsd.io/request-id"
 TERMINAL_PHASES = frozenset({OperationPhase.SUCCEEDED, OperationPhase.FAILED, OperationPhase.ERROR})
 AUTO_SYNC_REFUSAL = "rollback cannot be initiated when auto-sync is enabled"
 
@@ -74,11 +75,17 @@ def parse_resource_selector(text: str) -> ResourceSelector:
 
 
 def parse_sync_option(text: str) -> str:
-    """``--sync-option Key=value`` (a bare ``Key`` means ``Key=true``), as syncOptions write it."""
+    """``--sync-option Key=value`` (a bare ``Key`` means ``Key=true``), as syncOptions write
+    it; an option gitopsd does not know, or a value it cannot read, is refused here rather
+    than ending the requested sync in ``Error``."""
     key, sep, value = text.partition("=")
     if not key.strip():
         raise ConfigError(f"--sync-option {text!r}: expected KEY=VALUE")
-    return f"{key.strip()}={value.strip() if sep else 'true'}"
+    option = f"{key.strip()}={value.strip() if sep else 'true'}"
+    problems = read_sync_options([option])[1]
+    if problems:
+        raise ConfigError(f"--sync-option {text!r}: {problems[0].message}")
+    return option
 
 
 def resolve_selectors(

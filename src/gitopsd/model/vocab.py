@@ -70,6 +70,24 @@ class OperationPhase(StrEnum):
     SUCCEEDED = "Succeeded"
 
 
+class Consent(StrEnum):
+    """``Prune=`` and ``Delete=`` sync options: allowed, never, or only once a person
+    confirms."""
+
+    ALLOWED = "true"
+    NEVER = "false"
+    CONFIRM = "confirm"
+
+
+class PropagationPolicy(StrEnum):
+    """How a delete reaches an object's dependents, spelled as the Kubernetes delete call
+    wants it (``PrunePropagationPolicy=``, the resources finalizer's variants)."""
+
+    FOREGROUND = "Foreground"
+    BACKGROUND = "Background"
+    ORPHAN = "Orphan"
+
+
 class ResultCode(StrEnum):
     """Per-object outcome of one sync pass."""
 

@@ -19,7 +19,6 @@ keeps or removes its resources according to its own finalizer.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import random
 import threading
@@ -41,12 +40,13 @@ from gitopsd.appset import (
     refused,
     rendered_by,
 )
-from gitopsd.appset.application import is_resources_finalizer
 from gitopsd.appset.vocab import ConditionReason, ConditionType
 from gitopsd.cluster import KubeCluster
 from gitopsd.errors import ClusterError, Conflict, GitopsdError, SpecError
 from gitopsd.model.annotations import GROUP
+from gitopsd.model.finalizers import is_resources_finalizer
 from gitopsd.model.keys import GroupKind, ResourceKey
+from gitopsd.model.times import format_time
 from gitopsd.operator.clusters import ClusterRegistry
 from gitopsd.operator.queue import AppKey, WorkQueue, run_worker
 from gitopsd.ports import Clock
@@ -382,4 +382,4 @@ def _name_of(app: dict[str, Any]) -> str:
 
 
 def _iso(clock: Clock) -> str:
-    return clock.now().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_time(clock.now())

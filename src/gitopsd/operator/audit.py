@@ -19,6 +19,7 @@ from collections import deque
 from typing import Any, Protocol
 
 from gitopsd.cluster import KubeCluster
+from gitopsd.model.times import format_micro_time, format_time
 from gitopsd.sync.reconciler import AppEvent
 
 log = logging.getLogger("gitopsd.audit")
@@ -27,8 +28,7 @@ INSTANCE = socket.gethostname()
 
 def event_body(app: dict[str, Any], event: AppEvent, now: dt.datetime) -> dict[str, Any]:
     meta = app.get("metadata") or {}
-    stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    micro = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    stamp, micro = format_time(now), format_micro_time(now)
     return {
         "apiVersion": "v1",
         "kind": "Event",

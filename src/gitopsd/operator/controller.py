@@ -239,6 +239,7 @@ class Controller:
     def _forget(self, key: AppKey) -> None:
         self.queue.forget(key)
         self.failures.forget(key)
+        self.reconciler.forget(*key)
         if self.metrics is not None:
             self.metrics.forget_app(*key)
 
@@ -341,24 +342,24 @@ class Controller:
             watcher.ensure(group_kind, str(entry.get("namespace") or ""))
 
     def _report(self, app: dict[str, Any], result: ReconcileResult, elapsed: float) -> None:
-        if self.metrics is None:
+        """Metrics from the facts the reconciler returned (it parsed the spec once)."""
+        facts = result.facts
+        if self.metrics is None or facts is None:
             return
-        meta, spec, status = app["metadata"], app.get("spec") or {}, result.status
-        source = spec.get("source") or (spec.get("sources") or [{}])[0]
-        destination = spec.get("destination") or {}
-        server = destination.get("server") or destination.get("name") or ""
+        meta, status = app["metadata"], result.status
+        server = facts.destination
         self.metrics.observe_reconcile(meta["namespace"], server, elapsed)
         self.metrics.set_app(
             AppState(
                 namespace=meta["namespace"],
                 name=meta["name"],
-                project=str(spec.get("project") or "default"),
-                repo=str(source.get("repoURL") or ""),
+                project=facts.project,
+                repo=facts.repo,
                 dest_server=server,
-                dest_namespace=str(destination.get("namespace") or ""),
+                dest_namespace=facts.destination_namespace,
                 sync_status=str((status.get("sync") or {}).get("status") or "Unknown"),
                 health_status=str((status.get("health") or {}).get("status") or "Unknown"),
-                autosync_enabled=bool((spec.get("syncPolicy") or {}).get("automated")),
+                autosync_enabled=facts.automated,
             )
         )
         if result.synced and result.sync_phase:
@@ -370,15 +371,14 @@ class Controller:
             self.metrics.record_sync(
                 meta["namespace"],
                 meta["name"],
-                str(spec.get("project") or "default"),
+                facts.project,
                 result.sync_phase,
                 dest_server=server,
                 dry_run=dry_run,
             )
-        orphans = self.reconciler.orphans.get((meta["namespace"], meta["name"]))
-        if orphans is not None:
+        if facts.orphans is not None:
             self.metrics.set_orphaned_resources(
-                meta["namespace"], meta["name"], str(spec.get("project") or "default"), orphans
+                meta["namespace"], meta["name"], facts.project, facts.orphans
             )
         for event in result.events:
             if event.reason == "SelfHeal":

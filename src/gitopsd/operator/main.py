@@ -11,6 +11,7 @@ from typing import Any
 import kopf
 
 from gitopsd.config import ControllerSettings
+from gitopsd.model.times import log_time
 from gitopsd.operator import handlers
 from gitopsd.operator.runtime import Runtime
 
@@ -22,7 +23,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "time": log_time(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -41,6 +42,11 @@ class TextFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        """UTC with its zone, whatever the host's local time is."""
+        del datefmt
+        return log_time(record.created)
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)

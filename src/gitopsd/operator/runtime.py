@@ -24,11 +24,12 @@ from typing import Any
 from gitopsd.appset import CheckoutRepoFiles
 from gitopsd.cluster import KubeCluster, default_client
 from gitopsd.config import ControllerSettings, parse_configmap
-from gitopsd.errors import ClusterError, GitopsdError
+from gitopsd.errors import ClusterError, GitopsdError, SpecError
 from gitopsd.health import HealthAssessor, customizations_from_configmap
 from gitopsd.metrics import ConnectionStatus, GitRequestType, Metrics, serve_metrics
 from gitopsd.model.annotations import (
     CONFIGMAP_NAME,
+    MANIFEST_GENERATE_PATHS,
     SECRET_TYPE_LABEL,
     SECRET_TYPE_REPO_CREDS,
     SECRET_TYPE_REPOSITORY,
@@ -48,6 +49,7 @@ from gitopsd.render import CachedRenderer, ManifestGenerator
 from gitopsd.render.plugins import PluginRegistry, registry_from_configmap
 from gitopsd.render.rendering import RenderExtensions
 from gitopsd.source import ChartRepositories, GitRepositories, credentials_from_secrets
+from gitopsd.spec import Source, parse_application_spec
 from gitopsd.sync.decide import SelfHealBackoff
 from gitopsd.sync.environment import ReconcileSettings
 from gitopsd.sync.passes import AppEvent
@@ -342,25 +344,27 @@ class Runtime:
 
 
 def _app_ref(app: dict[str, Any]) -> AppRef:
-    spec = app.get("spec") or {}
-    sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
+    try:
+        sources = parse_application_spec(app.get("spec") or {}).sources
+    except SpecError:
+        sources = ()  # an invalid spec is not synced, so no push needs to refresh it
     return AppRef(
         namespace=app["metadata"]["namespace"],
         name=app["metadata"]["name"],
-        repo_urls=tuple(str(s.get("repoURL", "")) for s in sources),
-        target_revisions=tuple(str(s.get("targetRevision") or "HEAD") for s in sources),
+        repo_urls=tuple(source.repo_url for source in sources),
+        target_revisions=tuple(source.target_revision for source in sources),
         watch_paths=_generate_paths(app, sources),
     )
 
 
-def _generate_paths(app: dict[str, Any], sources: list[dict[str, Any]]) -> tuple[str, ...]:
+def _generate_paths(app: dict[str, Any], sources: tuple[Source, ...]) -> tuple[str, ...]:
     """Argo CD's ``manifest-generate-paths`` annotation: a push that changes none of these
     paths does not refresh the app. ``.`` is the source path; relative entries are relative
     to it, ``/``-rooted ones to the repository."""
-    value = annotation(app, "manifest-generate-paths")
+    value = annotation(app, MANIFEST_GENERATE_PATHS)
     if not value:
         return ()
-    base = str((sources[0] if sources else {}).get("path") or ".")
+    base = sources[0].path if sources else "."
     paths = []
     for raw in value.split(";"):
         entry = raw.strip()

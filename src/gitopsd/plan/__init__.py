@@ -6,17 +6,11 @@ when to run :func:`sync_fail_steps`, the hook-cleanup helpers around hook runs, 
 :func:`prune_set` / :func:`deletion_set` for what to delete.
 """
 
+from gitopsd.model.vocab import Consent, PropagationPolicy
 from gitopsd.plan.hook_cleanup import (
     completed_hooks_to_delete,
     delete_after_completion,
     delete_before_creating,
-)
-from gitopsd.plan.options import (
-    Consent,
-    ObjectSyncOptions,
-    PropagationPolicy,
-    resolve_options,
-    sync_option_problems,
 )
 from gitopsd.plan.progress import (
     HookRunPhase,
@@ -45,7 +39,6 @@ __all__ = [
     "HookState",
     "KeptObject",
     "ObjectState",
-    "ObjectSyncOptions",
     "PropagationPolicy",
     "PruneItem",
     "PrunePlan",
@@ -60,10 +53,8 @@ __all__ = [
     "next_step",
     "plan_steps",
     "prune_set",
-    "resolve_options",
     "step_done",
     "step_failed",
     "sync_fail_steps",
-    "sync_option_problems",
     "waiting_on",
 ]

@@ -32,17 +32,11 @@ from typing import Any
 
 from gitopsd.desired import DesiredSet, parse_wave, sync_order_key, tracking_mismatch
 from gitopsd.errors import DesiredSetError
-from gitopsd.model.annotations import (
-    PRUNE_CONFIRM_ANNOTATION,
-    SYNC_OPTIONS,
-    annotation,
-    parse_options,
-)
+from gitopsd.model.annotations import PRUNE_CONFIRM_ANNOTATION, SYNC_OPTIONS, annotation
 from gitopsd.model.keys import ResourceKey
-from gitopsd.model.vocab import SyncPhase
-from gitopsd.plan.options import Consent, ObjectSyncOptions, PropagationPolicy, resolve_options
+from gitopsd.model.sync_options import NO_OPTIONS, SyncOptions, object_sync_options
+from gitopsd.model.vocab import Consent, PropagationPolicy, SyncPhase
 
-_NO_OPTIONS: Mapping[str, str] = MappingProxyType({})
 _NONE_REFUSED: Mapping[ResourceKey, str] = MappingProxyType({})
 
 
@@ -100,7 +94,7 @@ def prune_set(
     *,
     app_namespace: str,
     app_name: str,
-    app_options: Mapping[str, str] = _NO_OPTIONS,
+    app_options: SyncOptions = NO_OPTIONS,
     enabled: bool = True,
     confirmed_at: dt.datetime | None = None,
     required_since: dt.datetime | None = None,
@@ -141,7 +135,7 @@ def deletion_set(
     *,
     app_namespace: str,
     app_name: str,
-    app_options: Mapping[str, str] = _NO_OPTIONS,
+    app_options: SyncOptions = NO_OPTIONS,
     refused: Mapping[ResourceKey, str] = _NONE_REFUSED,
 ) -> PrunePlan:
     """What to delete when the Application itself is deleted with cascade.
@@ -179,7 +173,7 @@ class _Collector:
     def keep(self, key: ResourceKey, reason: str) -> None:
         self.kept.append(KeptObject(key, reason))
 
-    def delete(self, key: ResourceKey, obj: dict[str, Any], options: ObjectSyncOptions) -> None:
+    def delete(self, key: ResourceKey, obj: dict[str, Any], options: SyncOptions) -> None:
         item = PruneItem(key, options.prune_propagation_policy, _live_wave(obj))
         (self.last if options.prune_last else self.now).append(item)
 
@@ -227,15 +221,15 @@ def _ours(
 
 
 def _options(
-    key: ResourceKey, obj: dict[str, Any], app_options: Mapping[str, str], plan: _Collector
-) -> ObjectSyncOptions | None:
+    key: ResourceKey, obj: dict[str, Any], app_options: SyncOptions, plan: _Collector
+) -> SyncOptions | None:
     # An unreadable option might have said Prune=false: keep the object rather than guess.
     try:
-        own = parse_options(annotation(obj, SYNC_OPTIONS))
-        return resolve_options(app_options, own, owner=str(key))
+        own = object_sync_options(annotation(obj, SYNC_OPTIONS), str(key))
     except DesiredSetError as e:
         plan.skip(key, f"{e}; not pruned")
         return None
+    return app_options.overridden_by(own)
 
 
 def _live_wave(obj: dict[str, Any]) -> int:

@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from gitopsd.model.annotations import GROUP, TRACKING_ID_ANNOTATION
+from gitopsd.model.annotations import GROUP
 from gitopsd.model.keys import GroupKind, ResourceKey
+from gitopsd.model.tracking import tracking_id, tracking_id_of
 from gitopsd.project.projects import Project
 from gitopsd.project.rules import check_child_project
 
@@ -70,8 +71,7 @@ def takeover_violations(
     for key, live in sorted(objects, key=lambda item: item[0]):
         if live is None or not is_guarded(key, control_namespace):
             continue
-        annotations = (live.get("metadata") or {}).get("annotations") or {}
-        if annotations.get(TRACKING_ID_ANNOTATION) == key.tracking_id(app_namespace, app_name):
+        if tracking_id_of(live) == tracking_id(app_namespace, app_name, key):
             continue
         violations.append(
             f"{key}: already exists and is not tracked by this application; an existing "

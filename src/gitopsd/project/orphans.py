@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from gitopsd.model.annotations import ARGOCD_PREFIX, TRACKING_ID_ANNOTATION, TRACKING_LABEL
+from gitopsd.model.annotations import (
+    ARGOCD_TRACKING_ID_ANNOTATION,
+    TRACKING_ID_ANNOTATION,
+    TRACKING_LABEL,
+)
+from gitopsd.model.globs import glob_match
 from gitopsd.model.keys import ResourceKey
-from gitopsd.project.globs import glob_match
+from gitopsd.model.tracking import any_tracking_id_of
 from gitopsd.project.projects import Project, ResourceRule
-
-ARGOCD_TRACKING_ID_ANNOTATION = ARGOCD_PREFIX + "tracking-id"
 
 # Objects Kubernetes creates in (some) namespaces by itself; never orphans.
 _BUILT_IN = (
@@ -63,11 +66,9 @@ def _tracked_or_owned(obj: dict[str, Any]) -> bool:
     if "metadata" not in obj:
         return TRACKING_ID_ANNOTATION in obj or ARGOCD_TRACKING_ID_ANNOTATION in obj
     meta = obj.get("metadata") or {}
-    annotations = meta.get("annotations") or {}
     labels = meta.get("labels") or {}
     return bool(
-        TRACKING_ID_ANNOTATION in annotations
-        or ARGOCD_TRACKING_ID_ANNOTATION in annotations
+        any_tracking_id_of(obj) is not None
         or TRACKING_LABEL in labels
         or meta.get("ownerReferences")
     )

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 
 from gitopsd.errors import ProjectViolation
 from gitopsd.model.annotations import GROUP
+from gitopsd.model.globs import glob_match, is_deny, without_deny
 from gitopsd.model.keys import GroupKind, ResourceKey
-from gitopsd.project.globs import glob_match, is_deny, without_deny
 from gitopsd.project.projects import DEFAULT_PROJECT, DestinationRule, Project, ResourceRule
 from gitopsd.spec import ApplicationSpec
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gitopsd.errors import SpecError
-from gitopsd.project.globs import glob_match
+from gitopsd.model.globs import glob_match
 
 if TYPE_CHECKING:  # projects.py validates its patterns with check_pattern
     from gitopsd.project.projects import Project

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from croniter import croniter
 
-from gitopsd.project.globs import any_match
+from gitopsd.model.globs import any_match
 from gitopsd.project.projects import Project, SyncWindow, WindowKind
 
 

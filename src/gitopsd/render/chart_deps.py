@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import yaml
 
 from gitopsd.errors import ManifestError, ProjectViolation, RenderError, SourceError
+from gitopsd.model.yaml_loader import load_yaml
 from gitopsd.project.rules import repo_allowed
 from gitopsd.render.context import RenderContext
 from gitopsd.render.paths import resolve_from
@@ -183,7 +184,7 @@ def _dependencies(raw: Any, shown: str) -> list[Dependency]:
 
 def _yaml(path: Path, shown: str) -> dict[str, Any]:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = load_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except (UnicodeDecodeError, yaml.YAMLError) as error:

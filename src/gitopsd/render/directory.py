@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from gitopsd.errors import ManifestError, RenderTooLarge
+from gitopsd.model.globs import glob_match
 from gitopsd.render.context import RenderLimits
 from gitopsd.render.jsonnet import render_jsonnet_file
 from gitopsd.render.manifests import Rendered, objects_from_documents, parse_documents, parse_json
 from gitopsd.render.paths import RepoPath, check_symlinks, repo_relative
 from gitopsd.render.runner import SubprocessRunner, ToolRunner
-from gitopsd.source.globs import glob_match
 from gitopsd.spec import DirectoryOptions
 
 JSONNET_SUFFIX = ".jsonnet"
@@ -69,9 +69,9 @@ def manifest_files(directory: Path, options: DirectoryOptions) -> list[Path]:
     selected: list[tuple[str, Path]] = []
     for path in _walk(directory, options.recurse):
         relative = path.relative_to(directory).as_posix()
-        if options.include and not glob_match(options.include, relative, path_aware=False):
+        if options.include and not glob_match(options.include, relative):
             continue
-        if options.exclude and glob_match(options.exclude, relative, path_aware=False):
+        if options.exclude and glob_match(options.exclude, relative):
             continue
         selected.append((relative, path))
     return [path for _, path in sorted(selected)]

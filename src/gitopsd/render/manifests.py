@@ -12,35 +12,22 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
-
-import yaml
+from typing import Any
 
 from gitopsd.errors import ManifestError
 from gitopsd.model.keys import ResourceKey
-
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc]
-    """SafeLoader (libyaml when available) without the implicit timestamp type."""
-
-    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, Any]]]] = {
-        first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith(":timestamp")]
-        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-    }
+from gitopsd.model.yaml_loader import YAMLError, iter_yaml_documents, yaml_problem
 
 
 def parse_documents(text: str, source: str) -> list[Any]:
     """The documents of a YAML stream, ``None`` for empty ones. ManifestError on bad YAML."""
     documents: list[Any] = []
     try:
-        for document in yaml.load_all(text, Loader=_Loader):
+        for document in iter_yaml_documents(text):
             documents.append(document)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    except YAMLError as error:
+        line, problem = yaml_problem(error)
+        where = f" (line {line})" if line is not None else ""
         raise ManifestError(
             f"{source}: document {len(documents)}{where}: invalid YAML: {problem}"
         ) from error

@@ -42,12 +42,13 @@ from typing import Any
 import yaml
 
 from gitopsd.errors import ConfigError, RenderError, SpecError
+from gitopsd.model.globs import glob_match, path_match
+from gitopsd.model.yaml_loader import load_yaml_documents
 from gitopsd.render.context import RenderContext, RenderLimits
 from gitopsd.render.manifests import Rendered, parse_stream
 from gitopsd.render.paths import RepoPath, check_symlinks
 from gitopsd.render.runner import ToolRun, ToolRunner
 from gitopsd.render.sandbox import sealed_environment
-from gitopsd.source.globs import glob_match
 from gitopsd.spec import Source
 
 # Where Kubernetes mounts a pod's ServiceAccount token. A plugin that would run in the
@@ -118,7 +119,7 @@ def registry_from_configmap(data: Mapping[str, str]) -> PluginRegistry:
     socket_dir = str(data.get(SOCKET_DIR_KEY, "")).strip()
     text = data.get(PLUGINS_KEY, "")
     try:
-        documents = [d for d in yaml.safe_load_all(text) if d] if text else []
+        documents = [d for d in load_yaml_documents(text) if d] if text else []
     except yaml.YAMLError as error:
         raise ConfigError(f"gitopsd-cm {PLUGINS_KEY}: not valid YAML") from error
     items = [i for d in documents for i in (d if isinstance(d, list) else [d])]
@@ -167,9 +168,9 @@ def _discovers(plugin: Plugin, app_dir: Path) -> bool:
     files = [p.relative_to(app_dir).as_posix() for p in app_dir.rglob("*") if p.is_file()]
     if plugin.discover_file:
         pattern = plugin.discover_file.removeprefix("./")
-        return any(glob_match(pattern, f, path_aware=False) for f in files)
+        return any(glob_match(pattern, f) for f in files)
     if plugin.discover_glob:
-        return any(glob_match(plugin.discover_glob, f) for f in files)
+        return any(path_match(plugin.discover_glob, f) for f in files)
     return False
 
 

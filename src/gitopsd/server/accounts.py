@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from gitopsd.model.times import parse_time
 
 ADMIN = "admin"
 LOGIN = "login"
@@ -124,9 +125,5 @@ def _flag(text: str | None, *, default: bool) -> bool:
 
 
 def _time(text: str | None) -> float:
-    if not text:
-        return 0.0
-    try:
-        return dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return 0.0
+    moment = parse_time(text)
+    return moment.timestamp() if moment is not None else 0.0

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gitopsd.cluster import KubeCluster
+from gitopsd.model.times import format_micro_time, format_time
 
 log = logging.getLogger("gitopsd.audit")
 INSTANCE = socket.gethostname()
@@ -71,9 +72,9 @@ def event_body(
         "source": {"component": COMPONENT},
         "reportingComponent": COMPONENT,
         "reportingInstance": INSTANCE,
-        "firstTimestamp": stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "lastTimestamp": stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "eventTime": stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "firstTimestamp": format_time(stamp),
+        "lastTimestamp": format_time(stamp),
+        "eventTime": format_micro_time(stamp),
         "action": reason,
         "count": 1,
     }

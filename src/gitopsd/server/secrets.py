@@ -24,6 +24,7 @@ from typing import Any
 from gitopsd.cluster import KubeCluster
 from gitopsd.errors import ConfigError, Conflict
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.times import format_time
 from gitopsd.server.accounts import SECRET_KEY, decoded
 from gitopsd.server.passwords import generate_key, generate_password, hash_password
 
@@ -82,7 +83,7 @@ def ensure_server_secrets(cluster: KubeCluster, namespace: str, now: dt.datetime
             wanted[SECRET_KEY] = generate_key()
         if not data.get("admin.password"):
             wanted["admin.password"] = hash_password(initial_admin_password(cluster, namespace))
-            wanted["admin.passwordMtime"] = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            wanted["admin.passwordMtime"] = format_time(now)
         if not wanted:
             return
         patch = {
@@ -157,7 +158,7 @@ def store_password(
 ) -> None:
     """Write an account's bcrypt hash and ``passwordMtime`` (sessions issued before it end)."""
     prefix = "admin" if account == "admin" else f"accounts.{account}"
-    stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = format_time(now)
     key = secret_key(namespace, SERVER_SECRET)
     for _ in range(ATTEMPTS):
         secret = cluster.get(key)

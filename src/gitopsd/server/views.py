@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitopsd.server.selectors import LabelSelector, parse_selector
+from gitopsd.spec import raw_sources
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,7 @@ def name_of(obj: Mapping[str, Any]) -> str:
 
 
 def repos_of(app: Mapping[str, Any]) -> list[str]:
-    spec = app.get("spec") or {}
-    sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
-    return [str(s.get("repoURL") or "") for s in sources if isinstance(s, dict)]
+    return [str(s.get("repoURL") or "") for s in raw_sources(app.get("spec") or {})]
 
 
 def matches(app: Mapping[str, Any], query: AppQuery) -> bool:

@@ -12,7 +12,6 @@ Everything the rest of gitopsd needs is re-exported here::
 from gitopsd.source.charts import ChartRepositories, ResolvedChart
 from gitopsd.source.commits import CommitInfo
 from gitopsd.source.credentials import CredentialStore, RepoCredentials, credentials_from_secrets
-from gitopsd.source.globs import glob_match
 from gitopsd.source.repositories import GitRepositories
 from gitopsd.source.urls import normalize_repo_url, redact_url
 
@@ -24,7 +23,6 @@ __all__ = [
     "RepoCredentials",
     "ResolvedChart",
     "credentials_from_secrets",
-    "glob_match",
     "normalize_repo_url",
     "redact_url",
 ]

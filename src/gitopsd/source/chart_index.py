@@ -17,9 +17,9 @@ from typing import Any
 import yaml
 
 from gitopsd.errors import RepositoryUnreachable
+from gitopsd.model.yaml_loader import load_yaml
 
 _HEX_DIGEST = re.compile(r"^(?:sha256:)?([0-9a-fA-F]{64})$")
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def normal_digest(text: str) -> str:
 def parse_index(data: bytes, shown: str) -> dict[str, tuple[IndexEntry, ...]]:
     """The entries of an ``index.yaml``; RepositoryUnreachable when it is not one."""
     try:
-        document = yaml.load(data, Loader=_LOADER)
+        document = load_yaml(data)
     except yaml.YAMLError as error:
         raise RepositoryUnreachable(f"{shown}: index.yaml is not valid YAML") from error
     if not isinstance(document, dict) or not isinstance(document.get("entries"), dict):

@@ -41,6 +41,7 @@ from gitopsd.errors import (
     SpecError,
 )
 from gitopsd.model.semver import Constraint, Version, best_match, parse_constraint, parse_version
+from gitopsd.model.yaml_loader import load_yaml
 from gitopsd.source.chart_index import IndexEntry, parse_index
 from gitopsd.source.chart_store import ChartStore
 from gitopsd.source.credentials import CredentialStore, RepoCredentials
@@ -351,7 +352,7 @@ def _check_chart_yaml(directory: Path, resolved: ResolvedChart) -> None:
     """The archive must hold the chart and version it was resolved as."""
     path = directory / "Chart.yaml"
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise RevisionNotFound(
             f"{_shown(resolved)}: the archive has no readable Chart.yaml"

@@ -30,13 +30,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from gitopsd.errors import RepositoryUnreachable, RevisionNotFound, SourceError
+from gitopsd.model.globs import path_match
 from gitopsd.model.tool_values import repo_url_problem, revision_problem
 from gitopsd.source.auth import base_environment, credential_environment, install_askpass
 from gitopsd.source.checkouts import materialise
 from gitopsd.source.commits import CommitInfo, read_commit
 from gitopsd.source.credentials import CredentialStore
 from gitopsd.source.gitcmd import GitCall, run_git
-from gitopsd.source.globs import glob_match
 from gitopsd.source.revisions import is_full_sha, is_short_sha, match_ref, parse_ls_remote
 from gitopsd.source.urls import normalize_repo_url, redact_url
 
@@ -232,13 +232,14 @@ class GitRepositories:
     def list_files(self, repo_url: str, sha: str, pattern: str) -> list[str]:
         """Files of commit ``sha`` whose path matches the glob ``pattern``, sorted.
 
-        ``*`` and ``?`` stop at ``/``; ``**`` crosses directories; ``{a,b}`` alternates.
+        ``*`` and ``?`` stop at ``/``; ``**`` crosses directories; ``{a,b}`` alternates
+        (:func:`gitopsd.model.globs.path_match`).
         """
-        return sorted(p for p in self._tree(repo_url, sha, "blob") if glob_match(pattern, p))
+        return sorted(p for p in self._tree(repo_url, sha, "blob") if path_match(pattern, p))
 
     def list_directories(self, repo_url: str, sha: str, pattern: str) -> list[str]:
         """Directories of commit ``sha`` whose path matches ``pattern``, sorted."""
-        return sorted(p for p in self._tree(repo_url, sha, "tree") if glob_match(pattern, p))
+        return sorted(p for p in self._tree(repo_url, sha, "tree") if path_match(pattern, p))
 
     # -- internals ----------------------------------------------------------------------
 

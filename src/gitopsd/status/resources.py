@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from gitopsd.diff import Comparison
 from gitopsd.model.keys import ResourceKey
 from gitopsd.model.vocab import SyncStatus
-from gitopsd.sync.compare import Comparison
 
 
 def resource_entries(comparison: Comparison) -> list[dict[str, Any]]:

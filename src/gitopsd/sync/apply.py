@@ -10,20 +10,16 @@ for a pass that finds the kind served. Called by the operation pass.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from gitopsd.desired import DesiredObject
+from gitopsd.diff import ObjectComparison
 from gitopsd.errors import ClusterError, Invalid, NotFound
-from gitopsd.model.annotations import (
-    FIELD_MANAGER,
-    OPT_FORCE,
-    OPT_REPLACE,
-    OPT_VALIDATE,
-)
+from gitopsd.model.annotations import FIELD_MANAGER
+from gitopsd.model.sync_options import SyncOptions
 from gitopsd.model.vocab import ResultCode, SyncPhase
 from gitopsd.ports import NOT_SERVED, ClusterPort
-from gitopsd.sync.compare import DryRunMemo, ObjectComparison, content_hash
+from gitopsd.sync.compare import DryRunMemo, content_hash
 from gitopsd.sync.results import ResourceResult
 
 
@@ -31,15 +27,15 @@ def apply_object(
     cluster: ClusterPort,
     item: DesiredObject,
     comparison: ObjectComparison | None,
-    options: Mapping[str, str],
+    options: SyncOptions,
     memo: DryRunMemo,
     *,
     phase: SyncPhase = SyncPhase.SYNC,
     dry_run: bool = False,
     kind_awaited: bool = False,
 ) -> ResourceResult:
-    """Apply ``item`` unless it is already in sync; ``options`` are the merged sync
-    options (application-level overridden by the object's annotation).
+    """Apply ``item`` unless it is already in sync; ``options`` are the stacked sync
+    options (the application's and the operation's, overridden by the object's).
 
     ``kind_awaited``: this sync applies the kind's CustomResourceDefinition before the
     object, so a kind not served yet is waited for; otherwise it fails the object."""
@@ -54,7 +50,7 @@ def apply_object(
     try:
         written = _write(cluster, item.obj, options, live, dry_run=dry_run)
     except Invalid as error:
-        if options.get(OPT_REPLACE) == "true" and options.get(OPT_FORCE) == "true" and live:
+        if options.replace and options.force and live:
             # Immutable field: delete now, the next pass creates it (re-entrant).
             try:
                 cluster.delete(item.key, propagation="Foreground", dry_run=dry_run)
@@ -95,16 +91,16 @@ def unknown_kind_reason(item: DesiredObject) -> str:
 def _write(
     cluster: ClusterPort,
     obj: dict[str, Any],
-    options: Mapping[str, str],
+    options: SyncOptions,
     live: dict[str, Any] | None,
     *,
     dry_run: bool,
 ) -> dict[str, Any]:
-    if options.get(OPT_REPLACE) == "true":
+    if options.replace:
         if live is None:
             return cluster.create(obj, dry_run=dry_run)
         return cluster.replace(obj, dry_run=dry_run)
-    validation = "Ignore" if options.get(OPT_VALIDATE) == "false" else "Strict"
+    validation = "Strict" if options.validate else "Ignore"
     return cluster.apply(
         obj,
         dry_run=dry_run,

@@ -1,10 +1,11 @@
-"""Comparison of the desired set with the live state: what is out of sync, and how healthy.
+"""Comparing the desired set with the live state: what is out of sync, and how healthy.
 
 For every desired object present in the cluster, the prediction of the live object after
 apply comes from a server-side-apply dry run, memoised on (desired content, live
 resourceVersion) so a pass over unchanged inputs makes no dry-run calls at all. Missing
-objects need no prediction. Called by the reconciler; the result feeds the sync pass and
-the status.
+objects need no prediction. Called by the reconciler (and ``gitopsd app diff`` through the
+same assessment); the result, a core :class:`gitopsd.diff.Comparison`, feeds the sync
+pass and the status.
 """
 
 from __future__ import annotations
@@ -17,16 +18,21 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitopsd.desired import DesiredObject, DesiredSet
-from gitopsd.diff import DiffOptions, ObjectDiff, diff_object, is_ignored_extraneous
+from gitopsd.diff import (
+    Comparison,
+    DiffOptions,
+    ObjectComparison,
+    diff_object,
+    is_ignored_extraneous,
+)
 from gitopsd.errors import ClusterError
-from gitopsd.health import Health, HealthAssessor, aggregate
+from gitopsd.health import Health, HealthAssessor
 from gitopsd.model.annotations import (
     FIELD_MANAGER,
-    OPT_SKIP_DRY_RUN_ON_MISSING,
-    TRACKING_ID_ANNOTATION,
 )
 from gitopsd.model.keys import ResourceKey
-from gitopsd.model.vocab import HealthStatus, SyncStatus
+from gitopsd.model.sync_options import NO_OPTIONS, SyncOptions
+from gitopsd.model.vocab import HealthStatus
 from gitopsd.ports import ClusterPort
 from gitopsd.sync.live import LiveState
 
@@ -66,43 +72,9 @@ class DryRunMemo:
 
 
 @dataclass(frozen=True)
-class ObjectComparison:
-    key: ResourceKey
-    desired: DesiredObject | None
-    live: dict[str, Any] | None
-    diff: ObjectDiff | None
-    in_sync: bool
-    health: Health | None
-    requires_pruning: bool = False
-    error: str = ""
-
-
-@dataclass(frozen=True)
-class Comparison:
-    objects: tuple[ObjectComparison, ...]
-    sync_status: SyncStatus
-    health: Health
-    _by_key: dict[ResourceKey, ObjectComparison] = field(
-        init=False, repr=False, compare=False, default_factory=dict
-    )
-
-    def __post_init__(self) -> None:
-        # An index for get(); the first entry for a key wins.
-        index = {o.key: o for o in reversed(self.objects)}
-        object.__setattr__(self, "_by_key", index)
-
-    def get(self, key: ResourceKey) -> ObjectComparison | None:
-        return self._by_key.get(key)
-
-    @property
-    def out_of_sync(self) -> tuple[ObjectComparison, ...]:
-        return tuple(o for o in self.objects if not o.in_sync)
-
-
-@dataclass(frozen=True)
 class CompareOptions:
     diff: DiffOptions = field(default_factory=DiffOptions)
-    app_sync_options: Mapping[str, str] = field(default_factory=dict)
+    app_sync_options: SyncOptions = NO_OPTIONS
 
 
 def compare(
@@ -135,7 +107,7 @@ def compare(
                 requires_pruning=True,
             )
         )
-    return _summarise(results)
+    return Comparison.of(results)
 
 
 def _compare_one(
@@ -150,14 +122,8 @@ def _compare_one(
     if live is None:
         diff = diff_object(item.key, item.obj, None, options.diff)
         return ObjectComparison(item.key, item, None, diff, False, health)
-    skip_dry_run = (
-        item.unknown_kind
-        and (
-            item.sync_options.get(OPT_SKIP_DRY_RUN_ON_MISSING)
-            or options.app_sync_options.get(OPT_SKIP_DRY_RUN_ON_MISSING)
-        )
-        == "true"
-    )
+    own = options.app_sync_options.overridden_by(item.sync_options)
+    skip_dry_run = item.unknown_kind and own.skip_dry_run_on_missing_resource
     try:
         predicted = item.obj if skip_dry_run else predict(cluster, item, live, memo)
     except ClusterError as error:
@@ -181,32 +147,3 @@ def predict(
     with memo.lock:
         memo.entries[item.key] = (desired_hash, live_version, predicted)
     return predicted
-
-
-def _summarise(results: list[ObjectComparison]) -> Comparison:
-    ordered = tuple(results)
-    out_of_sync = any(not r.in_sync for r in ordered)
-    health = aggregate(r.health for r in ordered if r.desired is not None)
-    return Comparison(
-        objects=ordered,
-        sync_status=SyncStatus.OUT_OF_SYNC if out_of_sync else SyncStatus.SYNCED,
-        health=health,
-    )
-
-
-def shared_resources(
-    comparison: Comparison, app_namespace: str, app_name: str
-) -> frozenset[ResourceKey]:
-    """Desired objects whose live tracking-id names another application."""
-    ours = f"{app_namespace}_{app_name}:"
-    shared = set()
-    for item in comparison.objects:
-        if item.desired is None or item.live is None:
-            continue
-        annotations = (item.live.get("metadata") or {}).get("annotations") or {}
-        tracking = annotations.get(TRACKING_ID_ANNOTATION) or annotations.get(
-            "argocd.argoproj.io/tracking-id"
-        )
-        if tracking and not str(tracking).startswith(ours):
-            shared.add(item.key)
-    return frozenset(shared)

@@ -17,12 +17,11 @@ from typing import Any
 
 from gitopsd.desired import tracking_mismatch
 from gitopsd.errors import ClusterError, SpecError
-from gitopsd.model.annotations import ARGOCD_RESOURCES_FINALIZER, RESOURCES_FINALIZER
+from gitopsd.model import finalizers as names
 from gitopsd.model.keys import ResourceKey
 from gitopsd.ports import ClusterPort
 from gitopsd.project import (
     ApplicationNamespaces,
-    Project,
     default_project,
     find_project,
     source_namespace_violation,
@@ -31,18 +30,7 @@ from gitopsd.spec import ApplicationSpec, SyncPolicy, parse_application_spec, pa
 from gitopsd.status import inventory_of
 from gitopsd.sync import operation_state as opstate
 from gitopsd.sync.environment import Environment
-from gitopsd.sync.passes import AppEvent
-
-
-@dataclass(frozen=True)
-class DeletionScope:
-    """Where and under which spec and project the Application's objects are deleted."""
-
-    spec: ApplicationSpec
-    project: Project
-    cluster: ClusterPort
-    server: str
-    inventory: frozenset[ResourceKey]
+from gitopsd.sync.passes import AppEvent, Subject
 
 
 @dataclass(frozen=True)
@@ -55,7 +43,7 @@ class Release:
 
 def deletion_scope(
     app: dict[str, Any], env: Environment, namespaces: ApplicationNamespaces
-) -> DeletionScope | Release:
+) -> Subject | Release:
     """What deleting ``app`` needs, without the checks of a normal pass: an invalid spec
     or a refusing (or missing) project never blocks deletion. Projects come from the
     control-plane namespace only; an Application whose namespace its project does not
@@ -90,15 +78,13 @@ def deletion_scope(
         return Release(finalizers, [AppEvent("Warning", "DeletionSkipped", message)])
     if spec is None:
         spec = ApplicationSpec(str(raw.get("project") or ""), (), destination, SyncPolicy())
-    return DeletionScope(spec, project, cluster, server, inventory)
+    name = str((app.get("metadata") or {}).get("name", ""))
+    return Subject(namespace, name, spec, project, cluster, server, inventory)
 
 
 def resources_finalizers(app: dict[str, Any]) -> tuple[str, ...]:
-    """The Application's resources finalizers (either name, any suffix)."""
-    finalizers = (app.get("metadata") or {}).get("finalizers") or []
-    return tuple(
-        f for f in finalizers if f.startswith((RESOURCES_FINALIZER, ARGOCD_RESOURCES_FINALIZER))
-    )
+    """The Application's resources finalizers (any of their names)."""
+    return names.resources_finalizers((app.get("metadata") or {}).get("finalizers") or [])
 
 
 def cluster_gone_message(server: str, error: str, inventory_size: int) -> str:

@@ -12,22 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from gitopsd.desired import tracking_label_value
 from gitopsd.errors import ClusterError
-from gitopsd.model.annotations import (
-    ARGOCD_RESOURCES_FINALIZER,
-    BACKGROUND_FINALIZER_SUFFIX,
-    RESOURCES_FINALIZER,
-)
+from gitopsd.model.finalizers import resources_finalizer_propagation
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.vocab import PropagationPolicy
 from gitopsd.plan import KeptObject, deletion_set
 from gitopsd.ports import ClusterPort
 from gitopsd.sync import operation_state as opstate
 from gitopsd.sync.admission import refused_inventory
-from gitopsd.sync.deleting import delete_tracked_hooks
+from gitopsd.sync.deleting import delete_tracked_hooks, resources_finalizers
 from gitopsd.sync.live import read_live
-from gitopsd.sync.passes import AppEvent, Pass
+from gitopsd.sync.passes import AppEvent, Subject
 
 RETRY_SECONDS = 5.0  # the API server failed us: try again soon
 
@@ -73,18 +71,16 @@ class FinalizerOutcome:
     events: tuple[AppEvent, ...] = ()
 
 
-def run_resources_finalizer(p: Pass) -> FinalizerOutcome:
+def run_resources_finalizer(app: dict[str, Any], p: Subject) -> FinalizerOutcome:
     """One pass of the resources finalizer: delete what is ours and permitted, come back
     while any of it is still there, then release the Application (reporting, once, what
     it leaves behind and why)."""
-    finalizers = tuple(
-        f
-        for f in p.app["metadata"].get("finalizers") or []
-        if f.startswith((RESOURCES_FINALIZER, ARGOCD_RESOURCES_FINALIZER))
-    )
+    finalizers = resources_finalizers(app)
     if not finalizers:
         return FinalizerOutcome()
-    background = any(f.endswith(BACKGROUND_FINALIZER_SUFFIX) for f in finalizers)
+    background = any(
+        resources_finalizer_propagation(f) == PropagationPolicy.BACKGROUND for f in finalizers
+    )
     try:
         refused = refused_inventory(
             p.project,
@@ -97,15 +93,15 @@ def run_resources_finalizer(p: Pass) -> FinalizerOutcome:
         progress = delete_app_resources(
             p.cluster,
             p.inventory,
-            tracking=tracking_label_value(p.namespace, p.name),
-            app_namespace=p.namespace,
-            app_name=p.name,
+            tracking=tracking_label_value(p.app_namespace, p.app_name),
+            app_namespace=p.app_namespace,
+            app_name=p.app_name,
             propagation=propagation,
             refused=refused,
         )
         # The last operation's completed hooks are not in the inventory, but a leftover
         # would block a later application using the same names; the project applies too.
-        hooks = opstate.recorded_hook_keys(p.previous.get("operationState"))
+        hooks = opstate.recorded_hook_keys((app.get("status") or {}).get("operationState"))
         refused_hooks = refused_inventory(
             p.project,
             frozenset(hooks),
@@ -116,8 +112,8 @@ def run_resources_finalizer(p: Pass) -> FinalizerOutcome:
         hooks_left = delete_tracked_hooks(
             p.cluster,
             [key for key in hooks if key not in refused_hooks],
-            app_namespace=p.namespace,
-            app_name=p.name,
+            app_namespace=p.app_namespace,
+            app_name=p.app_name,
             propagation=propagation,
         )
     except ClusterError as error:

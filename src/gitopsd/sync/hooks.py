@@ -14,11 +14,10 @@ from typing import Any
 from gitopsd.desired import DesiredObject
 from gitopsd.errors import SpecError
 from gitopsd.health import HealthAssessor
-from gitopsd.model.annotations import HOOK_TIMEOUT, annotation
+from gitopsd.model.annotations import HOOK_TIMEOUT, SYNC_ID_ANNOTATION, annotation
+from gitopsd.model.times import parse_time
 from gitopsd.model.vocab import HealthStatus, HookDeletePolicy
 from gitopsd.spec import parse_duration
-
-SYNC_ID_ANNOTATION = "gitopsd.io/sync-id"
 
 PENDING = "Pending"
 RUNNING = "Running"
@@ -57,14 +56,13 @@ def hook_phase(
 
 
 def _timed_out(live: dict[str, Any], now: dt.datetime) -> bool:
-    created = (live.get("metadata") or {}).get("creationTimestamp")
-    if not created:
+    started = parse_time((live.get("metadata") or {}).get("creationTimestamp"))
+    if started is None:
         return False
     try:
         limit = parse_duration(annotation(live, HOOK_TIMEOUT), DEFAULT_HOOK_TIMEOUT_SECONDS)
     except SpecError:
         limit = DEFAULT_HOOK_TIMEOUT_SECONDS
-    started = dt.datetime.fromisoformat(str(created).replace("Z", "+00:00"))
     return (now - started).total_seconds() > limit
 
 

@@ -9,16 +9,20 @@ from __future__ import annotations
 from typing import Any
 
 from gitopsd.desired import DesiredSet
-from gitopsd.model.annotations import FIELD_MANAGER, OPT_CREATE_NAMESPACE
+from gitopsd.model.annotations import FIELD_MANAGER
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.sync_options import SyncOptions
 from gitopsd.ports import ClusterPort
 from gitopsd.spec import ApplicationSpec
 
 
-def wanted_namespace(spec: ApplicationSpec, desired: DesiredSet) -> dict[str, Any] | None:
-    """The Namespace object to ensure, or None when the option is off or Git has it."""
+def wanted_namespace(
+    spec: ApplicationSpec, options: SyncOptions, desired: DesiredSet
+) -> dict[str, Any] | None:
+    """The Namespace object to ensure, or None when ``CreateNamespace`` is off (in the
+    operation's options) or Git has it."""
     name = spec.destination.namespace
-    if not name or spec.sync_policy.option(OPT_CREATE_NAMESPACE) != "true":
+    if not name or not options.create_namespace:
         return None
     if desired.get(ResourceKey("", "Namespace", "", name)) is not None:
         return None

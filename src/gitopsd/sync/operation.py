@@ -17,15 +17,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from gitopsd.desired import DesiredObject, DesiredSet
-from gitopsd.diff import respect_ignored
+from gitopsd.diff import Comparison, respect_ignored
 from gitopsd.errors import ClusterError
 from gitopsd.health import HealthAssessor
-from gitopsd.model.annotations import (
-    OPT_FAIL_ON_SHARED,
-    OPT_RESPECT_IGNORE_DIFFERENCES,
-    TRACKING_ID_ANNOTATION,
-)
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.sync_options import SyncOptions
+from gitopsd.model.tracking import parse_tracking_id, tracking_id_of
 from gitopsd.model.vocab import OperationPhase, ResultCode, SyncPhase
 from gitopsd.plan import (
     HookState,
@@ -40,7 +37,7 @@ from gitopsd.ports import ClusterPort
 from gitopsd.spec import IgnoreDifference
 from gitopsd.sync import hooks as hook_util
 from gitopsd.sync.apply import apply_object, unknown_kind_reason
-from gitopsd.sync.compare import Comparison, DryRunMemo
+from gitopsd.sync.compare import DryRunMemo
 from gitopsd.sync.live import LiveState
 from gitopsd.sync.prune import PruneOutcome, PruneRequest, prune
 from gitopsd.sync.results import ResourceResult
@@ -51,7 +48,9 @@ RECREATED = "recreated hook"  # the message of a hook created again after its le
 @dataclass(frozen=True)
 class OperationContext:
     sync_id: str
-    app_options: Mapping[str, str]
+    # The application's sync options overridden by the operation's; each object's own
+    # annotation is stacked on top of these.
+    app_options: SyncOptions
     dry_run: bool = False
     selected: frozenset[ResourceKey] | None = None  # operation.sync.resources
     prune: PruneRequest | None = None  # None: no pruning in this operation
@@ -166,13 +165,13 @@ def _run_step(
     pending: _Pending,
 ) -> PassOutcome:
     for item in step.apply:
-        options = {**ctx.app_options, **item.sync_options}
+        options = ctx.app_options.overridden_by(item.sync_options)
         compared = comparison.get(item.key)
-        if item.key in ctx.shared and options.get(OPT_FAIL_ON_SHARED) == "true":
+        if item.key in ctx.shared and options.fail_on_shared_resource:
             message = f"{item.key}: is also tracked by another application (FailOnSharedResource)"
             results.append(ResourceResult(item.key, ResultCode.FAILED, message, step.phase))
             continue
-        if options.get(OPT_RESPECT_IGNORE_DIFFERENCES) == "true" and compared is not None:
+        if options.respect_ignore_differences and compared is not None:
             kept = respect_ignored(item.obj, compared.live, ctx.ignore_rules, item.key)
             item = replace(item, obj=kept)  # noqa: PLW2901 - the object to apply instead
         awaited = (item.key.group, item.key.kind) in pending.defined_kinds
@@ -212,7 +211,7 @@ def _start_hook(
         # names the hook, as every failed object's does (it becomes the operation's).
         reason = f"{item.key}: {unknown_kind_reason(item)}"
         return [_hook_result(item, step, ResultCode.FAILED, hook_util.FAILED, reason)]
-    if live is not None and _tracking_id(live) != _tracking_id(item.obj):
+    if live is not None and tracking_id_of(live) != tracking_id_of(item.obj):
         message = _name_taken(item.key, live)
         return [_hook_result(item, step, ResultCode.FAILED, hook_util.FAILED, message)]
     try:
@@ -231,11 +230,9 @@ def _start_hook(
 
 def _name_taken(key: ResourceKey, live: dict[str, Any]) -> str:
     """Why a hook cannot be created under its name, and how to resolve it."""
-    owner = _tracking_id(live)
+    owner = tracking_id_of(live)
     held_by = (
-        f"it belongs to application {owner.split(':', 1)[0].replace('_', '/', 1)}"
-        if owner
-        else "it is not managed by gitopsd"
+        f"it belongs to application {_owner(owner)}" if owner else "it is not managed by gitopsd"
     )
     return (
         f"{key}: the name is taken by an object this application does not own ({held_by}); "
@@ -243,10 +240,11 @@ def _name_taken(key: ResourceKey, live: dict[str, Any]) -> str:
     )
 
 
-def _tracking_id(obj: dict[str, Any]) -> str | None:
-    annotations = (obj.get("metadata") or {}).get("annotations") or {}
-    value = annotations.get(TRACKING_ID_ANNOTATION)
-    return None if value is None else str(value)
+def _owner(value: str) -> str:
+    try:
+        return parse_tracking_id(value).application
+    except ValueError:
+        return repr(value)
 
 
 def _hook_result(
@@ -378,7 +376,7 @@ def _dry_run(
     for item in desired.resources:
         if ctx.selected is not None and item.key not in ctx.selected:
             continue
-        options = {**ctx.app_options, **item.sync_options}
+        options = ctx.app_options.overridden_by(item.sync_options)
         results.append(
             apply_object(cluster, item, comparison.get(item.key), options, memo, dry_run=True)
         )

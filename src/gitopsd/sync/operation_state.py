@@ -14,15 +14,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from gitopsd.desired import DesiredSet
+from gitopsd.diff import Comparison
 from gitopsd.model.annotations import PRUNE_CONFIRM_ANNOTATION
 from gitopsd.model.keys import ResourceKey
 from gitopsd.model.revisions import short_revision
+from gitopsd.model.sync_options import (
+    NO_OPTIONS,
+    SyncOptionProblem,
+    SyncOptions,
+    read_sync_options,
+)
+from gitopsd.model.times import format_time, parse_time
 from gitopsd.model.vocab import HookType, OperationPhase, ResultCode, SyncPhase
 from gitopsd.plan import may_prune, prune_set
 from gitopsd.render import GeneratedManifests
 from gitopsd.spec import ApplicationSpec
 from gitopsd.status import append_history
-from gitopsd.sync.compare import Comparison
 from gitopsd.sync.operation import PassOutcome
 from gitopsd.sync.prune import PruneRequest
 from gitopsd.sync.results import ResourceResult, merge_results
@@ -107,19 +114,10 @@ def end_operation(
 def attempt_age(state: dict[str, Any], now: dt.datetime) -> float:
     """Seconds since the current attempt began: ``startedAt``, or the retry's
     ``nextRetryAt`` once a retry is due (a retry is a new attempt with a new clock)."""
-    started = _parse_time(state.get("nextRetryAt")) or _parse_time(state.get("startedAt"))
+    started = parse_time(state.get("nextRetryAt")) or parse_time(state.get("startedAt"))
     if started is None:
         return 0.0
     return max((now - started).total_seconds(), 0.0)
-
-
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def last_known_revisions(status: dict[str, Any]) -> list[str]:
@@ -166,9 +164,12 @@ def prune_request(
     meta: dict[str, Any],
     now: dt.datetime,
     *,
+    options: SyncOptions = NO_OPTIONS,
     required_since: dt.datetime | None = None,
     refused: Mapping[ResourceKey, str] | None = None,
 ) -> PruneRequest | None:
+    """What this pass of ``operation`` may prune. ``options`` are the application's sync
+    options overridden by the operation's (each live object's annotation goes on top)."""
     sync = operation.get("sync") or {}
     automated = spec.sync_policy.automated
     allow_empty = bool(automated and automated.allow_empty)
@@ -181,7 +182,7 @@ def prune_request(
         live,
         app_namespace=str(meta.get("namespace", "")),
         app_name=str(meta.get("name", "")),
-        app_options=dict(spec.sync_policy.sync_options),
+        app_options=options,
         enabled=bool(sync.get("prune")),
         confirmed_at=_confirmed_at(meta),
         required_since=required_since,
@@ -197,17 +198,20 @@ def prune_request(
         delete_last=tuple((i.key, str(i.propagation)) for i in plan.prune_last),
         skipped=skipped,
         dry_run=bool(sync.get("dryRun")),
+        confirmation_pending=plan.confirmation_pending,
     )
 
 
+def operation_sync_options(
+    operation: dict[str, Any],
+) -> tuple[SyncOptions, list[SyncOptionProblem]]:
+    """``operation.sync.syncOptions`` as typed options, and the entries that could not be
+    read (a requested sync with such an entry ends in ``Error`` naming it)."""
+    return read_sync_options((operation.get("sync") or {}).get("syncOptions") or [])
+
+
 def _confirmed_at(meta: dict[str, Any]) -> dt.datetime | None:
-    value = (meta.get("annotations") or {}).get(PRUNE_CONFIRM_ANNOTATION)
-    if not value:
-        return None
-    try:
-        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    return parse_time((meta.get("annotations") or {}).get(PRUNE_CONFIRM_ANNOTATION))
 
 
 def previous_results(state: dict[str, Any]) -> list[ResourceResult]:
@@ -263,7 +267,7 @@ def record_pass(
     state: dict[str, Any],
     outcome: PassOutcome,
     generated: GeneratedManifests,
-    raw_spec: dict[str, Any],
+    spec: ApplicationSpec,
     stamp: str,
 ) -> dict[str, Any]:
     state = copy.deepcopy(state)
@@ -272,7 +276,7 @@ def record_pass(
     result["resources"] = [_result_entry(r) for r in merged]
     revisions = list(generated.revisions)
     result["revision"] = revisions[0] if revisions else ""
-    sources = sources_of(raw_spec)
+    sources = spec.source_bodies()
     if len(sources) > 1:
         result["revisions"] = revisions
         result["sources"] = sources
@@ -301,7 +305,7 @@ def maybe_retry(
     state["retryCount"] = count + 1
     state["phase"] = str(OperationPhase.RUNNING)
     state["message"] = f"retrying attempt #{count + 1} in {delay:.0f}s: {state.get('message', '')}"
-    state["nextRetryAt"] = (now + dt.timedelta(seconds=delay)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    state["nextRetryAt"] = format_time(now + dt.timedelta(seconds=delay))
     state.pop("finishedAt", None)
     state["syncResult"] = {"resources": []}
     del stamp
@@ -309,30 +313,11 @@ def maybe_retry(
 
 
 def waiting_for_retry(state: dict[str, Any], now: dt.datetime) -> float | None:
-    value = state.get("nextRetryAt")
-    if not value:
+    at = parse_time(state.get("nextRetryAt"))
+    if at is None:
         return None
-    at = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     remaining = (at - now).total_seconds()
     return remaining if remaining > 0 else None
-
-
-def sources_of(raw_spec: dict[str, Any]) -> list[dict[str, Any]]:
-    if raw_spec.get("sources"):
-        return [copy.deepcopy(s) for s in raw_spec["sources"]]
-    if raw_spec.get("source"):
-        return [copy.deepcopy(raw_spec["source"])]
-    return []
-
-
-def compared_to(raw_spec: dict[str, Any]) -> dict[str, Any]:
-    compared: dict[str, Any] = {"destination": copy.deepcopy(raw_spec.get("destination") or {})}
-    sources = sources_of(raw_spec)
-    if raw_spec.get("sources"):
-        compared["sources"] = sources
-    elif sources:
-        compared["source"] = sources[0]
-    return compared
 
 
 def describe(operation: dict[str, Any], generated: GeneratedManifests) -> str:
@@ -348,7 +333,6 @@ def history_after(
     previous: dict[str, Any],
     op_state: dict[str, Any] | None,
     spec: ApplicationSpec,
-    raw_spec: dict[str, Any],
     generated: GeneratedManifests,
     *,
     finished_now: bool,
@@ -362,7 +346,7 @@ def history_after(
     started = str(op_state.get("startedAt", ""))
     result = op_state.get("syncResult") or {}
     commit = generated.commits[0] if generated.commits else None
-    sources = sources_of(raw_spec)
+    sources = spec.source_bodies()
     return append_history(
         history,
         revision=str(result.get("revision", "")),

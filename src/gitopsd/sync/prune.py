@@ -25,6 +25,8 @@ class PruneRequest:
     delete_last: tuple[tuple[ResourceKey, str], ...] = ()
     skipped: tuple[ResourceResult, ...] = ()  # Prune=false, awaiting confirmation, foreign
     dry_run: bool = False
+    # Some Prune=confirm object waits for an approval newer than the need for it.
+    confirmation_pending: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,12 @@ Called by :mod:`gitopsd.sync.reconciler` right after the spec is parsed.
 
 from __future__ import annotations
 
-from typing import Any
-
 from gitopsd.diff import ignore_rule_problems
-from gitopsd.plan import sync_option_problems
 from gitopsd.spec import ApplicationSpec
 
 
-def spec_problems(raw: dict[str, Any], spec: ApplicationSpec) -> list[str]:
-    """Settings the spec carries that gitopsd cannot honour, naming the field."""
-    policy = raw.get("syncPolicy") or {}
+def spec_problems(spec: ApplicationSpec) -> list[str]:
+    """Settings the spec carries that gitopsd cannot honour, naming the field. The sync
+    options were read once, by the spec parser, which kept what it could not read."""
     problems = ignore_rule_problems(spec.ignore_differences, "spec.ignoreDifferences")
-    problems += sync_option_problems(
-        [str(o) for o in policy.get("syncOptions") or []], "spec.syncPolicy.syncOptions"
-    )
-    return problems
+    return problems + list(spec.sync_policy.sync_option_problems)

@@ -85,6 +85,21 @@ def test_sync_options_default_to_true_and_are_trimmed() -> None:
         parse_sync_option("=true")
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Frobnicate", "unknown sync option 'Frobnicate'"),
+        ("replace=true", "did you mean 'Replace'"),
+        ("Prune=later", "sync option Prune='later' is not one of true, false, confirm"),
+    ],
+)
+def test_sync_options_gitopsd_cannot_read_are_refused_before_anything_is_written(
+    text: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_sync_option(text)
+
+
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as raised:
         main(["app", "sync", "web", "--resource", "Deployment:api"])

@@ -169,7 +169,7 @@ def test_delete_adds_or_removes_the_resources_finalizer() -> None:
     meta = {"resourceVersion": "7", "finalizers": ["example.com/keep"]}
     assert finalizers_patch(meta, cascade=True) == {
         "metadata": {
-            "finalizers": ["example.com/keep", "resources-finalizer.gitopsd.io"],
+            "finalizers": ["example.com/keep", "gitopsd.io/resources-finalizer"],
             "resourceVersion": "7",
         }
     }

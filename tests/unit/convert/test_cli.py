@@ -76,7 +76,7 @@ def test_output_dir_mirrors_the_tree(tree: Path, tmp_path: Path) -> None:
     assert (out / "apps/prod/kustomization.yaml").read_text() == KUSTOMIZATION
     helm = json.loads((out / "apps/helm.json").read_text())
     assert helm["apiVersion"] == "gitopsd.io/v1alpha1"
-    assert helm["metadata"]["finalizers"] == ["resources-finalizer.gitopsd.io"]
+    assert helm["metadata"]["finalizers"] == ["gitopsd.io/resources-finalizer"]
 
 
 def test_in_place_rewrites_only_files_that_change(tree: Path) -> None:

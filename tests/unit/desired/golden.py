@@ -6,11 +6,12 @@ in the diff; without it a mismatch fails the test.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from tests.support.golden import updating
 
 
 def load_docs(path: Path) -> list[dict[str, Any]]:
@@ -26,7 +27,7 @@ def load(path: Path) -> Any:
 
 def assert_golden(actual: Any, expected_path: Path) -> None:
     """``actual`` equals the YAML in ``expected_path`` (or rewrites it when updating)."""
-    if os.environ.get("GITOPSD_UPDATE_GOLDEN") == "1":
+    if updating():
         expected_path.write_text(
             yaml.safe_dump(actual, sort_keys=False, default_flow_style=False, width=100),
             encoding="utf-8",

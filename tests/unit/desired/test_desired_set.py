@@ -44,8 +44,8 @@ def _dump(item: DesiredObject) -> dict[str, Any]:
         out["deletePolicies"] = sorted(p.value for p in item.hook_delete_policies)
     if item.unknown_kind:
         out["unknownKind"] = True
-    if item.sync_options:
-        out["syncOptions"] = dict(sorted(item.sync_options.items()))
+    if item.sync_options.explicit:
+        out["syncOptions"] = item.sync_options.written()
     if item.compare_options:
         out["compareOptions"] = dict(sorted(item.compare_options.items()))
     out["object"] = item.obj

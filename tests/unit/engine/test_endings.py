@@ -119,7 +119,7 @@ def test_a_hook_created_by_a_pass_whose_status_was_lost_is_adopted_not_run_again
 
 
 def test_deleting_an_application_whose_spec_became_invalid_still_deletes_its_resources() -> None:
-    engine = Engine([configmap("a")], finalizers=["resources-finalizer.gitopsd.io"])
+    engine = Engine([configmap("a")], finalizers=["gitopsd.io/resources-finalizer"])
     engine.sync()
     engine.run()
     engine.set_spec(lambda spec: spec.setdefault("syncPolicy", {}).update(syncOptions=["Nope"]))
@@ -130,4 +130,4 @@ def test_deleting_an_application_whose_spec_became_invalid_still_deletes_its_res
     assert record.writes == ["delete ConfigMap/web/a (Foreground)"]
     released = engine.reconcile()
     assert released.writes == []
-    assert released.result.remove_finalizers == ("resources-finalizer.gitopsd.io",)
+    assert released.result.remove_finalizers == ("gitopsd.io/resources-finalizer",)

@@ -318,7 +318,7 @@ def test_a_lost_answer_after_a_write_is_repaired_without_a_second_write() -> Non
 def test_deleting_the_application_deletes_its_resources_then_releases_it() -> None:
     engine = Engine(
         [configmap("a"), deployment("api")],
-        finalizers=["resources-finalizer.gitopsd.io"],
+        finalizers=["gitopsd.io/resources-finalizer"],
     )
     engine.sync()
     engine.run()
@@ -331,21 +331,47 @@ def test_deleting_the_application_deletes_its_resources_then_releases_it() -> No
     assert record.result.remove_finalizers == ()
     released = engine.reconcile()
     assert released.writes == []
-    assert released.result.remove_finalizers == ("resources-finalizer.gitopsd.io",)
+    assert released.result.remove_finalizers == ("gitopsd.io/resources-finalizer",)
     assert engine.cluster.stored(ResourceKey("gitopsd.io", "Application", "gitopsd", "web")) is None
 
 
-def test_the_background_finalizer_deletes_in_the_background() -> None:
-    engine = Engine([configmap("a")], finalizers=["resources-finalizer.gitopsd.io/background"])
+@pytest.mark.parametrize(
+    ("finalizer", "propagation"),
+    [
+        ("gitopsd.io/resources-finalizer-background", "Background"),
+        ("gitopsd.io/resources-finalizer-foreground", "Foreground"),
+        # Earlier releases' name and Argo CD's are still honoured, with their stages.
+        ("resources-finalizer.gitopsd.io", "Foreground"),
+        ("resources-finalizer.gitopsd.io/background", "Background"),
+        ("resources-finalizer.argocd.argoproj.io", "Foreground"),
+        ("resources-finalizer.argocd.argoproj.io/background", "Background"),
+        ("resources-finalizer.argocd.argoproj.io/foreground", "Foreground"),
+    ],
+)
+def test_every_name_of_the_resources_finalizer_deletes_as_it_says(
+    finalizer: str, propagation: str
+) -> None:
+    engine = Engine([configmap("a")], finalizers=[finalizer])
     engine.sync()
     engine.run()
     engine.delete_app()
-    assert engine.reconcile().writes == ["delete ConfigMap/web/a (Background)"]
+    assert engine.reconcile().writes == [f"delete ConfigMap/web/a ({propagation})"]
+    assert engine.reconcile().result.remove_finalizers == (finalizer,)
+
+
+def test_other_finalizers_are_not_the_resources_finalizer() -> None:
+    engine = Engine([configmap("a")], finalizers=["gitopsd.io/resources-finalizerX"])
+    engine.sync()
+    engine.run()
+    engine.delete_app()
+    record = engine.reconcile()
+    assert record.writes == []
+    assert record.result.remove_finalizers == ()
 
 
 def test_deleting_the_application_keeps_delete_false_objects() -> None:
     kept = annotated(configmap("kept"), sync_options="Delete=false")
-    engine = Engine([configmap("a"), kept], finalizers=["resources-finalizer.gitopsd.io"])
+    engine = Engine([configmap("a"), kept], finalizers=["gitopsd.io/resources-finalizer"])
     engine.sync()
     engine.run()
     engine.delete_app()
@@ -357,7 +383,7 @@ def test_deleting_the_application_keeps_delete_false_objects() -> None:
 def test_deleting_waits_for_objects_held_by_a_finalizer() -> None:
     held = configmap("held")
     held["metadata"]["finalizers"] = ["example.com/hold"]
-    engine = Engine([held], finalizers=["resources-finalizer.gitopsd.io"])
+    engine = Engine([held], finalizers=["gitopsd.io/resources-finalizer"])
     engine.sync()
     engine.run()
     engine.delete_app()
@@ -368,7 +394,7 @@ def test_deleting_waits_for_objects_held_by_a_finalizer() -> None:
     assert waiting.result.remove_finalizers == ()
     key = ResourceKey("", "ConfigMap", "web", "held")
     engine.cluster.edit(key, lambda o: o["metadata"].pop("finalizers"), manager="holder")
-    assert engine.reconcile().result.remove_finalizers == ("resources-finalizer.gitopsd.io",)
+    assert engine.reconcile().result.remove_finalizers == ("gitopsd.io/resources-finalizer",)
 
 
 def _synced_with_change() -> Engine:
@@ -380,7 +406,7 @@ def _synced_with_change() -> Engine:
 
 
 def test_a_failed_read_while_deleting_the_application_waits_and_retries() -> None:
-    engine = Engine([configmap("a")], finalizers=["resources-finalizer.gitopsd.io"])
+    engine = Engine([configmap("a")], finalizers=["gitopsd.io/resources-finalizer"])
     engine.sync()
     engine.run()
     engine.delete_app()

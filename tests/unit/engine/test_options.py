@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 
 from gitopsd.memory import Fault, FaultKind, Verb
-from gitopsd.memory.clock import rfc3339
 from gitopsd.model.keys import GroupKind, ResourceKey
+from gitopsd.model.times import format_time
 from tests.unit.engine.harness import Engine, annotated, configmap, deployment, job
 
 CM = GroupKind("", "ConfigMap")
@@ -67,7 +67,7 @@ def test_prune_confirm_waits_for_an_approval_newer_than_the_need() -> None:
     old = annotated(configmap("old"), sync_options="Prune=confirm")
     engine = _synced([configmap("keep"), old])
     engine.commit([configmap("keep")])
-    stale_approval = rfc3339(engine.clock.now())
+    stale_approval = format_time(engine.clock.now())
     engine.advance(5)
     engine.annotate(**{"gitopsd.io/prune-confirmed-at": stale_approval})
     engine.sync(prune=True)
@@ -76,7 +76,7 @@ def test_prune_confirm_waits_for_an_approval_newer_than_the_need() -> None:
     assert waiting.writes == []
     assert engine.live("ConfigMap", "old") is not None
     engine.advance(30)
-    engine.annotate(**{"gitopsd.io/prune-confirmed-at": rfc3339(engine.clock.now())})
+    engine.annotate(**{"gitopsd.io/prune-confirmed-at": format_time(engine.clock.now())})
     engine.advance(1)
     engine.sync(prune=True)
     engine.start()
@@ -360,3 +360,58 @@ def test_a_failed_delete_while_recreating_fails_the_operation_instead_of_raising
         "delete Deployment/web/api (Foreground) -> ClusterError",
     ]
     assert record.phase == "Failed"
+
+
+# --- options read once, as typed values -------------------------------------------------
+def test_option_values_are_read_whatever_their_case() -> None:
+    policy = {"syncOptions": ["CreateNamespace=TRUE", "Validate=False"]}
+    engine = Engine([configmap("a")], sync_policy=policy, create_namespace=False)
+    engine.sync()
+    engine.start()
+    record = engine.reconcile()
+    assert record.writes == ["apply Namespace/web", "apply ConfigMap/web/a"]
+    assert [c.field_validation for c in record.calls if c.write][-1] == "Ignore"
+
+
+def test_the_operations_options_override_the_applications() -> None:
+    engine = Engine([configmap("a")], sync_policy=_options("Replace=true"))
+    engine.sync(syncOptions=["Replace=false", "Validate=false"])
+    engine.start()
+    record = engine.reconcile()
+    assert record.writes == ["apply ConfigMap/web/a"]  # server-side apply, not create
+    assert [c.field_validation for c in record.calls if c.write] == ["Ignore"]
+
+
+def test_the_operations_options_govern_its_prunes_too() -> None:
+    engine = _synced([configmap("keep"), configmap("old")])
+    engine.commit([configmap("keep")])
+    engine.sync(prune=True, syncOptions=["PrunePropagationPolicy=orphan"])
+    engine.start()
+    assert engine.reconcile().writes == ["delete ConfigMap/web/old (Orphan)"]
+
+
+def test_a_requested_sync_with_an_unreadable_option_ends_in_error_and_writes_nothing() -> None:
+    engine = Engine([configmap("a")])
+    engine.sync(syncOptions=["Frobnicate=true", "Prune=later"])
+    record = engine.reconcile()
+    assert record.writes == []
+    assert record.phase == "Error"
+    message = engine.operation_state()["message"]
+    assert message.startswith("operation.sync.syncOptions[0]: unknown sync option 'Frobnicate'")
+    assert "operation.sync.syncOptions[1]: sync option Prune='later' is not one of" in message
+    assert "operation" not in engine.app()  # consumed: the next request is not refused
+    assert engine.cluster.keys("ConfigMap") == []
+
+
+def test_an_objects_unreadable_option_fails_the_comparison_naming_it() -> None:
+    engine = Engine([annotated(configmap("a"), sync_options="Replace=sometimes")])
+    engine.sync()
+    record = engine.reconcile()
+    assert record.writes == []
+    assert record.phase == "Error"
+    conditions = {c["type"]: c["message"] for c in engine.status()["conditions"]}
+    assert (
+        "ConfigMap/web/a: sync option Replace='sometimes' is not one of true, false"
+        in (conditions["ComparisonError"])
+    )
+    assert engine.cluster.keys("ConfigMap") == []

@@ -79,7 +79,7 @@ def test_inventory_outside_the_project_is_never_pruned() -> None:
 def test_deleting_the_application_keeps_inventory_outside_the_project() -> None:
     engine = Engine(
         [configmap("a"), _in("other", configmap("b"))],
-        finalizers=["resources-finalizer.gitopsd.io"],
+        finalizers=["gitopsd.io/resources-finalizer"],
     )
     _namespace(engine, "other")
     engine.sync()
@@ -91,7 +91,7 @@ def test_deleting_the_application_keeps_inventory_outside_the_project() -> None:
     assert record.writes == ["delete ConfigMap/web/a (Foreground)"]
     released = engine.reconcile()
     assert released.writes == []
-    assert released.result.remove_finalizers == ("resources-finalizer.gitopsd.io",)
+    assert released.result.remove_finalizers == ("gitopsd.io/resources-finalizer",)
     kept = [e.message for e in released.result.events if e.reason == "ResourceKept"]
     assert len(kept) == 1 and "ConfigMap/other/b" in kept[0]
     assert engine.live("ConfigMap", "b", namespace="other") is not None

@@ -66,12 +66,15 @@ class FixedClock:
 class StubReconciler:
     def __init__(self, result: ReconcileResult) -> None:
         self.result = result
-        self.orphans: dict[tuple[str, str], int] = {}
+        self.forgotten: list[tuple[str, str]] = []
         self.env = None
         self.settings = ReconcileSettings(app_namespaces=ApplicationNamespaces("gitopsd"))
 
     def reconcile(self, app: dict[str, Any]) -> ReconcileResult:
         return self.result
+
+    def forget(self, namespace: str, name: str) -> None:
+        self.forgotten.append((namespace, name))
 
 
 def application(**extra: Any) -> dict[str, Any]:

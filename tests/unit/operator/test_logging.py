@@ -55,3 +55,18 @@ def test_kopf_retries_the_server_asked_for_are_debug_and_other_errors_stay() -> 
     assert quiet.filter(final) is True and final.levelno == logging.ERROR
     ours = record("gitopsd.x", logging.ERROR, "will retry: 429")
     assert quiet.filter(ours) is True
+
+
+def test_log_lines_carry_utc_times_with_the_zone() -> None:
+    import json
+
+    from gitopsd.operator.main import JsonFormatter
+    from gitopsd.server.logs import JsonFormatter as ServerJsonFormatter
+    from gitopsd.server.logs import TextFormatter as ServerTextFormatter
+
+    line = record("gitopsd.x", logging.INFO, "hello")
+    line.created = 1767268805.25  # 2026-01-01T12:00:05.250Z
+    for formatter in (TextFormatter(), ServerTextFormatter()):
+        assert formatter.format(line).startswith("2026-01-01T12:00:05.250Z INFO gitopsd.x: hello")
+    for json_formatter in (JsonFormatter(), ServerJsonFormatter()):
+        assert json.loads(json_formatter.format(line))["time"] == "2026-01-01T12:00:05.250Z"

@@ -18,6 +18,8 @@ import pytest
 
 from gitopsd.desired import build_desired_set
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.sync_options import read_sync_options
+from gitopsd.model.tracking import parse_tracking_id
 from gitopsd.plan import PruneItem, PrunePlan, confirmed, deletion_set, may_prune, prune_set
 from tests.unit.desired.discovery import RESOURCES
 from tests.unit.desired.golden import load, scenario_names
@@ -43,7 +45,7 @@ SCENARIOS = [
 
 
 def _key(tracking: str) -> ResourceKey:
-    return ResourceKey.from_tracking_id(f"{APP_NAMESPACE}_{APP_NAME}:{tracking}")[2]
+    return parse_tracking_id(f"{APP_NAMESPACE}_{APP_NAME}:{tracking}").key
 
 
 def _time(value: str | None) -> dt.datetime | None:
@@ -68,7 +70,8 @@ def _plan(case: dict[str, Any]) -> PrunePlan:
     inventory = [_key(entry) for entry in case["inventory"]]
     live = {ResourceKey.of(obj): obj for obj in case.get("live") or []}
     settings = case.get("settings") or {}
-    app_options = dict(item.split("=", 1) for item in settings.get("appOptions") or [])
+    app_options, problems = read_sync_options(settings.get("appOptions") or [])
+    assert not problems
     refused = {_key(entry): reason for entry, reason in (case.get("refused") or {}).items()}
     if case.get("mode") == "app-deletion":
         return deletion_set(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.tracking import tracking_id
 from gitopsd.project import child_project_violations, parse_project, takeover_violations
 
 TEAM_A = parse_project({"metadata": {"name": "team-a"}, "spec": {"sourceRepos": ["*"]}})
@@ -66,7 +67,7 @@ def test_existing_gitopsd_objects_tracked_by_someone_else_are_never_taken_over()
     project = ResourceKey("gitopsd.io", "AppProject", CONTROL, "team-b")
     appset = ResourceKey("gitopsd.io", "ApplicationSet", "elsewhere", "fleet")
     objects: list[tuple[ResourceKey, dict[str, Any] | None]] = [
-        (team_b_app, _live(team_b_app, team_b_app.tracking_id(CONTROL, "team-b-root"))),
+        (team_b_app, _live(team_b_app, tracking_id(CONTROL, "team-b-root", team_b_app))),
         (project, _live(project, None)),
         (appset, _live(appset, None)),
     ]
@@ -85,7 +86,7 @@ def test_own_new_and_ordinary_objects_pass() -> None:
     new = ResourceKey("gitopsd.io", "Application", CONTROL, "new")
     secret_elsewhere = ResourceKey("", "Secret", "team-a-web", "db")
     objects: list[tuple[ResourceKey, dict[str, Any] | None]] = [
-        (own, _live(own, own.tracking_id(CONTROL, "tenant"))),
+        (own, _live(own, tracking_id(CONTROL, "tenant", own))),
         (new, None),
         (secret_elsewhere, _live(secret_elsewhere, None)),  # adoption as usual outside
     ]
@@ -96,7 +97,7 @@ def test_control_namespace_secrets_and_configmaps_are_guarded() -> None:
     repo_creds = ResourceKey("", "Secret", CONTROL, "repo-team-b")
     config = ResourceKey("", "ConfigMap", CONTROL, "gitopsd-cm")
     # The tracking-id of the same object under another key does not count.
-    copied = repo_creds.tracking_id(CONTROL, "tenant").replace("repo-team-b", "other")
+    copied = tracking_id(CONTROL, "tenant", repo_creds).replace("repo-team-b", "other")
     objects: list[tuple[ResourceKey, dict[str, Any] | None]] = [
         (repo_creds, _live(repo_creds, copied)),
         (config, _live(config, None)),

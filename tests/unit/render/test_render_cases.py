@@ -8,7 +8,6 @@ rendered with the real kustomize and helm against ``testdata/repo``. Set
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import yaml
 import gitopsd.errors
 from gitopsd.render import RenderContext, render_source
 from gitopsd.spec import parse_source
+from tests.support.golden import updating
 
 TESTDATA = Path(__file__).parent / "testdata"
 REPO = TESTDATA / "repo"
@@ -56,7 +56,7 @@ def test_render_scenario(path: Path) -> None:
         assert case["error"]["message"] in str(raised.value)
         return
     objects = _render(case)
-    if os.environ.get("GITOPSD_UPDATE_GOLDEN"):
+    if updating():
         _update_golden(path, objects)
         case = _load(path)
     assert objects == case["expected"]

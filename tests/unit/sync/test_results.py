@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from gitopsd.diff import Comparison, ObjectComparison, shared_resources
 from gitopsd.health import Health
 from gitopsd.model.keys import ResourceKey
 from gitopsd.model.vocab import HealthStatus, HookType, ResultCode, SyncStatus
-from gitopsd.sync.compare import Comparison, ObjectComparison, shared_resources
 from gitopsd.sync.results import ResourceResult, merge_results
 
 WEB = ResourceKey("apps", "Deployment", "shop", "web")

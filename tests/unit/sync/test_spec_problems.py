@@ -9,7 +9,7 @@ import pytest
 from gitopsd.config import parse_configmap
 from gitopsd.diff import ignore_rule_problems
 from gitopsd.errors import ConfigError, SpecError
-from gitopsd.plan import sync_option_problems
+from gitopsd.model.sync_options import sync_option_problems
 from gitopsd.spec import IgnoreDifference, parse_duration, parse_source
 
 

@@ -11,7 +11,7 @@ from gitopsd.model.keys import ResourceKey
 from gitopsd.status import Condition
 from gitopsd.sync.operation import _name_taken
 from gitopsd.sync.operation_state import last_known_revisions, recorded_hook_keys
-from gitopsd.sync.report import error_status
+from gitopsd.sync.reconcile.report import error_status
 
 PREVIOUS = {
     "sync": {"status": "Synced", "revision": "a" * 40, "comparedTo": {"source": {"path": "x"}}},

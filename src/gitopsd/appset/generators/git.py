@@ -14,21 +14,10 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-import yaml
-
 from gitopsd.appset.generators.context import GeneratorContext
 from gitopsd.appset.params import Params, append_values, flatten, path_params
 from gitopsd.errors import SpecError
-
-
-class _Loader(yaml.SafeLoader):
-    """YAML as Argo CD reads it: dates stay strings (it converts through JSON)."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+from gitopsd.model.yaml_loader import YAMLError, load_yaml
 
 
 def generate(body: dict[str, Any], ctx: GeneratorContext) -> list[Params]:
@@ -101,8 +90,8 @@ def _file_params(
 
 def _objects(path: str, data: bytes) -> list[dict[str, Any]]:
     try:
-        loaded = yaml.load(data, Loader=_Loader)  # _Loader is a SafeLoader
-    except yaml.YAMLError as error:
+        loaded = load_yaml(data)  # dates stay strings, as Argo CD reads them (through JSON)
+    except YAMLError as error:
         raise SpecError(f"unable to process file '{path}': {error}") from error
     if loaded is None:
         return [{}]

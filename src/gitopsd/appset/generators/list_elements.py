@@ -11,11 +11,10 @@ import copy
 import json
 from typing import Any
 
-import yaml
-
 from gitopsd.appset.generators.context import GeneratorContext
 from gitopsd.appset.params import Params
 from gitopsd.errors import SpecError
+from gitopsd.model.yaml_loader import YAMLError, load_yaml
 
 
 def generate(body: dict[str, Any], ctx: GeneratorContext) -> list[Params]:
@@ -30,8 +29,8 @@ def _elements(body: dict[str, Any]) -> list[dict[str, Any]]:
     text = body.get("elementsYaml")
     if text:
         try:
-            extra = yaml.safe_load(str(text))
-        except yaml.YAMLError as error:
+            extra = load_yaml(str(text))
+        except YAMLError as error:
             raise SpecError(f"elementsYaml is not valid YAML: {error}") from error
         if not isinstance(extra, list):
             raise SpecError("elementsYaml must be a YAML list")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from gitopsd.model.times import parse_time
+
 
 def get(obj: Any, *path: str) -> Any:
     """``obj[path[0]][path[1]]...``, or None when any step is missing or not a mapping."""
@@ -101,13 +103,5 @@ def reason_and_message(entry: dict[str, Any]) -> str:
 
 def timestamp(obj: Any, *path: str) -> dt.datetime | None:
     """An RFC 3339 timestamp field, or None when absent or unparseable."""
-    value = get(obj, *path)
-    if isinstance(value, dt.datetime):  # YAML loaders turn unquoted timestamps into these
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    # YAML loaders other than gitopsd's turn unquoted timestamps into datetimes.
+    return parse_time(get(obj, *path))

@@ -15,11 +15,7 @@ from typing import Any
 
 from gitopsd.health.checks import fields
 from gitopsd.health.result import Health, degraded, healthy, progressing, unknown
-
-IGNORE_RESTART_POLICY_ANNOTATIONS = (
-    "argocd.argoproj.io/ignore-restart-policy",
-    "gitopsd.io/ignore-restart-policy",
-)
+from gitopsd.model.annotations import IGNORE_RESTART_POLICY, annotation
 
 
 def pod_health(obj: dict[str, Any]) -> Health:
@@ -46,10 +42,8 @@ def _restart_policy(obj: dict[str, Any]) -> str:
 
 
 def _ignores_restart_policy(obj: dict[str, Any]) -> bool:
-    return any(
-        fields.text(obj, "metadata", "annotations", key).strip().lower() == "true"
-        for key in IGNORE_RESTART_POLICY_ANNOTATIONS
-    )
+    # Either prefix; gitopsd's wins when both are set.
+    return (annotation(obj, IGNORE_RESTART_POLICY) or "").strip().lower() == "true"
 
 
 def _container_statuses(obj: dict[str, Any], *, with_init: bool = False) -> list[dict[str, Any]]:

@@ -19,9 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from gitopsd.errors import ConfigError
+from gitopsd.model.yaml_loader import YAMLError, load_yaml
 
 OIDC_KEY = "oidc.config"
 URL_KEY = "url"
@@ -58,8 +57,8 @@ def parse_oidc_config(text: str | None, lookup: SecretLookup) -> OidcConfig | No
     if not text or not text.strip():
         return None
     try:
-        raw: Any = yaml.safe_load(text)
-    except yaml.YAMLError as error:
+        raw: Any = load_yaml(text)
+    except YAMLError as error:
         raise ConfigError(f"gitopsd-cm: {OIDC_KEY}: not YAML: {error}") from error
     if not isinstance(raw, dict):
         raise ConfigError(f"gitopsd-cm: {OIDC_KEY}: expected a mapping")

@@ -18,9 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from gitopsd.errors import ConfigError
+from gitopsd.model.yaml_loader import YAMLError, load_yaml
 from gitopsd.server.rbac.globs import check_pattern
 
 log = logging.getLogger(__name__)
@@ -77,8 +76,8 @@ def parse_scopes(text: str | None) -> tuple[str, ...]:
     if not text or not text.strip():
         return ("groups",)
     try:
-        value: Any = yaml.safe_load(text)
-    except yaml.YAMLError as error:
+        value: Any = load_yaml(text)
+    except YAMLError as error:
         raise ConfigError(f"{RBAC_CONFIGMAP}: scopes: {error}") from error
     if isinstance(value, str):
         value = [value]

@@ -1,4 +1,10 @@
-"""From a finished pass to the Application's ``status`` and its events."""
+"""The status stage: from a finished pass to the Application's ``status`` and its events.
+
+:func:`build_status` writes the whole status of a pass that assessed the Application
+(replaced whole by the operator); :func:`error_status` keeps the previous one with a
+condition when a pass ends early; :func:`drift_summary` names who drifted for the
+``SelfHeal`` event. Called by the reconciler's stages.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +12,32 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from gitopsd.diff import last_writer
+from gitopsd.diff import Comparison, last_writer
 from gitopsd.diff.paths import dotted
 from gitopsd.model.vocab import OperationPhase, SyncStatus
+from gitopsd.spec import compared_to
 from gitopsd.status import Condition, resource_entries, set_conditions, summary_images
 from gitopsd.status import conditions as cond
 from gitopsd.sync import operation_state as opstate
-from gitopsd.sync.compare import Comparison
 from gitopsd.sync.passes import AppEvent, Pass
+from gitopsd.sync.reconcile.assess import Assessment
 
 
-def build_status(p: Pass) -> dict[str, Any]:
-    assert p.comparison is not None and p.generated is not None and p.desired is not None
-    comparison, generated = p.comparison, p.generated
-    _transition_events(p)
+def build_status(p: Pass, seen: Assessment) -> dict[str, Any]:
+    """The whole new status of a pass that assessed the Application."""
+    comparison, generated = seen.comparison, seen.generated
+    _transition_events(p, comparison)
     status: dict[str, Any] = {
         "sync": {
             "status": str(comparison.sync_status),
             "revision": generated.revisions[0] if generated.revisions else "",
-            "comparedTo": opstate.compared_to(p.raw_spec),
+            "comparedTo": compared_to(p.raw_spec),
         },
         "health": {"status": str(comparison.health.status)},
         "resources": resource_entries(comparison),
-        "summary": {"images": summary_images(item.obj for item in p.desired.resources)},
+        "summary": {"images": summary_images(item.obj for item in seen.desired.resources)},
         "history": opstate.history_after(
-            p.previous, p.op_state, p.spec, p.raw_spec, generated, finished_now=p.finished
+            p.previous, p.op_state, p.spec, generated, finished_now=p.finished
         ),
         "reconciledAt": p.stamp,
         "observedAt": p.stamp,
@@ -51,14 +58,13 @@ def build_status(p: Pass) -> dict[str, Any]:
     return status
 
 
-def _transition_events(p: Pass) -> None:
-    assert p.comparison is not None
-    sync_status = p.comparison.sync_status
-    health = p.comparison.health.status
+def _transition_events(p: Pass, comparison: Comparison) -> None:
+    sync_status = comparison.sync_status
+    health = comparison.health.status
     before_sync = (p.previous.get("sync") or {}).get("status")
     before_health = (p.previous.get("health") or {}).get("status")
     if sync_status == SyncStatus.OUT_OF_SYNC and before_sync != sync_status:
-        drifted = ", ".join(str(o.key) for o in p.comparison.out_of_sync[:5])
+        drifted = ", ".join(str(o.key) for o in comparison.out_of_sync[:5])
         p.events.append(AppEvent("Normal", "OutOfSync", f"out of sync: {drifted}"))
     if before_health and before_health != str(health):
         p.events.append(
