@@ -2,7 +2,10 @@
 
 A key is processed by one worker at a time; an ``add`` while it is being processed marks
 it dirty so it runs once more afterwards; ``add`` with a delay keeps the earliest due
-time. Thread-safe; workers block in ``get``.
+time. A key added as ``background`` (the Applications a replica takes over from another
+in one go, re-queues of everything) is handed out only when no ordinary key is due, so a
+change someone just made is never stuck behind a batch; adding it again as an ordinary
+key promotes it. Thread-safe; workers block in ``get``.
 """
 
 from __future__ import annotations
@@ -14,54 +17,71 @@ import time
 from collections.abc import Callable
 
 AppKey = tuple[str, str]  # (namespace, name)
+_Entry = tuple[float, bool]  # (due, background)
 
 log = logging.getLogger(__name__)
 # How soon a key whose processing raised is looked at again.
 ERROR_RETRY_SECONDS = 30.0
 
 
+def _merge(current: _Entry | None, new: _Entry) -> _Entry:
+    """The earlier due time; ordinary if either is."""
+    if current is None:
+        return new
+    return (min(current[0], new[0]), current[1] and new[1])
+
+
 class WorkQueue:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._cond = threading.Condition()
-        self._heap: list[tuple[float, int, AppKey]] = []
-        self._due: dict[AppKey, float] = {}
+        self._heaps: dict[bool, list[tuple[float, int, AppKey]]] = {False: [], True: []}
+        self._due: dict[AppKey, _Entry] = {}
         self._active: set[AppKey] = set()
-        self._dirty: dict[AppKey, float] = {}
+        self._dirty: dict[AppKey, _Entry] = {}
         self._counter = 0
         self._closed = False
 
-    def add(self, key: AppKey, delay: float = 0.0) -> None:
+    def add(self, key: AppKey, delay: float = 0.0, *, background: bool = False) -> None:
         with self._cond:
-            due = self._clock() + max(delay, 0.0)
+            entry = (self._clock() + max(delay, 0.0), background)
             if key in self._active:
-                self._dirty[key] = min(due, self._dirty.get(key, due))
+                self._dirty[key] = _merge(self._dirty.get(key), entry)
                 return
             current = self._due.get(key)
-            if current is not None and current <= due:
-                return
-            self._push(key, due)
+            merged = _merge(current, entry)
+            if merged != current:
+                self._push(key, merged)
 
-    def _push(self, key: AppKey, due: float) -> None:
-        self._due[key] = due
+    def _push(self, key: AppKey, entry: _Entry) -> None:
+        self._due[key] = entry
         self._counter += 1
-        heapq.heappush(self._heap, (due, self._counter, key))
+        heapq.heappush(self._heaps[entry[1]], (entry[0], self._counter, key))
         self._cond.notify()
 
+    def _top(self, background: bool) -> tuple[float, int, AppKey] | None:
+        heap = self._heaps[background]
+        while heap and self._due.get(heap[0][2]) != (heap[0][0], background):
+            heapq.heappop(heap)  # superseded entry
+        return heap[0] if heap else None
+
     def get(self, timeout: float | None = None) -> AppKey | None:
-        """The next due key, or None when closed or after ``timeout``."""
+        """The next due key (ordinary ones first), or None when closed or after
+        ``timeout``."""
         deadline = None if timeout is None else self._clock() + timeout
         with self._cond:
             while not self._closed:
                 now = self._clock()
-                while self._heap and self._due.get(self._heap[0][2]) != self._heap[0][0]:
-                    heapq.heappop(self._heap)  # superseded entry
-                if self._heap and self._heap[0][0] <= now:
-                    _, _, key = heapq.heappop(self._heap)
-                    del self._due[key]
-                    self._active.add(key)
-                    return key
-                wait = self._heap[0][0] - now if self._heap else None
+                tops = [(lane, self._top(lane)) for lane in (False, True)]
+                for lane, top in tops:
+                    if top is not None and top[0] <= now:
+                        heapq.heappop(self._heaps[lane])
+                        key = top[2]
+                        del self._due[key]
+                        self._active.add(key)
+                        return key
+                dues = [top[0] - now for _, top in tops if top is not None]
+                wait = min(dues) if dues else None
                 if deadline is not None:
                     remaining = deadline - now
                     if remaining <= 0:
@@ -76,8 +96,9 @@ class WorkQueue:
             dirty = self._dirty.pop(key, None)
             if dirty is not None:
                 current = self._due.get(key)
-                if current is None or dirty < current:
-                    self._push(key, dirty)
+                merged = _merge(current, dirty)
+                if merged != current:
+                    self._push(key, merged)
 
     def forget(self, key: AppKey) -> None:
         with self._cond:
@@ -94,27 +115,17 @@ class WorkQueue:
             return len(self._due)
 
 
-# How soon a replica that is not the leader looks at a key again.
-FOLLOWER_RETRY_SECONDS = 2.0
-
-
 def run_worker(
     queue: WorkQueue,
     process: Callable[[AppKey], float | None],
     what: str,
-    leading: Callable[[], bool] | None = None,
 ) -> None:
     """A worker thread's loop: process keys until the queue closes. ``process`` returns
-    when to look at the key again (None: not until something changes). With ``leading``,
-    keys are only processed while it says this replica leads; otherwise they wait."""
+    when to look at the key again (None: not until something changes)."""
     while True:
         key = queue.get()
         if key is None:
             return
-        if leading is not None and not leading():
-            queue.done(key)
-            queue.add(key, FOLLOWER_RETRY_SECONDS)
-            continue
         try:
             delay = process(key)
         except Exception:  # a bug must not kill the worker: log and retry later

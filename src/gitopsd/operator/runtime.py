@@ -7,6 +7,12 @@ handlers call into it; it never imports kopf.
 
 Where Applications may live is ``--application-namespaces`` plus gitopsd-cm's
 ``application.namespaces``, applied again whenever the ConfigMap changes (no restart).
+
+With ``--sharding`` it also holds this replica's ``ShardMember`` (the membership
+protocol, run by a ``MembershipLoop`` thread), the ``WriteGate`` every write of the
+controller, the ApplicationSet loop and the reconciler passes through, and a
+``RepoWarmer`` keeping every Application's repository fetched for takeovers. Without it
+one replica owns everything and nothing is fenced.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import dataclasses
 import logging
 import posixpath
 import threading
+import time
 from secrets import token_hex
 from typing import Any
 
@@ -25,7 +32,7 @@ from gitopsd.cluster import KubeCluster, default_client
 from gitopsd.config import ControllerSettings, parse_configmap
 from gitopsd.errors import ClusterError, GitopsdError
 from gitopsd.health import HealthAssessor, customizations_from_configmap
-from gitopsd.metrics import ConnectionStatus, GitRequestType, Metrics, serve_metrics
+from gitopsd.metrics import ConnectionStatus, GitRequestType, Metrics, ShardState, serve_metrics
 from gitopsd.model.annotations import (
     CONFIGMAP_NAME,
     SECRET_TYPE_LABEL,
@@ -40,10 +47,20 @@ from gitopsd.operator.audit import event_body
 from gitopsd.operator.clusters import ClusterEntry, ClusterRegistry
 from gitopsd.operator.controller import Controller
 from gitopsd.operator.environment import ControllerEnvironment
-from gitopsd.operator.leader import LeaderElector
+from gitopsd.operator.warming import RepoWarmer
 from gitopsd.ports import SystemClock
 from gitopsd.project import ApplicationNamespaces
 from gitopsd.render import CachedRenderer, ManifestGenerator
+from gitopsd.sharding import (
+    MembershipLoop,
+    Ownership,
+    Shard,
+    ShardMember,
+    Unsharded,
+    WriteGate,
+    application_key,
+    appset_key,
+)
 from gitopsd.source import GitRepositories, credentials_from_secrets
 from gitopsd.sync.decide import SelfHealBackoff
 from gitopsd.sync.environment import ReconcileSettings
@@ -69,9 +86,21 @@ CLUSTER_PROBE_SECONDS = 30.0
 class Runtime:
     def __init__(self, settings: ControllerSettings, *, metrics: Metrics | None = None) -> None:
         self.settings = settings
-        self.metrics = metrics or Metrics(argocd_compat=settings.argocd_metrics)
+        replica = settings.identity if settings.sharding else ""
+        self.metrics = metrics or Metrics(argocd_compat=settings.argocd_metrics, replica=replica)
         on_request = self.metrics.count_k8s_request
         self.local = KubeCluster(default_client(settings.kubeconfig), on_request=on_request)
+        self.member: ShardMember | None = None
+        shard: Shard = Unsharded()
+        if settings.sharding:
+            self.member = shard = ShardMember(
+                self.local,
+                settings.namespace,
+                settings.identity,
+                timing=settings.lease_timing,
+                on_change=self._ownership_changed,
+            )
+        self.gate = WriteGate(shard)
         self.clusters = ClusterRegistry(
             self.local,
             make_cluster=lambda creds: _remote(creds, on_request),
@@ -86,7 +115,7 @@ class Runtime:
         )
         self.manifests = ManifestGenerator(self.repos, CachedRenderer())
         self.env = ControllerEnvironment(
-            self.clusters, self.manifests, HealthAssessor(), self.repos
+            self.clusters, self.manifests, HealthAssessor(), self.repos, gate=self.gate
         )
         clock = SystemClock()
         scope = ApplicationNamespaces(settings.namespace, settings.application_namespaces)
@@ -112,21 +141,33 @@ class Runtime:
             jitter=settings.reconcile_jitter,
             workers=settings.workers,
             scope=scope,
+            gate=self.gate,
         )
-        self.app_watcher = ApplicationWatcher(self.local, self.controller.on_application_event)
+        self.app_watcher = ApplicationWatcher(self.local, self.application_event)
         self.appsets = AppSetController(
             self.local,
             repos=CheckoutRepoFiles(self.repos.resolve, self.repos.checkout),
             clusters=lambda: registered_clusters(self.clusters),
             clock=clock,
             interval_seconds=settings.reconcile_interval_seconds,
+            gate=self.gate,
         )
+        self.warmer: RepoWarmer | None = None
+        self._membership: MembershipLoop | None = None
+        if self.member is not None:
+            self.warmer = RepoWarmer(
+                self.repos,
+                self.env,
+                lambda: self.controller.scope,
+                interval_seconds=settings.reconcile_interval_seconds,
+            )
+            self._membership = MembershipLoop(self.member)
+            self.metrics.watch_shard(self._shard_state)
         self._repo_secrets: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._servers: list[Any] = []
         self._webhook: WebhookServer | None = None
         self._allow_unsigned: frozenset[Provider] = frozenset()
-        self._elector: LeaderElector | None = None
         self._stopping = threading.Event()
 
     # --- lifecycle ------------------------------------------------------------------
@@ -135,13 +176,11 @@ class Runtime:
         self.configure_from(self._configmap(), requeue=False)
         # Also when gitopsd-cm was unreadable: the flag's namespaces are watched regardless.
         self.app_watcher.configure(self.controller.scope)
-        if self.settings.leader_elect:
-            elector = LeaderElector(
-                self.local, self.settings.namespace, self.settings.identity, clock=SystemClock()
-            )
-            self.controller.leading = self.appsets.leading = elector.is_leader
-            elector.start()
-            self._elector = elector
+        if self._membership is not None:
+            self._membership.start()
+            log.info("sharding: replica %s joins", self.settings.identity)
+        if self.warmer is not None:
+            self.warmer.start()
         self.controller.start()
         self.appsets.start()
         self.controller.watcher_for(self.clusters.local.server, self.local)
@@ -165,14 +204,49 @@ class Runtime:
         log.info("gitopsd controller started in namespace %s", self.settings.namespace)
 
     def stop(self) -> None:
+        if self._stopping.is_set():
+            return
         self._stopping.set()
-        if self._elector is not None:
-            self._elector.stop()
         self.app_watcher.stop()
         self.controller.stop()
         self.appsets.stop()
+        if self.warmer is not None:
+            self.warmer.stop()
+        if self._membership is not None:
+            # After the queues closed: leaving waits for writes under way, then releases
+            # the Lease, so the others take this replica's share at once.
+            self._membership.stop()
         for server in self._servers:
             server.stop()
+
+    # --- sharding -------------------------------------------------------------------
+    def application_event(self, event_type: str, app: dict[str, Any]) -> bool:
+        """An Application event from kopf or the other-namespaces watcher."""
+        if self.warmer is not None and self.controller.scope.includes(
+            str((app.get("metadata") or {}).get("namespace"))
+        ):
+            self.warmer.note(event_type, app)
+        return self.controller.on_application_event(event_type, app)
+
+    def _ownership_changed(self, before: Ownership, after: Ownership) -> None:
+        gained, lost = self.controller.on_ownership(before, after)
+        self.appsets.on_ownership(before, after)
+        self.metrics.count_handovers(gained, lost)
+
+    def _shard_state(self) -> ShardState:
+        member = self.member
+        assert member is not None
+        apps = [k for k in self.controller.known.listed() if member.owns(application_key(*k))]
+        appsets = [k for k in self.appsets.known() if member.owns(appset_key(*k))]
+        return ShardState(
+            members=len(member.ownership.members),
+            applications=len(apps),
+            appsets=len(appsets),
+            lease_valid=member.ownership.valid(
+                time.monotonic(), member.timing.renew_deadline_seconds
+            ),
+            refused_writes=self.gate.refusals,
+        )
 
     def _probe_clusters(self) -> None:
         """Every registered cluster's connection status, for ``gitopsd_cluster_info``."""
@@ -242,12 +316,16 @@ class Runtime:
             settings = parse_configmap((configmap or {}).get("data"))
             assessor = HealthAssessor(customizations_from_configmap(configmap or {}))
             unsigned = allowed_unsigned(settings.raw)
+            timing = settings.lease_timing(self.settings.lease_timing)
         except GitopsdError as error:
             self._refuse_configmap(configmap, str(error))
             if requeue:
                 self.requeue_all()
             return
         self.env.set_assessor(assessor)
+        if self.member is not None and timing != self.member.timing:
+            self.member.set_timing(timing)
+            log.info("sharding: Lease times now %s", timing)
         self._allow_unsigned = unsigned
         if self._webhook is not None:
             self._webhook.receiver.allow_unsigned(unsigned)

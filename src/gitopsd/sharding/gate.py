@@ -66,6 +66,10 @@ class Turn:
     key: str
     refused: bool = False
 
+    def spoiled(self) -> bool:
+        """Whether a write of this turn was refused (nothing of the pass may be kept)."""
+        return self.refused
+
 
 _turn: contextvars.ContextVar[Turn | None] = contextvars.ContextVar("gitopsd_turn", default=None)
 

@@ -104,6 +104,14 @@ class Reconciler:
         self.orphans: dict[tuple[str, str], int] = {}  # for the orphaned-resources metric
         self._prune_pending: dict[tuple[str, str], dt.datetime] = {}
 
+    def forget(self, key: tuple[str, str]) -> None:
+        """Drop what is remembered between passes about one Application (it was deleted,
+        or another controller replica reconciles it now)."""
+        self._self_heal.pop(key, None)
+        self._orphan_scans.pop(key, None)
+        self.orphans.pop(key, None)
+        self._prune_pending.pop(key, None)
+
     def reconcile(self, app: dict[str, Any]) -> ReconcileResult:
         try:
             if (app.get("metadata") or {}).get("deletionTimestamp"):

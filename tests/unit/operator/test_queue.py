@@ -63,3 +63,25 @@ def test_forget_and_close() -> None:
     assert queue.get(timeout=0) is None
     queue.close()
     assert queue.get() is None
+
+
+def test_background_keys_wait_while_ordinary_ones_are_due() -> None:
+    clock = FakeTime()
+    queue = WorkQueue(clock)
+    for index in range(3):
+        queue.add(("ns", f"batch-{index}"), background=True)
+    clock.now += 1
+    queue.add(("ns", "edited"))  # due later than the batch, but ordinary
+    assert queue.get(timeout=0) == ("ns", "edited")
+    assert queue.get(timeout=0) == ("ns", "batch-0")
+
+
+def test_an_ordinary_add_promotes_a_background_key() -> None:
+    clock = FakeTime()
+    queue = WorkQueue(clock)
+    queue.add(("ns", "a"), background=True)
+    queue.add(("ns", "b"), background=True)
+    queue.add(("ns", "b"), delay=5)  # promoted, keeping the earlier due time
+    assert len(queue) == 2
+    assert queue.get(timeout=0) == ("ns", "b")
+    assert queue.get(timeout=0) == ("ns", "a")

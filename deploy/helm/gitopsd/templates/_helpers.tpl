@@ -70,3 +70,8 @@ app.kubernetes.io/component: server
 {{- define "gitopsd.serverServiceAccountName" -}}
 {{- default (printf "%s-server" (include "gitopsd.fullname" .)) .Values.server.serviceAccount.name }}
 {{- end }}
+
+{{- /* "true" when the controller runs sharded: more than one replica, or asked for. */}}
+{{- define "gitopsd.sharded" -}}
+{{- if or .Values.sharding.enabled (gt (int .Values.replicaCount) 1) -}}true{{- end -}}
+{{- end }}
