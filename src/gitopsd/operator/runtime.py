@@ -35,6 +35,9 @@ from gitopsd.health import HealthAssessor, customizations_from_configmap
 from gitopsd.metrics import ConnectionStatus, GitRequestType, Metrics, ShardState, serve_metrics
 from gitopsd.model.annotations import (
     CONFIGMAP_NAME,
+    GITOPSD_PREFIX,
+    GROUP,
+    REFRESH,
     SECRET_TYPE_LABEL,
     SECRET_TYPE_REPO_CREDS,
     SECRET_TYPE_REPOSITORY,
@@ -263,7 +266,7 @@ class Runtime:
     # --- inputs from handlers --------------------------------------------------------
     def requeue_all(self) -> None:
         for namespace, name in self._applications():
-            self.controller.enqueue(namespace, name, 0.1)
+            self.controller.enqueue(namespace, name, 0.1, background=True)
 
     def _applications(self) -> list[tuple[str, str]]:
         apps = list_applications(self.local, self.controller.scope)
@@ -363,13 +366,27 @@ class Runtime:
 
     # --- webhook --------------------------------------------------------------------
     def on_push(self, event: PushEvent) -> list[str]:
+        """Refresh the Applications a push concerns. With sharding the push reaches one
+        replica (the webhook Service picks one): Applications owned elsewhere get the
+        refresh annotation, which their owner sees, as Argo CD's webhook handler does."""
         for url in event.repo_urls:
             self.repos.forget_refs(url)
         refs = [_app_ref(app) for app in list_applications(self.local, self.controller.scope)]
         matched = match_applications(event, refs)
         for ref in matched:
-            self.controller.enqueue(ref.namespace, ref.name)
+            if self.controller.assigned((ref.namespace, ref.name)):
+                self.controller.enqueue(ref.namespace, ref.name)
+            else:
+                self._ask_owner_to_refresh(ref.namespace, ref.name)
         return [f"{ref.namespace}/{ref.name}" for ref in matched]
+
+    def _ask_owner_to_refresh(self, namespace: str, name: str) -> None:
+        key = ResourceKey(GROUP, "Application", namespace, name)
+        patch = {"metadata": {"annotations": {f"{GITOPSD_PREFIX}{REFRESH}": "normal"}}}
+        try:
+            self.local.merge_patch(key, patch, field_manager="gitopsd-webhook")
+        except ClusterError as error:
+            log.warning("%s: asking its owner to refresh failed: %s", key, error)
 
     def _webhook_secrets(self) -> WebhookSecrets:
         key = ResourceKey("", "Secret", self.settings.namespace, WEBHOOK_SECRET_NAME)
