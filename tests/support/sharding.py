@@ -11,6 +11,7 @@ import datetime as dt
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -31,10 +32,10 @@ def app_name(index: int) -> str:
     return f"shard-{index:02d}"
 
 
-def small_apps_repo(tmp_path: Any, count: int) -> BareRepo:
+def small_apps_repo(tmp_path: Path, count: int) -> BareRepo:
     """One directory per Application, each with one ConfigMap named after it."""
     repo = bare_repo(tmp_path, "shards")
-    files = {
+    files: dict[str, str | None] = {
         f"apps/{app_name(i)}/configmap.yaml": yaml.safe_dump(
             {
                 "apiVersion": "v1",

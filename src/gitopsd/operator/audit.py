@@ -19,7 +19,11 @@ log = logging.getLogger("gitopsd.audit")
 INSTANCE = socket.gethostname()
 
 
-def event_body(app: dict[str, Any], event: AppEvent, now: dt.datetime) -> dict[str, Any]:
+def event_body(
+    app: dict[str, Any], event: AppEvent, now: dt.datetime, instance: str = ""
+) -> dict[str, Any]:
+    """A core/v1 Event about ``app``; ``instance`` (the replica, with sharding; the host
+    name otherwise) says which controller process reported it."""
     meta = app.get("metadata") or {}
     stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     micro = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -40,7 +44,7 @@ def event_body(app: dict[str, Any], event: AppEvent, now: dt.datetime) -> dict[s
         "type": event.type,
         "source": {"component": "gitopsd"},
         "reportingComponent": "gitopsd",
-        "reportingInstance": INSTANCE,
+        "reportingInstance": instance or INSTANCE,
         "firstTimestamp": stamp,
         "lastTimestamp": stamp,
         "eventTime": micro,
@@ -54,6 +58,7 @@ def record(
     app: dict[str, Any],
     events: list[AppEvent],
     now: dt.datetime,
+    instance: str = "",
 ) -> None:
     meta = app.get("metadata") or {}
     status = app.get("status") or {}
@@ -61,7 +66,7 @@ def record(
     initiator = operation.get("initiatedBy") or {}
     history = status.get("history") or [{}]
     for event in events:
-        cluster.create_event(event_body(app, event, now))
+        cluster.create_event(event_body(app, event, now, instance))
         log.info(
             event.message,
             extra={

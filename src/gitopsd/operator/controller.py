@@ -344,7 +344,9 @@ class Controller:
                 retry_after = self._remove_finalizers(key, meta, result.remove_finalizers)
             if result.events and recorded:
                 with self.gate.write():
-                    record(self.local, {**app, "status": status}, result.events, self.clock.now())
+                    body = {**app, "status": status}
+                    now = self.clock.now()
+                    record(self.local, body, result.events, now, self.gate.shard.replica)
         except Fenced as refused:
             log.info("%s", refused)
             return _Written(recorded=False)
