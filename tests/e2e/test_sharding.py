@@ -7,7 +7,8 @@ Applications, each holding a Lease of its own.
   a manual edit made right after the kill is healed soon after that;
 - one is frozen (SIGSTOP) past its Lease: the others take its Applications over; when it
   resumes it writes nothing to them until every other replica has acknowledged it again;
-- a fourth joins: it takes only its share, and the others never stop acting on theirs.
+- a fourth joins: it takes only its share, and the others never stop acting on theirs;
+  when it stops cleanly it releases its Lease and its share goes back at once.
 
 Lease times are short here (6 s lease, 4 s renew deadline, 1 s retry period).
 """
@@ -218,5 +219,21 @@ def test_a_fourth_replica_takes_only_its_share_while_the_others_keep_acting(
         moved = {n for n in names if after[n] != before[n]}
         assert moved == {n for n in names if after[n] == "replica-d"}
         assert moved
+
+        # It stops cleanly (SIGTERM): it releases its Lease, and the others take its share
+        # back without waiting for the Lease to expire.
+        replicas["replica-d"].stop()
+        released = api.leases()["gitopsd-controller-replica-d"]
+        assert not (released.get("spec") or {}).get("holderIdentity")
+        would_expire = lease_expiry(released)
+        kubectl.wait_for(
+            lambda: all(api.views().get(r) == REPLICAS for r in REPLICAS),
+            timeout=30,
+            what="the three others acting on a view without the fourth",
+            interval=0.1,
+        )
+        print(f"\nhanded back {would_expire - wall():.1f} s before the Lease would have expired")
+        assert wall() < would_expire
+        synced_by(kubectl, api, names, before, timeout=30)
     finally:
         stop_all(replicas)

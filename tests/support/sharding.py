@@ -94,6 +94,7 @@ class Api:
         }
 
     def leases(self) -> dict[str, dict[str, Any]]:
+        """Holder -> Lease; a released Lease under its own name."""
         items = self.cluster.list(LEASE, namespace=self.namespace, label_selector=MEMBER_SELECTOR)
         return {parse_lease(i).member or i["metadata"]["name"]: i for i in items}
 

@@ -349,7 +349,7 @@ class ShardMember:
             return False
         before = self._ownership
         try:
-            self._ownership = ownership
+            self._ownership = ownership.carrying_answers_of(before)
         finally:
             self._rw.release_exclusive()
         if not before.same_assignment(ownership):

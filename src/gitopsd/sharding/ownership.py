@@ -55,6 +55,13 @@ class Ownership:
         """The same snapshot, also requiring ``view`` (before publishing it)."""
         return Ownership(self.me, (*self.views, view), self.renewed_at, self.deadline_seconds)
 
+    def carrying_answers_of(self, earlier: Ownership) -> Ownership:
+        """This snapshot, reusing ``earlier``'s answers when both assign the same keys
+        (every round makes a new snapshot; the views rarely change)."""
+        if self.same_assignment(earlier):
+            object.__setattr__(self, "_answers", earlier._answers)
+        return self
+
     def same_assignment(self, other: Ownership) -> bool:
         """Whether both snapshots give this replica the same keys (same set of views)."""
         return self.me == other.me and set(self.views) == set(other.views)
