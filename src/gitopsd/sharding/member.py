@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 OnChange = Callable[[Ownership, Ownership], None]  # (before, after)
 # While something is being handed over, rounds come this often (at most).
-SHORT_ROUND_SECONDS = 0.5
+SHORT_ROUND_SECONDS = 0.25
 # Other members' Leases unchanged this long (and at least GC_AFTER_LEASES lease durations),
 # released or not, are deleted: replica ids are Pod names, which change with every rollout.
 GC_AFTER_SECONDS = 300.0
