@@ -16,35 +16,33 @@ When ownership changes, Applications gained are queued (those whose objects chan
 lately first, the rest in the background) and what was held for Applications lost is
 dropped: queue entries, dry-run predictions, reconciler state, metrics.
 
-Write order matters for crash and fault safety: the status is written first, replacing
-the old one whole; a consumed ``operation`` request is cleared only once that write
-succeeded (and only if the request is still the one consumed), and events are recorded
-only for a pass whose status was recorded. A failed pass or write backs off
-(:mod:`gitopsd.operator.backoff`).
+What a pass decided is written by :mod:`gitopsd.operator.app_writes`, in the order that
+keeps a crash or a refused write from losing or repeating work. A failed pass or write
+backs off (:mod:`gitopsd.operator.backoff`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import random
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from gitopsd.cluster import KubeCluster
-from gitopsd.errors import ClusterError, Conflict, Fenced, GitopsdError, Invalid, NotFound
+from gitopsd.errors import ClusterError, GitopsdError
 from gitopsd.metrics import AppState, Metrics
 from gitopsd.model.annotations import (
-    ARGOCD_PREFIX,
-    GITOPSD_PREFIX,
     REFRESH,
     TERMINATE_OPERATION_ANNOTATION,
     annotation,
 )
 from gitopsd.model.keys import GroupKind, ResourceKey
-from gitopsd.operator.audit import record
+from gitopsd.operator.app_writes import (
+    APPLICATION,
+    ApplicationWriter,
+    Written,
+)
 from gitopsd.operator.backoff import FailureBackoff, FailureCounts
 from gitopsd.operator.known import KnownApplications, key_of
 from gitopsd.operator.queue import AppKey, WorkQueue, run_worker
@@ -64,24 +62,11 @@ from gitopsd.sync.reconciler import Reconciler, ReconcileResult
 
 log = logging.getLogger(__name__)
 
-APPLICATION = GroupKind("gitopsd.io", "Application")
-# Timestamps change every pass; a status that differs only in them is written at most
-# once per this many seconds (reconciledAt stays roughly current without a write per pass).
-STATUS_HEARTBEAT_SECONDS = 300.0
-# After a finalizer patch lost a race with another writer: look again soon.
-CONFLICT_RETRY_SECONDS = 1.0
-
 
 # An Application this replica owns while its Lease is late: look again this soon.
 LEASE_WAIT_SECONDS = 1.0
 # Applications taken over in one go: first look after this long, in the background.
 TAKEOVER_DELAY_SECONDS = 0.2
-
-
-@dataclass(frozen=True)
-class _Written:
-    recorded: bool  # the status is what the pass computed (or needed no write)
-    retry_after: float | None = None  # a write lost a race: look again this soon
 
 
 class Controller:
@@ -110,11 +95,11 @@ class Controller:
         self.change_delay = change_delay_seconds
         self.queue = WorkQueue()
         self.gate = gate or WriteGate(Unsharded())
+        self.writer = ApplicationWriter(local, self.gate, clock)
         self.known = KnownApplications()
         self.watchers: dict[str, ManagedObjectWatcher] = {}
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
-        self._written_at: dict[AppKey, float] = {}
         # Objects of each owned Application (by destination server), for dropping their
         # dry-run predictions when another replica takes the Application over.
         self._inventory: dict[AppKey, tuple[str, tuple[ResourceKey, ...]]] = {}
@@ -190,8 +175,8 @@ class Controller:
         """Another replica owns ``key`` now: keep nothing of it but what ``known`` holds."""
         self._forget(key)
         self.reconciler.forget(key)
+        self.writer.forget(key)
         with self._lock:
-            self._written_at.pop(key, None)
             inventory = self._inventory.pop(key, None)
         if inventory is not None:
             server, objects = inventory
@@ -287,7 +272,7 @@ class Controller:
         if turn.spoiled():
             return None
         if refresh and written.recorded:
-            self._clear_refresh(app)
+            self.writer.clear_refresh(app)
         self._watch_kinds(app, result)
         self._report(app, result, elapsed)
         if result.failed or not written.recorded:
@@ -328,137 +313,8 @@ class Controller:
         if self.metrics is not None:
             self.metrics.forget_app(*key)
 
-    def _write(self, app: dict[str, Any], result: ReconcileResult) -> _Written:
-        """Record what the pass decided, in the order that keeps a crash or a refused write
-        from losing or repeating work (see the module docstring). Every write is checked
-        against ownership right before it is sent; after a refusal nothing more is."""
-        meta = app["metadata"]
-        key = ResourceKey(APPLICATION.group, APPLICATION.kind, meta["namespace"], meta["name"])
-        status = self._with_controller(app, result.status)
-        try:
-            recorded = self._write_status(key, app.get("status") or {}, status)
-            if result.clear_operation and recorded and app.get("operation") is not None:
-                self._clear_operation(key, app["operation"])
-            retry_after = None
-            if result.remove_finalizers:
-                retry_after = self._remove_finalizers(key, meta, result.remove_finalizers)
-            if result.events and recorded:
-                with self.gate.write():
-                    body = {**app, "status": status}
-                    now = self.clock.now()
-                    record(self.local, body, result.events, now, self.gate.shard.replica)
-        except Fenced as refused:
-            log.info("%s", refused)
-            return _Written(recorded=False)
-        return _Written(recorded=recorded, retry_after=retry_after)
-
-    def _with_controller(self, app: dict[str, Any], status: dict[str, Any]) -> dict[str, Any]:
-        """With sharding, ``status.controller`` names the replica writing the status and
-        when it took the Application over (kept while the same replica writes)."""
-        if not self.gate.sharded:
-            return status
-        replica = self.gate.shard.replica
-        previous = (app.get("status") or {}).get("controller") or {}
-        if previous.get("replica") == replica and previous.get("since"):
-            entry = {"replica": replica, "since": str(previous["since"])}
-        else:
-            since = self.clock.now().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            entry = {"replica": replica, "since": since}
-        return {**status, "controller": entry}
-
-    def _write_status(
-        self, key: ResourceKey, previous: dict[str, Any], status: dict[str, Any]
-    ) -> bool:
-        """Replace the status when it changed; False when the API server refused it.
-        With sharding the write holds only if ``status.controller`` is still what this
-        pass read: a replica that lost the Application meanwhile cannot overwrite the
-        status its new owner wrote."""
-        app_key = (key.namespace, key.name)
-        if not self._status_changed(previous, status, app_key):
-            return True
-        expect = None
-        if self.gate.sharded and "controller" in previous:
-            expect = {"/status/controller": previous["controller"]}
-        try:
-            with self.gate.write():
-                try:
-                    if expect is None:
-                        self.local.replace_status(key, status)
-                    else:
-                        self.local.replace_status(key, status, expect=expect)
-                except Invalid as error:
-                    if expect is None:
-                        raise
-                    raise Fenced(
-                        f"{key}: status not written: another replica wrote it since this "
-                        "pass read it"
-                    ) from error
-        except NotFound:
-            return True  # deleted meanwhile: nothing left to record
-        except Fenced:
-            raise
-        except ClusterError as error:
-            log.warning("%s: status update failed, will retry: %s", key, error)
-            return False
-        self._written_at[app_key] = time.monotonic()
-        return True
-
-    def _clear_operation(self, key: ResourceKey, consumed: dict[str, Any]) -> None:
-        """Remove ``operation`` only if it is still the request this pass consumed: a new
-        request written meanwhile must survive (the server refuses the patch then)."""
-        try:
-            with self.gate.write():
-                self.local.json_patch(
-                    key,
-                    [
-                        {"op": "test", "path": "/operation", "value": consumed},
-                        {"op": "remove", "path": "/operation"},
-                    ],
-                )
-        except (Invalid, NotFound):
-            log.info("%s: operation changed since it was read; left for the next pass", key)
-        except Fenced:
-            raise
-        except ClusterError as error:
-            log.warning("%s: clearing the consumed operation failed: %s", key, error)
-
-    def _remove_finalizers(
-        self, key: ResourceKey, meta: dict[str, Any], done: tuple[str, ...]
-    ) -> float | None:
-        """Drop finalizers whose work is done; a lost race (409) is retried soon."""
-        kept = [f for f in meta.get("finalizers") or [] if f not in done]
-        patch = {"metadata": {"finalizers": kept, "resourceVersion": meta["resourceVersion"]}}
-        try:
-            with self.gate.write():
-                self.local.merge_patch(key, patch)
-        except NotFound:
-            return None
-        except Conflict:
-            log.info("%s: changed while its finalizer was being removed; retrying", key)
-            return CONFLICT_RETRY_SECONDS
-        return None
-
-    def _status_changed(
-        self, previous: dict[str, Any], status: dict[str, Any], key: AppKey
-    ) -> bool:
-        volatile = ("reconciledAt", "observedAt")
-        before = {k: v for k, v in previous.items() if k not in volatile}
-        after = {k: v for k, v in status.items() if k not in volatile}
-        now = time.monotonic()
-        return before != after or now - self._written_at.get(key, 0.0) > STATUS_HEARTBEAT_SECONDS
-
-    def _clear_refresh(self, app: dict[str, Any]) -> None:
-        meta = app["metadata"]
-        key = ResourceKey(APPLICATION.group, APPLICATION.kind, meta["namespace"], meta["name"])
-        annotations: dict[str, None] = {
-            f"{prefix}{REFRESH}": None for prefix in (GITOPSD_PREFIX, ARGOCD_PREFIX)
-        }
-        annotations[TERMINATE_OPERATION_ANNOTATION] = None
-        try:
-            with self.gate.write():
-                self.local.merge_patch(key, {"metadata": {"annotations": annotations}})
-        except ClusterError as error:
-            log.warning("%s: clearing the refresh annotation failed: %s", key, error)
+    def _write(self, app: dict[str, Any], result: ReconcileResult) -> Written:
+        return self.writer.write(app, result)
 
     def _watch_kinds(self, app: dict[str, Any], result: ReconcileResult) -> None:
         try:
