@@ -17,14 +17,10 @@ one replica owns everything and nothing is fenced.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import logging
-import posixpath
 import threading
 import time
-from secrets import token_hex
 from typing import Any
 
 from gitopsd.appset import CheckoutRepoFiles
@@ -41,7 +37,6 @@ from gitopsd.model.annotations import (
     SECRET_TYPE_LABEL,
     SECRET_TYPE_REPO_CREDS,
     SECRET_TYPE_REPOSITORY,
-    annotation,
 )
 from gitopsd.model.keys import ResourceKey
 from gitopsd.operator.app_namespaces import ApplicationWatcher, list_applications
@@ -50,6 +45,7 @@ from gitopsd.operator.audit import event_body
 from gitopsd.operator.clusters import ClusterEntry, ClusterRegistry
 from gitopsd.operator.controller import Controller
 from gitopsd.operator.environment import ControllerEnvironment
+from gitopsd.operator.pushes import app_ref, webhook_secrets
 from gitopsd.operator.warming import RepoWarmer
 from gitopsd.ports import SystemClock
 from gitopsd.project import ApplicationNamespaces
@@ -70,7 +66,6 @@ from gitopsd.sync.environment import ReconcileSettings
 from gitopsd.sync.passes import AppEvent
 from gitopsd.sync.reconciler import Reconciler
 from gitopsd.webhook import (
-    AppRef,
     Provider,
     PushEvent,
     WebhookSecrets,
@@ -81,7 +76,6 @@ from gitopsd.webhook import (
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_SECRET_NAME = "gitopsd-secret"
 REFS_MAX_AGE_SECONDS = 5.0
 CLUSTER_PROBE_SECONDS = 30.0
 
@@ -371,7 +365,7 @@ class Runtime:
         refresh annotation, which their owner sees, as Argo CD's webhook handler does."""
         for url in event.repo_urls:
             self.repos.forget_refs(url)
-        refs = [_app_ref(app) for app in list_applications(self.local, self.controller.scope)]
+        refs = [app_ref(app) for app in list_applications(self.local, self.controller.scope)]
         matched = match_applications(event, refs)
         for ref in matched:
             if self.controller.assigned((ref.namespace, ref.name)):
@@ -389,26 +383,7 @@ class Runtime:
             log.warning("%s: asking its owner to refresh failed: %s", key, error)
 
     def _webhook_secrets(self) -> WebhookSecrets:
-        key = ResourceKey("", "Secret", self.settings.namespace, WEBHOOK_SECRET_NAME)
-        try:
-            secret = self.local.get(key) or {}
-        except ClusterError:
-            secret = {}
-        data: dict[str, str] = {}
-        for key, value in (secret.get("data") or {}).items():
-            try:
-                data[key] = base64.b64decode(value, validate=True).decode()
-            except (binascii.Error, UnicodeDecodeError, TypeError):
-                # Fail closed: a secret nobody knows, so that provider's pushes are refused
-                # (dropping the key could leave every provider unverified). Named, never
-                # shown: the value is a secret even when it is malformed.
-                data[key] = token_hex(32)
-                log.warning(
-                    "%s: data.%s is not valid base64 UTF-8; its webhooks are refused",
-                    WEBHOOK_SECRET_NAME,
-                    key,
-                )
-        return WebhookSecrets.from_data(data)
+        return webhook_secrets(self.local, self.settings.namespace)
 
     def _git_request(self, repo: str, request_type: str, seconds: float, ok: bool) -> None:
         kind = GitRequestType.LS_REMOTE if request_type == "ls-remote" else GitRequestType.FETCH
@@ -419,36 +394,6 @@ class Runtime:
     def _cluster_added(self, entry: ClusterEntry) -> None:
         self.controller.watcher_for(entry.server, entry.cluster)
         self.metrics.set_cluster(entry.server, entry.name, ConnectionStatus.SUCCESSFUL)
-
-
-def _app_ref(app: dict[str, Any]) -> AppRef:
-    spec = app.get("spec") or {}
-    sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
-    return AppRef(
-        namespace=app["metadata"]["namespace"],
-        name=app["metadata"]["name"],
-        repo_urls=tuple(str(s.get("repoURL", "")) for s in sources),
-        target_revisions=tuple(str(s.get("targetRevision") or "HEAD") for s in sources),
-        watch_paths=_generate_paths(app, sources),
-    )
-
-
-def _generate_paths(app: dict[str, Any], sources: list[dict[str, Any]]) -> tuple[str, ...]:
-    """Argo CD's ``manifest-generate-paths`` annotation: a push that changes none of these
-    paths does not refresh the app. ``.`` is the source path; relative entries are relative
-    to it, ``/``-rooted ones to the repository."""
-    value = annotation(app, "manifest-generate-paths")
-    if not value:
-        return ()
-    base = str((sources[0] if sources else {}).get("path") or ".")
-    paths = []
-    for raw in value.split(";"):
-        entry = raw.strip()
-        if not entry:
-            continue
-        joined = entry.lstrip("/") if entry.startswith("/") else posixpath.join(base, entry)
-        paths.append(posixpath.normpath(joined))
-    return tuple(paths)
 
 
 def _remote(creds: Any, on_request: Any) -> KubeCluster:
