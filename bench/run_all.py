@@ -1,8 +1,9 @@
 """``make bench``: every benchmark in turn, then ``bench/RESULTS.md`` with what was measured.
 
-Runs ``bench_render.py`` (when present), ``bench_reconcile.py``, ``bench_scale.py``
+Runs ``bench_render.py`` (when present), ``bench_charts.py``, ``bench_reconcile.py``,
+``bench_scale.py``
 (sizes from ``--sizes``, default 100,500,1000; ``--quick`` for 100 only) and
-``bench_server.py`` (1000 apps; ``--quick`` 100) as separate
+``bench_server.py`` and ``bench_ui.py`` (1000 apps; ``--quick`` 100) as separate
 processes, streaming their output, and writes the machine description, the date, every
 number and the comparison target into the results file. Exits non-zero when a benchmark
 failed (for bench_reconcile: pass 2 made dry-run or write calls with nothing changed).
@@ -32,8 +33,11 @@ from bench.support import (  # noqa: E402
 
 FLUX_TARGET = (
     "Flux (kustomize-controller) reconciles 1000 such units (Deployment, Service, ConfigMap, "
-    "ServiceAccount each) in about 4 min on 2 CPUs with about 220 MiB of memory."
+    "ServiceAccount each) in about 4 min on 2 CPUs with about 220 MiB of memory (its "
+    "published figure, from another machine). `make bench-flux` runs Flux beside gitopsd "
+    "on this machine: see the section at the end."
 )
+FLUX_START, FLUX_END = "<!-- bench_flux:start -->", "<!-- bench_flux:end -->"
 REQUEST_COLUMNS = ("GET", "LIST", "dry-run", "PATCH", "POST", "PUT", "DELETE")
 
 
@@ -199,6 +203,12 @@ def render_section(rc: int | None, output: str) -> list[str]:
     return [*lines, f"Output{status}:", "", "```", output.strip(), "```", ""]
 
 
+def charts_section(rc: int, output: str) -> list[str]:
+    lines = ["## Charts (bench/bench_charts.py, issue 11)", ""]
+    status = "" if rc == 0 else f" (exit code {rc}: the chart was downloaded more than once)"
+    return [*lines, f"Output{status}:", "", "```", output.strip(), "```", ""]
+
+
 def source_revision() -> str:
     """The commit measured, marked when the work tree had uncommitted changes."""
 
@@ -230,7 +240,17 @@ def write_results(
         "",
     ]
     body = [line for section in sections for line in section]
-    path.write_text("\n".join(header + body).rstrip() + "\n")
+    path.write_text("\n".join(header + body + kept_flux_section(path)).rstrip() + "\n")
+
+
+def kept_flux_section(path: Path) -> list[str]:
+    """``bench_flux.py``'s section (``make bench-flux``), carried over unchanged: this
+    script does not run Flux."""
+    text = path.read_text() if path.exists() else ""
+    start, end = text.find(FLUX_START), text.find(FLUX_END)
+    if start < 0 or end < start:
+        return []
+    return ["", *text[start : end + len(FLUX_END)].splitlines()]
 
 
 def server_section(results: dict[str, Any], output: str) -> list[str]:
@@ -264,6 +284,41 @@ def server_section(results: dict[str, Any], output: str) -> list[str]:
     return lines
 
 
+def ui_section(results: dict[str, Any], output: str) -> list[str]:
+    lines = ["## Web UI in Chromium over N Applications (issue 13)", ""]
+    if not results:
+        return [*lines, "Did not complete:", "", "```", output.strip()[-3000:], "```", ""]
+    lines += [
+        f"`bench/bench_ui.py`: {results['apps']} Applications (as bench_server writes them), "
+        "Debian's Chromium through Playwright on the same CPUs. Times from navigation start "
+        "(performance marks); targets: list painted < 1 s, status change on an open page "
+        "< 2 s.",
+        "",
+        "| view | stream open p50 (ms) | list loaded p50 (ms) | painted cold (ms) "
+        "| painted p50 (ms) | painted max (ms) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, key in (("tiles, 50 per page", "list_tiles"), ("table, 200", "list_table_200")):
+        r = results[key]
+        lines.append(
+            f"| {label} | {r['stream_open_p50_ms']:.0f} | {r['list_loaded_p50_ms']:.0f} | "
+            f"{r['cold_painted_ms']:.0f} | {r['painted_p50_ms']:.0f} | {r['painted_max_ms']:.0f} |"
+        )
+    lines += ["", "| status change shown on | p50 (ms) | max (ms) | event to DOM p50 (ms) |"]
+    lines += ["|---|---:|---:|---:|"]
+    for label, key in (("the list", "change_on_list"), ("the app's page", "change_on_app_page")):
+        r = results[key]
+        lines.append(
+            f"| {label} | {r['p50_ms']:.0f} | {r['max_ms']:.0f} | {r['event_to_dom_p50_ms']:.0f} |"
+        )
+    lines += [
+        "",
+        f"Page JS heap with every application loaded: {results['js_heap_mib']:.0f} MiB.",
+        "",
+    ]
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100,500,1000")
@@ -282,6 +337,8 @@ def main() -> int:
                 "bench_render.py", *(("--apps", "50") if args.quick else ())
             )
             failures += ["bench_render"] if render_rc else []
+        charts_rc, charts_out, _ = run_script("bench_charts.py")
+        failures += ["bench_charts"] if charts_rc else []
         reconcile_json = Path(tmp) / "reconcile.json"
         rec_rc, rec_out, _ = run_script("bench_reconcile.py", "--json", str(reconcile_json))
         failures += ["bench_reconcile"] if rec_rc else []
@@ -297,12 +354,17 @@ def main() -> int:
             "bench_server.py", "--apps", apps, "--json", str(server_json)
         )
         failures += ["bench_server"] if server_rc else []
+        ui_json = Path(tmp) / "ui.json"
+        ui_rc, ui_out, _ = run_script("bench_ui.py", "--apps", apps, "--json", str(ui_json))
+        failures += ["bench_ui"] if ui_rc else []
         sections = [
             machine_section(),
             reconcile_section(read_json(reconcile_json), rec_rc, rec_out),
             scale_section(read_json(scale_json), scale_out),
             render_section(render_rc, render_out),
+            charts_section(charts_rc, charts_out),
             server_section(read_json(server_json), server_out),
+            ui_section(read_json(ui_json), ui_out),
         ]
     write_results(Path(args.output), sections, started, revision)
     print(f"\nwrote {args.output}" + (f"; failed: {', '.join(failures)}" if failures else ""))

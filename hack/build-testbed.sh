@@ -5,11 +5,13 @@
 #   hack/build-testbed.sh --print-bin-dir
 #
 # Components: kubernetes (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl),
-# etcd, kwok (kwok, kwokctl), kustomize, helm, promtool. `--for demo` builds what `make demo`
-# needs (everything but promtool); `--for test` (the default) builds everything the tests
-# use. Missing components build at the same time, each into its own log; Go's module
-# download and the link steps overlap the compiles, which is where the time goes on two
-# cores.
+# etcd, kwok (kwok, kwokctl), kustomize, helm, promtool, hydra (Ory Hydra, the OpenID
+# Connect provider of the SSO tests), registry (the CNCF distribution registry, for OCI
+# chart tests; in its own directory, `--print-registry-bin` names it). `--for demo` builds
+# what `make demo` needs (everything but promtool, hydra and registry); `--for test` (the
+# default) builds everything the tests use. Missing components build at the same time,
+# each into its own log; Go's module download and the link steps overlap the compiles,
+# which is where the time goes on two cores.
 #
 # Output: binaries in "$(hack/build-testbed.sh --print-bin-dir)". Idempotent and resumable:
 # a component is built only when a binary is missing or reports the wrong version; Go's
@@ -25,18 +27,24 @@ export CGO_ENABLED=0
 export GOFLAGS="-mod=mod"
 
 cache_root="${GITOPSD_CACHE:-$HOME/.cache/gitopsd}"
+# The key names the versions of the big builds only. Tools that are quick to build (hydra)
+# share the directory and are rebuilt alone when their binary reports another version, so
+# bumping one of them never rebuilds Kubernetes.
 key="k8s-${KUBERNETES_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_kustomize-${KUSTOMIZE_VERSION}_helm-${HELM_VERSION}_prom-${PROMETHEUS_VERSION}"
 bin_dir="$cache_root/testbed/$key/bin"
 work_dir="$cache_root/testbed/$key/work"
+# The registry has its own directory and key, so bumping it never rebuilds Kubernetes.
+registry_dir="$cache_root/testbed/registry-${DISTRIBUTION_VERSION}/bin"
 
 demo_components=(kubernetes etcd kwok kustomize helm)
-test_components=("${demo_components[@]}" promtool)
+test_components=("${demo_components[@]}" promtool hydra registry)
 
 purpose=test
 wanted=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --print-bin-dir) echo "$bin_dir"; exit 0 ;;
+    --print-registry-bin) echo "$registry_dir/registry"; exit 0 ;;
     --for) purpose="$2"; shift 2 ;;
     --for=*) purpose="${1#--for=}"; shift ;;
     -*) echo "usage: $0 [--print-bin-dir] [--for demo|test] [COMPONENT...]" >&2; exit 2 ;;
@@ -182,6 +190,46 @@ cached_promtool() { has_version promtool "" --version; }
 build_promtool() {
     check_module github.com/prometheus/prometheus "$PROMETHEUS_VERSION"
     build_go_install github.com/prometheus/prometheus/cmd/promtool "$PROMETHEUS_VERSION"
+}
+
+# Ory Hydra, the OpenID Connect provider the SSO tests sign in through (in memory:
+# DSN=memory needs SQLite, so this one build uses cgo with the `sqlite` tag). Its go.mod
+# has replace lines, so it is built through a wrapper module that repeats those pointing
+# at published modules; the one pointing into Hydra's own tree (its generated API client)
+# falls back to the published client the release requires.
+cached_hydra() { has_version hydra "$HYDRA_VERSION" version; }
+build_hydra() {
+    check_module github.com/ory/hydra/v2 "$HYDRA_VERSION"
+    local wrap="$work_dir/hydra" gomod_path
+    mkdir -p "$wrap"
+    gomod_path="$(go mod download -json "github.com/ory/hydra/v2@$HYDRA_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+    [[ -f "$gomod_path" ]] || die "could not download the go.mod of github.com/ory/hydra/v2@$HYDRA_VERSION"
+    {
+        echo "module gitopsd.local/hydrawrap"
+        echo
+        echo "go 1.26.0"
+        echo
+        echo "require github.com/ory/hydra/v2 $HYDRA_VERSION"
+        echo
+        grep -E '^replace [^ ]+ => [^ .][^ ]* v[0-9]' "$gomod_path" || true
+    } >"$wrap/go.mod"
+    cat >"$wrap/tools.go" <<'GO'
+// Package hydrawrap only exists so the wrapper module can build Ory Hydra.
+package hydrawrap
+GO
+    (cd "$wrap" && CGO_ENABLED=1 go build -trimpath -tags sqlite -o "$bin_dir/hydra" \
+        -ldflags "-X github.com/ory/hydra/v2/driver/config.Version=$HYDRA_VERSION" \
+        github.com/ory/hydra/v2)
+}
+
+# The OCI registry the chart tests push to and pull from; nothing else needs it.
+cached_registry() { [[ -x "$registry_dir/registry" ]] && "$registry_dir/registry" --version 2>&1 | grep -q -- "$DISTRIBUTION_VERSION"; }
+build_registry() {
+    check_module github.com/distribution/distribution/v3 "$DISTRIBUTION_VERSION"
+    mkdir -p "$registry_dir"
+    GOBIN="$registry_dir" go install -trimpath \
+        -ldflags "-X github.com/distribution/distribution/v3/version.version=${DISTRIBUTION_VERSION}" \
+        "github.com/distribution/distribution/v3/cmd/registry@$DISTRIBUTION_VERSION"
 }
 
 # --- run the missing builds side by side ------------------------------------------------

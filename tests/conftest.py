@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -49,6 +50,10 @@ def _reachable(kubeconfig: str) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ["PATH"] = f"{_testbed_bin()}{os.pathsep}{os.environ['PATH']}"
+    # A developer's own `gitopsd login` must not route the tests' CLI calls through a
+    # server: the tests get an empty configuration directory of their own.
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="gitopsd-test-config-")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -12,7 +12,8 @@ GitopsdError
 ├── SourceError                 fetching from Git failed
 │   ├── RepositoryUnreachable   network, DNS, timeout, missing repository
 │   ├── AuthenticationFailed    bad or missing credentials
-│   ├── RevisionNotFound        targetRevision resolves to no commit
+│   ├── RevisionNotFound        targetRevision resolves to no commit (or no chart version)
+│   ├── DigestMismatch          a downloaded chart or manifest is not the one expected
 │   └── PathEscape              a path or symlink leaves the repository
 ├── RenderError                 turning files into objects failed
 │   ├── ManifestError           invalid YAML/JSON or an object without apiVersion/kind/name
@@ -34,7 +35,8 @@ GitopsdError
 ├── HealthScriptError           a Lua health script failed (reported as Unknown, never raised
 │                               out of the health package)
 ├── WebhookError                a webhook request could not be parsed as a push event
-└── AuthError                   a sign-in or a session token was refused (gitopsd server)
+├── AuthError                   a sign-in or a session token was refused (gitopsd server)
+└── ServerError                 the gitopsd server refused or failed a CLI's request
 """
 
 from __future__ import annotations
@@ -74,6 +76,10 @@ class AuthenticationFailed(SourceError):
 
 class RevisionNotFound(SourceError):
     """targetRevision names no branch, tag, ref or commit in the repository."""
+
+
+class DigestMismatch(SourceError):
+    """A downloaded chart archive or OCI manifest does not have the digest it must have."""
 
 
 class PathEscape(SourceError):
@@ -159,3 +165,11 @@ class WebhookError(GitopsdError):
 class AuthError(GitopsdError):
     """A sign-in, a session token or a cookie was refused. The message says why in words
     safe to show (never the token or the password)."""
+
+
+class ServerError(GitopsdError):
+    """The gitopsd server answered a CLI request with an error (message from the server)."""
+
+    def __init__(self, message: str, *, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status

@@ -10,12 +10,14 @@ anything runs. Called by the reconciler, the operator and the CLI.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from gitopsd.errors import SpecError
 from gitopsd.model import tool_values as check
 from gitopsd.model.annotations import IN_CLUSTER_SERVER, options_from_list
+from gitopsd.model.semver import parse_constraint
 
 
 @dataclass(frozen=True)
@@ -47,11 +49,36 @@ class HelmOptions:
 
 
 @dataclass(frozen=True)
+class JsonnetVariable:
+    """One ``extVars``/``tlas`` entry: ``code`` values are Jsonnet, others strings."""
+
+    name: str
+    value: str
+    code: bool = False
+
+
+@dataclass(frozen=True)
+class JsonnetOptions:
+    ext_vars: tuple[JsonnetVariable, ...] = ()
+    tlas: tuple[JsonnetVariable, ...] = ()
+    libs: tuple[str, ...] = ()  # repository paths searched by ``import``
+
+
+@dataclass(frozen=True)
 class DirectoryOptions:
     recurse: bool = False
     include: str = ""
     exclude: str = ""
-    jsonnet: bool = False  # directory.jsonnet has settings (gitopsd renders no Jsonnet)
+    jsonnet: JsonnetOptions = field(default_factory=JsonnetOptions)
+
+
+@dataclass(frozen=True)
+class PluginOptions:
+    """``source.plugin``: a config management plugin declared in ``gitopsd-cm``."""
+
+    name: str = ""
+    env: tuple[tuple[str, str], ...] = ()  # (name, value), in order
+    parameters: tuple[tuple[str, Any], ...] = field(default=(), hash=False)  # (name, raw)
 
 
 @dataclass(frozen=True)
@@ -64,7 +91,8 @@ class Source:
     kustomize: KustomizeOptions | None = None
     helm: HelmOptions | None = None
     directory: DirectoryOptions | None = None
-    plugin: bool = False  # a config management plugin source (not rendered by gitopsd)
+    plugin: PluginOptions | None = None
+    name: str = ""  # Argo CD's source name (for people; not used to render)
 
 
 @dataclass(frozen=True)
@@ -252,7 +280,22 @@ def _patches(raw: Any, field: str) -> tuple[Any, ...]:
     return tuple(entries)
 
 
+def _refuse_unsupported_helm(raw: dict[str, Any], where: str) -> None:
+    """What gitopsd will not do is an error naming it, never silently left out."""
+    if raw.get("fileParameters"):
+        raise SpecError(
+            f"{where}.fileParameters: not supported (Helm's --set-file would read files the "
+            "Application names); put the values in a value file"
+        )
+    if raw.get("passCredentials") is True:
+        raise SpecError(
+            f"{where}.passCredentials: not supported; chart repository credentials are sent "
+            "only to the repository's own server"
+        )
+
+
 def _parse_helm(raw: dict[str, Any], where: str) -> HelmOptions:
+    _refuse_unsupported_helm(raw, where)
     params = tuple(
         (str(p.get("name", "")), str(p.get("value", "")), bool(p.get("forceString", False)))
         for p in raw.get("parameters") or []
@@ -286,14 +329,76 @@ def _parse_helm(raw: dict[str, Any], where: str) -> HelmOptions:
     return options
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+
+
+def _jsonnet_variables(raw: Any, field: str) -> tuple[JsonnetVariable, ...]:
+    variables = []
+    for index, item in enumerate(raw if isinstance(raw, list) else []):
+        if not isinstance(item, dict) or not str(item.get("name") or ""):
+            raise SpecError(f"{field}[{index}]: expected an object with name and value")
+        variables.append(
+            JsonnetVariable(
+                str(item["name"]), str(item.get("value") or ""), bool(item.get("code", False))
+            )
+        )
+    return tuple(variables)
+
+
+def _parse_directory(raw: dict[str, Any], where: str) -> DirectoryOptions:
+    jsonnet_raw: dict[str, Any] = raw["jsonnet"] if isinstance(raw.get("jsonnet"), dict) else {}
+    jsonnet = JsonnetOptions(
+        ext_vars=_jsonnet_variables(jsonnet_raw.get("extVars"), f"{where}.jsonnet.extVars"),
+        tlas=_jsonnet_variables(jsonnet_raw.get("tlas"), f"{where}.jsonnet.tlas"),
+        libs=_strings(jsonnet_raw.get("libs"), f"{where}.jsonnet.libs"),
+    )
+    for index, lib in enumerate(jsonnet.libs):
+        _require(check.path_problem(lib), f"{where}.jsonnet.libs[{index}]")
+    return DirectoryOptions(
+        recurse=bool(raw.get("recurse", False)),
+        include=str(raw.get("include") or ""),
+        exclude=str(raw.get("exclude") or ""),
+        jsonnet=jsonnet,
+    )
+
+
+def _parse_plugin(raw: dict[str, Any], where: str) -> PluginOptions:
+    env = []
+    for index, item in enumerate(raw.get("env") or []):
+        name = str(item.get("name") or "") if isinstance(item, dict) else ""
+        if _ENV_NAME.fullmatch(name) is None:
+            raise SpecError(f"{where}.env[{index}].name: {name[:100]!r} is not a variable name")
+        env.append((name, str(item.get("value") or "")))
+    parameters = tuple(
+        (str(p.get("name")), {k: v for k, v in p.items() if k != "name"})
+        for p in raw.get("parameters") or []
+        if isinstance(p, dict) and p.get("name")
+    )
+    return PluginOptions(str(raw.get("name") or ""), tuple(env), parameters)
+
+
+def _check_chart_source(source: Source, where: str) -> None:
+    """A ``chart`` source names a chart repository or registry, a chart and a version."""
+    _require(check.chart_repo_url_problem(source.repo_url), f"{where}.repoURL")
+    _require(check.chart_name_problem(source.chart), f"{where}.chart")
+    for name, options in (("kustomize", source.kustomize), ("directory", source.directory),
+                          ("plugin", source.plugin)):  # fmt: skip
+        if options is not None:
+            raise SpecError(f"{where}.{name}: a chart source renders with Helm only")
+    revision = source.target_revision.strip()
+    pinned = re.fullmatch(r"([^@\s]+)@sha256:[0-9a-f]{64}", revision)
+    try:
+        parse_constraint(pinned[1] if pinned else ("*" if revision == "HEAD" else revision))
+    except SpecError as error:
+        raise SpecError(f"{where}.targetRevision: {error}") from error
+
+
 def parse_source(raw: dict[str, Any], where: str = "spec.source") -> Source:
     """One source; ``where`` names it in errors (``spec.sources[1]``)."""
     if not raw.get("repoURL"):
         raise SpecError(f"{where}.repoURL is required")
     directory = raw.get("directory")
-    jsonnet = directory.get("jsonnet") if isinstance(directory, dict) else None
-    # Exported Argo CD manifests often carry an empty ``jsonnet: {}``: only settings count.
-    uses_jsonnet = isinstance(jsonnet, dict) and any(bool(v) for v in jsonnet.values())
+    plugin = raw.get("plugin")
     source = Source(
         repo_url=str(raw["repoURL"]),
         path=str(raw.get("path") or "."),
@@ -304,16 +409,15 @@ def parse_source(raw: dict[str, Any], where: str = "spec.source") -> Source:
         if raw.get("kustomize")
         else None,
         helm=_parse_helm(raw["helm"], f"{where}.helm") if raw.get("helm") else None,
-        directory=DirectoryOptions(
-            recurse=bool(directory.get("recurse", False)),
-            include=str(directory.get("include") or ""),
-            exclude=str(directory.get("exclude") or ""),
-            jsonnet=uses_jsonnet,
-        )
+        directory=_parse_directory(directory, f"{where}.directory")
         if isinstance(directory, dict)
         else None,
-        plugin="plugin" in raw and raw["plugin"] is not None,
+        plugin=_parse_plugin(plugin, f"{where}.plugin") if isinstance(plugin, dict) else None,
+        name=str(raw.get("name") or ""),
     )
+    if source.chart:
+        _check_chart_source(source, where)
+        return source
     _require(check.repo_url_problem(source.repo_url), f"{where}.repoURL")
     _require(check.revision_problem(source.target_revision.strip()), f"{where}.targetRevision")
     _require(check.path_problem(source.path), f"{where}.path")

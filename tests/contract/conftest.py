@@ -32,6 +32,8 @@ T = TypeVar("T")
 class ContractCluster(ClusterPort, Protocol):
     def patch_status(self, key: ResourceKey, status: dict[str, Any]) -> KubeObject: ...
 
+    def replace_status(self, key: ResourceKey, status: dict[str, Any]) -> KubeObject: ...
+
 
 @dataclass
 class Subject:

@@ -100,12 +100,13 @@ def test_sources_gitopsd_does_not_render_are_never_green(
     repo = bare_repo(tmp_path)
     repo.commit(
         {
-            "jsonnet/main.jsonnet": '{ apiVersion: "v1", kind: "ConfigMap" }\n',
+            "cue/app.cue": 'service: {name: "web"}\n',
             "plain/cm.yaml": configmap("settings", {"a": "1"}),
         },
-        "jsonnet and plain",
+        "cue and plain",
     )
-    kubectl.apply(app_manifest("jsonnet", namespace, repo.url, "jsonnet", automated={}))
+    kubectl.apply(app_manifest("cue", namespace, repo.url, "cue", automated={}))
+    # This controller runs with config management plugins off (the default).
     plugin = {"plugin": {"name": "argocd-vault-plugin"}}
     kubectl.apply(app_manifest("vault", namespace, repo.url, "plain", automated={}, source=plugin))
 
@@ -113,16 +114,16 @@ def test_sources_gitopsd_does_not_render_are_never_green(
         return text in conditions(kubectl, namespace, name).get("ComparisonError", "")
 
     kubectl.wait_for(
-        lambda: reported("jsonnet", "no file here is read by gitopsd (found .jsonnet)"),
+        lambda: reported("cue", "no file here is read by gitopsd (found .cue)"),
         timeout=90,
-        what="the Jsonnet directory reported",
+        what="the CUE directory reported",
     )
     kubectl.wait_for(
-        lambda: reported("vault", "spec.source.plugin: config management plugins are not"),
+        lambda: reported("vault", "config management plugins are disabled on this controller"),
         timeout=90,
         what="the plugin source reported",
     )
-    for name in ("jsonnet", "vault"):
+    for name in ("cue", "vault"):
         current = status(kubectl, namespace, name)
         assert current["sync"]["status"] == "Unknown"
         assert (current.get("health") or {}).get("status") != "Healthy"
@@ -135,7 +136,7 @@ def test_sources_gitopsd_does_not_render_are_never_green(
     manifest.write_text(yaml.safe_dump(argo))
     code, _, err = gitopsd(capsys, "convert", str(manifest))
     assert code == 0
-    assert "spec.source.plugin: config management plugins are not supported" in err
+    assert "spec.source.plugin: config management plugins render only when" in err
 
 
 def test_a_bad_ignore_differences_entry_is_a_condition_on_that_app_only(

@@ -99,8 +99,10 @@ def test_a_kind_the_cluster_does_not_serve_fails_the_sync_and_a_fix_syncs(
     ctl: RunningController,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # A kind of a group no test installs (other stories install Argo Rollouts' CRD into the
+    # shared cluster).
     rollout = {
-        "apiVersion": "argoproj.io/v1alpha1",
+        "apiVersion": "unserved.gitopsd.test/v1alpha1",
         "kind": "Rollout",
         "metadata": {"name": "web", "namespace": namespace},
         "spec": {"replicas": 1},
@@ -119,7 +121,7 @@ def test_a_kind_the_cluster_does_not_serve_fails_the_sync_and_a_fix_syncs(
     assert code == 1, out + err  # failed, not timed out (3)
     state = status(kubectl, namespace, "web")["operationState"]
     assert state["phase"] == "Failed"
-    assert "Rollout.argoproj.io: kind is not served" in state["message"]
+    assert "kind Rollout.unserved.gitopsd.test is not served" in state["message"]
 
     fixed = repo.commit({"web/rollout.yaml": None}, "drop the Rollout")
     code, out, err = gitopsd(capsys, "app", "sync", "web", *common, "--timeout", "90")

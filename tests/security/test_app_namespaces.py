@@ -149,8 +149,14 @@ def managed_objects(kubectl: Kubectl, namespace: str, app: str) -> list[str]:
 def assert_untouched_but_for_the_condition(kubectl: Kubectl, namespace: str, app: str) -> None:
     body = kubectl.get(APPS, "-n", namespace, app) or {}
     status = body.get("status") or {}
-    assert set(status) <= {"conditions", "sync", "reconciledAt"}, status
-    assert status["sync"] == {"status": "Unknown"}
+    assert set(status) <= {"conditions", "sync", "reconciledAt", "operationState"}, status
+    assert status["sync"]["status"] == "Unknown"
+    assert "resources" not in status and "history" not in status
+    state = status.get("operationState")
+    if state is not None:  # a requested sync ends in Error, having applied nothing
+        assert state["phase"] == "Error", state
+        assert "(sourceNamespaces)" in state["message"]
+        assert not (state.get("syncResult") or {}).get("resources")
     assert managed_objects(kubectl, namespace, app) == []
     assert kubectl.get("deployment", "-n", namespace, DEPLOYMENT) is None
 
@@ -180,9 +186,14 @@ def test_an_application_in_a_namespace_its_project_does_not_list_is_refused(
     wait_synced_healthy(kubectl, tenants["listed"], "guestbook")
     for app in ("guestbook", "fallback"):
         assert_untouched_but_for_the_condition(kubectl, unlisted, app)
-    # The requested sync was neither run nor consumed.
+    # The requested sync never ran: it ended in Error (and was consumed) with the reason.
     refused = kubectl.get(APPS, "-n", unlisted, "guestbook") or {}
-    assert refused["operation"]["sync"] == {"prune": True}
+    assert refused["status"]["operationState"]["phase"] == "Error"
+    kubectl.wait_for(
+        lambda: not (kubectl.get(APPS, "-n", unlisted, "guestbook") or {}).get("operation"),
+        timeout=30,
+        what="the refused request to be consumed",
+    )
 
 
 @pytest.mark.parametrize("mode", ["names", "glob"])

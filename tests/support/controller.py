@@ -104,7 +104,8 @@ def start_controller(
             env={**environment, **(env or {})},
         )
     running = RunningController(process, namespace, metrics_port, webhook_port, log_path)
-    deadline = time.monotonic() + 30
+    # Start-up imports and first LISTs can take long on a loaded two-core machine.
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"controller exited early:\n{running.log()[-4000:]}")

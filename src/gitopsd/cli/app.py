@@ -1,10 +1,13 @@
-"""``gitopsd app list|get|diff|sync|rollback|terminate-op|history|wait|set|delete``: the
-people's verbs on Applications, against the Kubernetes API (RBAC on Applications is the
-permission model).
+"""``gitopsd app list|get|diff|sync|rollback|history|wait|set|delete`` (and ``create``,
+``manifests``, ``resources``, ``terminate-op``): the people's verbs on Applications,
+against the Kubernetes API (RBAC on Applications is the permission model), or through a
+gitopsd server with the signed-in user's identity (:mod:`gitopsd.cli.app_server`).
 
-This module declares the verbs and runs the read-only and spec-editing ones; ``sync``,
-``rollback`` and ``terminate-op`` live in :mod:`gitopsd.cli.app_sync`, ``diff`` in
-:mod:`gitopsd.cli.app_diff`. Every write goes through :mod:`gitopsd.cli.app_write`.
+This module declares the verbs and runs the read-only and spec-editing ones; ``sync`` and
+``rollback`` live in :mod:`gitopsd.cli.app_sync`, ``diff`` in :mod:`gitopsd.cli.app_diff`,
+the later verbs in :mod:`gitopsd.cli.app_extra` (``terminate-op`` waits through
+:mod:`gitopsd.cli.app_sync`). Every Kubernetes write goes through
+:mod:`gitopsd.cli.app_write`.
 Exit codes: 0 done, 1 failed or refused, 2 usage, 3 timed out. Registered by
 :mod:`gitopsd.cli.main`.
 """
@@ -17,7 +20,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from gitopsd.cli import app_sync
+from gitopsd.cli import app_extra, app_server, app_sync
 from gitopsd.cli.app_context import (
     APPLICATION,
     add_app_namespace_flag,
@@ -60,9 +63,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     delete.add_argument("--wait", action="store_true", help="wait until the Application is gone")
     add_timeout_flag(delete)
-    app_sync.register_terminate(
-        _verb(verbs, "terminate-op", "stop the running or requested operation")
-    )
+    app_extra.register(verbs, _verb)
+    app_server.route(verbs)  # last: every verb may go through a gitopsd server
 
 
 def _verb(

@@ -40,7 +40,13 @@ from gitopsd.model.keys import GroupKind, ResourceKey
 from gitopsd.operator.clusters import parse_cluster_secret
 from gitopsd.ports import ClusterPort
 from gitopsd.render import CachedRenderer, ManifestGenerator, RenderContext
-from gitopsd.source import CredentialStore, GitRepositories, credentials_from_secrets
+from gitopsd.render.rendering import RenderExtensions
+from gitopsd.source import (
+    ChartRepositories,
+    CredentialStore,
+    GitRepositories,
+    credentials_from_secrets,
+)
 from gitopsd.source.checkouts import remove_tree
 from gitopsd.spec import ApplicationSpec, Destination, IgnoreDifference, parse_application_spec
 from gitopsd.status import inventory_of
@@ -90,7 +96,9 @@ def generate(
     first source's commit SHA."""
     with cache_dir(args.cache_dir) as cache:
         repos = GitRepositories(cache, credentials=credentials)
-        generated = ManifestGenerator(repos, CachedRenderer()).generate(
+        charts = ChartRepositories(cache, credentials=credentials)
+        renderer = CachedRenderer(extensions=RenderExtensions(charts=charts))
+        generated = ManifestGenerator(repos, renderer, charts).generate(
             spec,
             RenderContext(
                 app_name=target.app_name,

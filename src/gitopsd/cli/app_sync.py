@@ -138,8 +138,8 @@ def run_rollback(args: argparse.Namespace) -> int:
             raise ConfigError(refusal)
         entry = rollback_entry(app, args.id)
         request = rollback_request(entry, prune=args.prune)
-        revision = short_revision(request.revision)
-        return request, f"rolling back to history entry {entry.get('id')} ({revision})"
+        shown = ",".join(short_revision(r) for r in request.revisions or (request.revision,))
+        return request, f"rolling back to history entry {entry.get('id')} ({shown})"
 
     return request_and_follow(cluster, args, request_for)
 

@@ -23,10 +23,14 @@ COMMAND_MODULES: tuple[str, ...] = (
     "diff",
     "run",
     "server",
+    "login",
     "app",
     "appset",
+    "repo",
+    "proj",
     "cluster",
     "convert",
+    "plugin",
 )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from gitopsd.errors import ConfigError, SpecError
+from gitopsd.model.revisions import short_revision as shorten
 
 COLUMN_GAP = "   "  # kubectl's spacing between table columns
 SHORT_SHA = 7
@@ -60,10 +61,9 @@ def dump(value: Any, output: OutputFormat) -> str:
 
 
 def short_revision(revision: str | None) -> str:
-    """The first seven characters of a commit SHA; other revisions as they are."""
-    text = str(revision or "")
-    is_sha = len(text) == 40 and all(c in "0123456789abcdef" for c in text)
-    return text[:SHORT_SHA] if is_sha else text
+    """The first seven characters of a commit SHA, a chart's version with the first twelve
+    digits of its digest; other revisions as they are."""
+    return shorten(str(revision or ""))
 
 
 def parse_time(value: str | None) -> dt.datetime | None:

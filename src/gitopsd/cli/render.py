@@ -33,7 +33,8 @@ from gitopsd.render import (
     RenderContext,
     render_source,
 )
-from gitopsd.source import GitRepositories
+from gitopsd.render.rendering import RenderExtensions
+from gitopsd.source import ChartRepositories, GitRepositories
 from gitopsd.source.checkouts import remove_tree
 from gitopsd.spec import ApplicationSpec, Source, parse_application_spec
 
@@ -74,7 +75,9 @@ def run(args: argparse.Namespace) -> int:
             kube_version=args.kube_version,
         )
         with _cache_dir(args.cache_dir) as cache:
-            generator = ManifestGenerator(GitRepositories(cache), CachedRenderer())
+            charts = ChartRepositories(cache)
+            renderer = CachedRenderer(extensions=RenderExtensions(charts=charts))
+            generator = ManifestGenerator(GitRepositories(cache), renderer, charts)
             objects = list(generator.generate(spec, context).objects)
     sys.stdout.write(to_yaml_stream(objects))
     return 0

@@ -49,8 +49,9 @@ SOURCE_FIELDS = frozenset(
     {"repoURL", "targetRevision", "path", "chart", "ref", "kustomize", "helm", "directory", "name"}
 )
 SOURCE_MESSAGES = {
-    "plugin": "config management plugins are not supported; only kustomize, helm and plain"
-    " directories render, and the Application will report a ComparisonError, never Synced",
+    "plugin": "config management plugins render only when the administrator declares the"
+    ' plugin in gitopsd-cm (configManagementPlugins) and sets plugins.enabled: "true";'
+    " otherwise the Application gets a ComparisonError",
 }
 KUSTOMIZE_FIELDS = frozenset(
     {
@@ -74,15 +75,21 @@ HELM_FIELDS = frozenset(
         "releaseName",
         "skipCrds",
         "ignoreMissingValueFiles",
+        "namespace",
+        "kubeVersion",
+        "apiVersions",
     }
 )
+HELM_MESSAGES = {
+    "fileParameters": "not supported: Helm would read files named by the Application; the"
+    " Application is refused (InvalidSpecError)",
+    "passCredentials": "not supported: chart repository credentials go only to the"
+    " repository's own server; the Application is refused (InvalidSpecError)",
+}
 # Values that ask for what gitopsd does anyway (it renders with Helm 3).
 HELM_DEFAULTS = {"version": "v3"}
-DIRECTORY_FIELDS = frozenset({"recurse", "include", "exclude"})
-DIRECTORY_MESSAGES = {
-    "jsonnet": "Jsonnet is not supported; only YAML and JSON files are read, and the"
-    " Application will report a ComparisonError, never Synced"
-}
+DIRECTORY_FIELDS = frozenset({"recurse", "include", "exclude", "jsonnet"})
+DIRECTORY_MESSAGES: dict[str, str] = {}
 DESTINATION_FIELDS = frozenset({"server", "name", "namespace"})
 SYNC_POLICY_FIELDS = frozenset({"automated", "syncOptions", "retry", "managedNamespaceMetadata"})
 AUTOMATED_FIELDS = frozenset({"prune", "selfHeal", "allowEmpty"})
@@ -170,7 +177,12 @@ def _check_source(source: dict[str, Any], path: str, report: Report) -> None:
         report.warn(field_path(path, "plugin"), SOURCE_MESSAGES["plugin"])
     check_fields(source.get("kustomize"), field_path(path, "kustomize"), report, KUSTOMIZE_FIELDS)
     check_fields(
-        source.get("helm"), field_path(path, "helm"), report, HELM_FIELDS, defaults=HELM_DEFAULTS
+        source.get("helm"),
+        field_path(path, "helm"),
+        report,
+        HELM_FIELDS,
+        HELM_MESSAGES,
+        defaults=HELM_DEFAULTS,
     )
     check_fields(
         source.get("directory"),

@@ -1,4 +1,5 @@
-"""Per-kind rewrites: AppProject, ApplicationSet, Secrets, and Argo CD's ConfigMaps.
+"""Per-kind rewrites: AppProject, ApplicationSet, Secrets, and Argo CD's ConfigMaps
+(``argocd-cm`` to ``gitopsd-cm``, ``argocd-rbac-cm`` to ``gitopsd-rbac-cm``).
 
 Each function takes a deep copy of one object (already moved to gitopsd's namespace and
 API group by ``gitopsd.convert.documents``), rewrites it in place and reports what cannot
@@ -7,6 +8,7 @@ be carried over.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from gitopsd.convert.applications import check_application_spec, check_fields
@@ -24,6 +26,9 @@ from gitopsd.model.annotations import (
 ARGOCD_SECRET_TYPE_LABEL = ARGOCD_PREFIX + "secret-type"
 SECRET_TYPES = frozenset({SECRET_TYPE_REPOSITORY, SECRET_TYPE_REPO_CREDS, SECRET_TYPE_CLUSTER})
 ARGOCD_CONFIGMAP = "argocd-cm"
+ARGOCD_RBAC_CONFIGMAP = "argocd-rbac-cm"
+RBAC_CONFIGMAP = "gitopsd-rbac-cm"  # gitopsd server's name for it (keys unchanged)
+RBAC_KEYS = ("policy.csv", "policy.default", "policy.matchMode", "scopes")
 
 PROJECT_FIELDS = frozenset(
     {
@@ -36,10 +41,10 @@ PROJECT_FIELDS = frozenset(
         "namespaceResourceBlacklist",
         "orphanedResources",
         "syncWindows",
+        "roles",
     }
 )
 PROJECT_MESSAGES = {
-    "roles": "project roles are not supported; gitopsd uses Kubernetes RBAC on its resources",
     "signatureKeys": "commit signature verification is not supported",
     "sourceNamespaces": "Applications are read from gitopsd's namespace only",
     "destinationServiceAccounts": "impersonation is not supported; gitopsd applies with its"
@@ -51,6 +56,10 @@ GENERATOR_FIELDS = GENERATORS | {"selector"}
 # gitopsd-cm keys gitopsd reads; a key equal to one or starting with one followed by "."
 # is used. Everything else in argocd-cm is reported.
 CONFIGMAP_KEYS = (
+    "url",
+    "oidc.config",
+    "accounts",
+    "admin.enabled",
     "timeout.reconciliation",
     "timeout.hard.reconciliation",
     "resource.customizations",
@@ -60,17 +69,28 @@ CONFIGMAP_KEYS = (
 )
 # Argo CD ConfigMaps and Secrets that have no gitopsd counterpart.
 UNCONVERTED_OBJECTS = {
-    "argocd-rbac-cm": "gitopsd uses Kubernetes RBAC on its resources",
     "argocd-cmd-params-cm": "gitopsd is configured by the flags of `gitopsd run`",
     "argocd-notifications-cm": "notifications are not supported",
     "argocd-notifications-secret": "notifications are not supported",
-    "argocd-secret": "gitopsd has no users, sessions or admin password",
+    "argocd-secret": "its signing key and password hashes are Argo CD's; gitopsd server"
+    " makes its own gitopsd-secret: copy the keys oidc.config references into it",
     "argocd-gpg-keys-cm": "commit signature verification is not supported",
 }
 
 
 def convert_project(obj: dict[str, Any], report: Report) -> None:
-    check_fields(obj.get("spec"), "spec", report, PROJECT_FIELDS, PROJECT_MESSAGES)
+    """Project roles carry over as they are (``proj:<project>:<role>`` subjects); tokens
+    Argo CD issued for them are signed with Argo CD's key and are reported."""
+    spec = obj.get("spec")
+    check_fields(spec, "spec", report, PROJECT_FIELDS, PROJECT_MESSAGES)
+    roles = spec.get("roles") if isinstance(spec, dict) else None
+    for index, role in enumerate(roles if isinstance(roles, list) else []):
+        if isinstance(role, dict) and role.get("jwtTokens"):
+            report.warn(
+                field_path(field_path("spec.roles", index), "jwtTokens"),
+                "tokens Argo CD issued do not verify with gitopsd server's key; issue new ones"
+                " (POST /api/v1/projects/<project>/roles/<role>/token) and delete these",
+            )
 
 
 def convert_application_set(obj: dict[str, Any], namespace: str, report: Report) -> None:
@@ -107,15 +127,30 @@ def convert_secret(obj: dict[str, Any], namespace: str, report: Report) -> bool:
 
 
 def convert_configmap(obj: dict[str, Any], namespace: str, report: Report) -> None:
-    """``argocd-cm`` becomes ``gitopsd-cm``; its keys are carried, unused ones reported."""
+    """``argocd-cm`` becomes ``gitopsd-cm`` and ``argocd-rbac-cm`` ``gitopsd-rbac-cm``;
+    their keys are carried, unused ones reported."""
     meta = obj.get("metadata") or {}
+    if meta.get("name") == ARGOCD_RBAC_CONFIGMAP:
+        meta["name"] = RBAC_CONFIGMAP
+        move_namespace(meta, namespace)
+        for key in obj.get("data") or {}:
+            if not _rbac_key_used(str(key)):
+                report.warn(field_path("data", str(key)), "key is not used by gitopsd server")
+        return
     if meta.get("name") != ARGOCD_CONFIGMAP:
         return
     meta["name"] = CONFIGMAP_NAME
     move_namespace(meta, namespace)
-    for key in obj.get("data") or {}:
+    data = obj.get("data") or {}
+    for key in data:
         if not _configmap_key_used(str(key)):
             report.warn(field_path("data", str(key)), "key is not used by gitopsd")
+    oidc = data.get("oidc.config")
+    if isinstance(oidc, str) and re.search(r"\$[A-Za-z0-9.-]+:", oidc):
+        report.warn(
+            field_path("data", "oidc.config"),
+            "the Secrets it references must be labelled app.kubernetes.io/part-of: gitopsd",
+        )
 
 
 def report_unconverted(obj: dict[str, Any], report: Report) -> None:
@@ -123,6 +158,10 @@ def report_unconverted(obj: dict[str, Any], report: Report) -> None:
     name = str((obj.get("metadata") or {}).get("name", ""))
     if name in UNCONVERTED_OBJECTS:
         report.warn("metadata.name", f"{name} is not converted: {UNCONVERTED_OBJECTS[name]}")
+
+
+def _rbac_key_used(key: str) -> bool:
+    return key in RBAC_KEYS or (key.startswith("policy.") and key.endswith(".csv"))
 
 
 def _configmap_key_used(key: str) -> bool:

@@ -23,11 +23,20 @@ class Verb(StrEnum):
     REPLACE = "replace"
     MERGE_PATCH = "merge_patch"
     PATCH_STATUS = "patch_status"
+    REPLACE_STATUS = "replace_status"
     DELETE = "delete"
 
 
 MUTATING = frozenset(
-    {Verb.APPLY, Verb.CREATE, Verb.REPLACE, Verb.MERGE_PATCH, Verb.PATCH_STATUS, Verb.DELETE}
+    {
+        Verb.APPLY,
+        Verb.CREATE,
+        Verb.REPLACE,
+        Verb.MERGE_PATCH,
+        Verb.PATCH_STATUS,
+        Verb.REPLACE_STATUS,
+        Verb.DELETE,
+    }
 )
 
 

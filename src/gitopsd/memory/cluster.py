@@ -170,11 +170,12 @@ class MemoryCluster:
         *,
         expect: Mapping[str, Any] | None = None,
     ) -> KubeObject:
-        """Make ``status`` the whole status (as ``KubeCluster.replace_status``); each
-        JSON pointer in ``expect`` must still hold its value, or ``Invalid``, as a failed
-        JSON patch ``test`` is answered."""
-        call = Call(Verb.PATCH_STATUS, str(key), key, field_manager=DEFAULT_MANAGER)
-        what = f"{key} status patch failed"
+        """Make ``status`` the whole status (as ``KubeCluster.replace_status``, which the
+        operator uses so that no key of the previous status survives); each JSON pointer
+        in ``expect`` must still hold its value, or ``Invalid``, as a failed JSON patch
+        ``test`` is answered."""
+        call = Call(Verb.REPLACE_STATUS, str(key), key, field_manager=DEFAULT_MANAGER)
+        what = f"{key} status replace failed"
 
         def write() -> KubeObject:
             live = self._server.require(key, what)

@@ -48,6 +48,7 @@ class SyncRequest:
     """What the user asked ``app sync`` (or ``app rollback``) for."""
 
     revision: str = ""
+    revisions: tuple[str, ...] = ()  # one per source, for a multi-source application
     prune: bool = False
     dry_run: bool = False
     resources: tuple[ResourceSelector, ...] = ()
@@ -110,7 +111,9 @@ def resolve_selectors(
 def build_operation(request: SyncRequest, *, username: str, request_id: str) -> dict[str, Any]:
     """The ``operation`` body for a merge patch; only the fields the request sets."""
     sync: dict[str, Any] = {"prune": request.prune}
-    if request.revision:
+    if request.revisions:
+        sync["revisions"] = list(request.revisions)
+    elif request.revision:
         sync["revision"] = request.revision
     if request.dry_run:
         sync["dryRun"] = True
@@ -165,12 +168,11 @@ def rollback_entry(app: dict[str, Any], history_id: int | None) -> dict[str, Any
 
 
 def rollback_request(entry: dict[str, Any], *, prune: bool) -> SyncRequest:
-    revisions = [str(r) for r in entry.get("revisions") or []]
+    """Sync to the entry's revisions: one per source for a multi-source application (Git
+    commits, ``VERSION@DIGEST`` for charts), as Argo CD rolls back."""
+    revisions = tuple(str(r) for r in entry.get("revisions") or [])
     if revisions:
-        raise ConfigError(
-            f"history entry {entry.get('id')}: rolling back a multi-source application "
-            "is not supported"
-        )
+        return SyncRequest(revisions=revisions, prune=prune)
     return SyncRequest(revision=str(entry.get("revision") or ""), prune=prune)
 
 

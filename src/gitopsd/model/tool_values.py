@@ -248,3 +248,34 @@ def _url_problem(text: str) -> str | None:
     if not host or _HOST.match(netloc_host) is None:
         return "repository URL has no valid host"
     return None
+
+
+# A chart name as Helm writes it in an index or a registry path (no slash, no '..').
+_CHART_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,249}")
+# A registry reference without a scheme: host[:port]/path, as Argo CD writes OCI repos.
+_OCI_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?(/[A-Za-z0-9._-]+)*/?")
+
+
+def chart_name_problem(value: str) -> str | None:
+    """A chart name: letters, digits, ``.``, ``_`` and ``-``, not starting with a sign."""
+    if _CHART_NAME.fullmatch(value) is None or ".." in value:
+        return f"chart name {value[:100]!r} is not a chart name (letters, digits, '.', '_', '-')"
+    return None
+
+
+def chart_repo_url_problem(url: str) -> str | None:
+    """A chart repository: ``https://``/``http://`` (index.yaml), or an OCI registry as
+    ``oci://host/path`` or ``host[:port]/path``."""
+    text = url.strip()
+    if not text or len(text) > _URL_MAX or _has_control(text) or any(c.isspace() for c in text):
+        return "chart repository URL is empty, too long, or contains spaces"
+    if "://" not in text:
+        text = f"oci://{text}"
+    scheme, _, rest = text.partition("://")
+    if scheme.lower() not in ("https", "http", "oci"):
+        return f"chart repository URL scheme {scheme!r} is not https, http or oci"
+    if scheme.lower() == "oci":
+        if _OCI_REFERENCE.fullmatch(rest) is None or ".." in rest:
+            return "OCI repository must be oci://host[:port]/path"
+        return None
+    return _url_problem(text)

@@ -2,7 +2,8 @@
 crash or a refused write from losing or repeating work: the status first, replacing the
 old one whole; a consumed ``operation`` request cleared only once that write succeeded
 (and only if the request is still the one consumed); finalizers whose work is done;
-Events only for a pass whose status was recorded.
+Events only for a pass whose status was recorded (handed to the controller's
+``EventSink``, which posts them from a thread of its own).
 
 Every write goes through the controller's ``WriteGate``: with sharding it is checked
 against ownership right before it is sent, the status names its writer
@@ -28,7 +29,7 @@ from gitopsd.model.annotations import (
     TERMINATE_OPERATION_ANNOTATION,
 )
 from gitopsd.model.keys import GroupKind, ResourceKey
-from gitopsd.operator.audit import record
+from gitopsd.operator.audit import EventSink, record
 from gitopsd.operator.queue import AppKey
 from gitopsd.ports import Clock
 from gitopsd.sharding import WriteGate
@@ -51,8 +52,11 @@ class Written:
 
 
 class ApplicationWriter:
-    def __init__(self, local: KubeCluster, gate: WriteGate, clock: Clock) -> None:
+    def __init__(
+        self, local: KubeCluster, gate: WriteGate, clock: Clock, events: EventSink
+    ) -> None:
         self.local = local
+        self.events = events
         self.gate = gate
         self.clock = clock
         self._written_at: dict[AppKey, float] = {}
@@ -78,7 +82,7 @@ class ApplicationWriter:
                 with self.gate.write():
                     body = {**app, "status": status}
                     now = self.clock.now()
-                    record(self.local, body, result.events, now, self.gate.shard.replica)
+                    record(self.events, body, result.events, now, self.gate.shard.replica)
         except Fenced as refused:
             log.info("%s", refused)
             return Written(recorded=False)

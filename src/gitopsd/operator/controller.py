@@ -43,6 +43,7 @@ from gitopsd.operator.app_writes import (
     ApplicationWriter,
     Written,
 )
+from gitopsd.operator.audit import EventSink
 from gitopsd.operator.backoff import FailureBackoff, FailureCounts
 from gitopsd.operator.known import KnownApplications, key_of
 from gitopsd.operator.queue import AppKey, WorkQueue, run_worker
@@ -95,7 +96,9 @@ class Controller:
         self.change_delay = change_delay_seconds
         self.queue = WorkQueue()
         self.gate = gate or WriteGate(Unsharded())
-        self.writer = ApplicationWriter(local, self.gate, clock)
+        # Events are posted from a thread of their own: workers do not wait on them.
+        self.events = EventSink(local)
+        self.writer = ApplicationWriter(local, self.gate, clock, self.events)
         self.known = KnownApplications()
         self.watchers: dict[str, ManagedObjectWatcher] = {}
         self._threads: list[threading.Thread] = []
@@ -118,6 +121,8 @@ class Controller:
 
     def stop(self) -> None:
         self.queue.close()
+        self.events.flush(timeout=5.0)
+        self.events.stop()
         for watcher in self.watchers.values():
             watcher.stop()
 
@@ -186,11 +191,17 @@ class Controller:
 
     # --- inputs ---------------------------------------------------------------------
     def enqueue(
-        self, namespace: str, name: str, delay: float = 0.0, *, background: bool = False
+        self,
+        namespace: str,
+        name: str,
+        delay: float = 0.0,
+        *,
+        urgent: bool = False,
+        background: bool = False,
     ) -> None:
         key = (namespace, name)
         if self.scope.includes(namespace) and self.assigned(key):
-            self.queue.add(key, delay, background=background)
+            self.queue.add(key, delay, urgent=urgent, background=background)
 
     def on_application_event(self, event_type: str, app: dict[str, Any]) -> bool:
         """Queue an owned Application whose intent changed (returns whether it did, for
@@ -205,7 +216,7 @@ class Controller:
             return True
         changed = self.known.observe(app)
         if changed and self.assigned(key):
-            self.queue.add(key)
+            self.queue.add(key, urgent=True)  # someone changed what it asks for
         return changed
 
     def _on_managed_change(self, label: str, event_type: str, obj: dict[str, Any]) -> None:
@@ -216,7 +227,9 @@ class Controller:
             self.known.touch(key, time.monotonic())  # another replica's: remember it
             return
         log.debug("managed %s %s changed: requeue %s/%s", event_type, ResourceKey.of(obj), *key)
-        self.queue.add(key, self.change_delay)
+        # A change to what it manages (a manual edit, a status update): before the routine
+        # refreshes that may be waiting in the queue.
+        self.queue.add(key, self.change_delay, urgent=True)
 
     # --- work -----------------------------------------------------------------------
     def _work(self) -> None:

@@ -17,7 +17,7 @@ from gitopsd.ports import ClusterPort
 from gitopsd.project import Project, parse_project
 from gitopsd.render import GeneratedManifests, ManifestGenerator, RenderContext
 from gitopsd.sharding import FencedCluster, WriteGate
-from gitopsd.source import GitRepositories
+from gitopsd.source import ChartRepositories, GitRepositories
 from gitopsd.spec import ApplicationSpec, Destination
 from gitopsd.sync.compare import DryRunMemo
 
@@ -29,11 +29,13 @@ class ControllerEnvironment:
         manifests: ManifestGenerator,
         assessor: HealthAssessor,
         repos: GitRepositories,
+        charts: ChartRepositories | None = None,
         gate: WriteGate | None = None,
     ) -> None:
         self.clusters = clusters
         self.gate = gate
         self.repos = repos
+        self.charts = charts
         self.manifests = manifests
         self._assessor = assessor
         self._projects: dict[str, dict[str, Project]] = {}
@@ -57,7 +59,10 @@ class ControllerEnvironment:
     ) -> GeneratedManifests:
         if fresh:
             for source in spec.sources:
-                self.repos.forget_refs(source.repo_url)
+                if source.chart and self.charts is not None:
+                    self.charts.forget(source.repo_url)
+                elif not source.chart:
+                    self.repos.forget_refs(source.repo_url)
         return self.manifests.generate(spec, context, revisions=revisions)
 
     def projects(self, namespace: str) -> Mapping[str, Project]:

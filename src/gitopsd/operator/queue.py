@@ -2,10 +2,15 @@
 
 A key is processed by one worker at a time; an ``add`` while it is being processed marks
 it dirty so it runs once more afterwards; ``add`` with a delay keeps the earliest due
-time. A key added as ``background`` (the Applications a replica takes over from another
-in one go, re-queues of everything) is handed out only when no ordinary key is due, so a
-change someone just made is never stuck behind a batch; adding it again as an ordinary
-key promotes it. Thread-safe; workers block in ``get``.
+time. Among keys that are due, three lanes are served in order:
+
+- ``urgent``: changes people or other controllers made (a watch event, a new spec, a
+  webhook), so healing a manual edit is never held up by a backlog of routine passes;
+- routine: periodic refreshes, polls of a running operation;
+- ``background``: the Applications a replica takes over from another in one go and
+  re-queues of everything, handed out only when nothing else is due.
+
+Adding a key again in a higher lane promotes it. Thread-safe; workers block in ``get``.
 """
 
 from __future__ import annotations
@@ -15,36 +20,61 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from enum import IntEnum
 
 AppKey = tuple[str, str]  # (namespace, name)
-_Entry = tuple[float, bool]  # (due, background)
 
 log = logging.getLogger(__name__)
 # How soon a key whose processing raised is looked at again.
 ERROR_RETRY_SECONDS = 30.0
 
 
+class Lane(IntEnum):
+    """Which keys go first when several are due; lower first."""
+
+    URGENT = 0
+    ROUTINE = 1
+    BACKGROUND = 2
+
+
+_Entry = tuple[float, Lane]  # (due, lane)
+
+
 def _merge(current: _Entry | None, new: _Entry) -> _Entry:
-    """The earlier due time; ordinary if either is."""
+    """The earlier due time and the higher lane of the two."""
     if current is None:
         return new
-    return (min(current[0], new[0]), current[1] and new[1])
+    return (min(current[0], new[0]), min(current[1], new[1]))
+
+
+def _lane(urgent: bool, background: bool) -> Lane:
+    if urgent:
+        return Lane.URGENT
+    return Lane.BACKGROUND if background else Lane.ROUTINE
 
 
 class WorkQueue:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._cond = threading.Condition()
-        self._heaps: dict[bool, list[tuple[float, int, AppKey]]] = {False: [], True: []}
+        # One heap per lane; entries are (due, counter, key).
+        self._heaps: dict[Lane, list[tuple[float, int, AppKey]]] = {lane: [] for lane in Lane}
         self._due: dict[AppKey, _Entry] = {}
         self._active: set[AppKey] = set()
         self._dirty: dict[AppKey, _Entry] = {}
         self._counter = 0
         self._closed = False
 
-    def add(self, key: AppKey, delay: float = 0.0, *, background: bool = False) -> None:
+    def add(
+        self,
+        key: AppKey,
+        delay: float = 0.0,
+        *,
+        urgent: bool = False,
+        background: bool = False,
+    ) -> None:
         with self._cond:
-            entry = (self._clock() + max(delay, 0.0), background)
+            entry = (self._clock() + max(delay, 0.0), _lane(urgent, background))
             if key in self._active:
                 self._dirty[key] = _merge(self._dirty.get(key), entry)
                 return
@@ -59,20 +89,21 @@ class WorkQueue:
         heapq.heappush(self._heaps[entry[1]], (entry[0], self._counter, key))
         self._cond.notify()
 
-    def _top(self, background: bool) -> tuple[float, int, AppKey] | None:
-        heap = self._heaps[background]
-        while heap and self._due.get(heap[0][2]) != (heap[0][0], background):
-            heapq.heappop(heap)  # superseded entry
+    def _top(self, lane: Lane) -> tuple[float, int, AppKey] | None:
+        """The lane's first entry that is still current (superseded ones are dropped)."""
+        heap = self._heaps[lane]
+        while heap and self._due.get(heap[0][2]) != (heap[0][0], lane):
+            heapq.heappop(heap)
         return heap[0] if heap else None
 
     def get(self, timeout: float | None = None) -> AppKey | None:
-        """The next due key (ordinary ones first), or None when closed or after
-        ``timeout``."""
+        """The next due key (urgent ones first, background ones last), or None when
+        closed or after ``timeout``."""
         deadline = None if timeout is None else self._clock() + timeout
         with self._cond:
             while not self._closed:
                 now = self._clock()
-                tops = [(lane, self._top(lane)) for lane in (False, True)]
+                tops = [(lane, self._top(lane)) for lane in Lane]
                 for lane, top in tops:
                     if top is not None and top[0] <= now:
                         heapq.heappop(self._heaps[lane])

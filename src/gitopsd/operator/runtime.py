@@ -21,6 +21,7 @@ import dataclasses
 import logging
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 from gitopsd.appset import CheckoutRepoFiles
@@ -50,6 +51,8 @@ from gitopsd.operator.warming import RepoWarmer
 from gitopsd.ports import SystemClock
 from gitopsd.project import ApplicationNamespaces
 from gitopsd.render import CachedRenderer, ManifestGenerator
+from gitopsd.render.plugins import PluginRegistry, registry_from_configmap
+from gitopsd.render.rendering import RenderExtensions
 from gitopsd.sharding import (
     MembershipLoop,
     Ownership,
@@ -60,7 +63,7 @@ from gitopsd.sharding import (
     application_key,
     appset_key,
 )
-from gitopsd.source import GitRepositories, credentials_from_secrets
+from gitopsd.source import ChartRepositories, GitRepositories, credentials_from_secrets
 from gitopsd.sync.decide import SelfHealBackoff
 from gitopsd.sync.environment import ReconcileSettings
 from gitopsd.sync.passes import AppEvent
@@ -110,9 +113,19 @@ class Runtime:
             refs_max_age_seconds=REFS_MAX_AGE_SECONDS,
             on_request=self._git_request,
         )
-        self.manifests = ManifestGenerator(self.repos, CachedRenderer())
+        # Chart indexes are shared the same way; archives are cached by digest on disk.
+        self.charts = ChartRepositories(
+            settings.cache_dir, index_max_age_seconds=REFS_MAX_AGE_SECONDS
+        )
+        self.renderer = CachedRenderer(extensions=RenderExtensions(charts=self.charts))
+        self.manifests = ManifestGenerator(self.repos, self.renderer, self.charts)
         self.env = ControllerEnvironment(
-            self.clusters, self.manifests, HealthAssessor(), self.repos, gate=self.gate
+            self.clusters,
+            self.manifests,
+            HealthAssessor(),
+            self.repos,
+            self.charts,
+            gate=self.gate,
         )
         clock = SystemClock()
         scope = ApplicationNamespaces(settings.namespace, settings.application_namespaces)
@@ -296,6 +309,7 @@ class Runtime:
         for problem in store.problems:  # Secret names and redacted URLs only
             log.warning("repository credentials: %s", problem)
         self.repos.set_credentials(store)
+        self.charts.set_credentials(store)
 
     def _configmap(self) -> dict[str, Any] | None:
         key = ResourceKey("", "ConfigMap", self.settings.namespace, CONFIGMAP_NAME)
@@ -319,7 +333,13 @@ class Runtime:
             if requeue:
                 self.requeue_all()
             return
+        try:
+            plugins = registry_from_configmap(settings.raw)
+        except GitopsdError as error:  # fail closed: no plugin runs, other settings apply
+            log.warning("gitopsd-cm: plugins disabled: %s", error)
+            plugins = PluginRegistry()
         self.env.set_assessor(assessor)
+        self.renderer.set_extensions(replace(self.renderer.extensions, plugins=plugins))
         if self.member is not None and timing != self.member.timing:
             self.member.set_timing(timing)
             log.info("sharding: Lease times now %s", timing)
@@ -369,7 +389,7 @@ class Runtime:
         matched = match_applications(event, refs)
         for ref in matched:
             if self.controller.assigned((ref.namespace, ref.name)):
-                self.controller.enqueue(ref.namespace, ref.name)
+                self.controller.enqueue(ref.namespace, ref.name, urgent=True)
             else:
                 self._ask_owner_to_refresh(ref.namespace, ref.name)
         return [f"{ref.namespace}/{ref.name}" for ref in matched]

@@ -28,17 +28,22 @@ def normalize_repo_url(url: str) -> str:
 
 def check_source(project: Project, repo_url: str) -> str | None:
     """A repository is permitted when an allow pattern matches and no ``!`` pattern does."""
-    url = normalize_repo_url(repo_url)
-    allowed = False
-    for pattern in project.source_repos:
-        matched = glob_match(normalize_repo_url(without_deny(pattern)), url, separator="/")
-        if matched and is_deny(pattern):
-            allowed = False
-            break
-        allowed = allowed or matched
-    if allowed:
+    if repo_allowed(project.source_repos, repo_url):
         return None
     return f"repository {repo_url} is not permitted in project {project.name} (sourceRepos)"
+
+
+def repo_allowed(patterns: Iterable[str], repo_url: str) -> bool:
+    """``sourceRepos`` semantics for one URL: some pattern allows it and no ``!`` one denies
+    it. Also used for Helm chart dependencies, which must be allowed like sources."""
+    url = normalize_repo_url(repo_url)
+    allowed = False
+    for pattern in patterns:
+        matched = glob_match(normalize_repo_url(without_deny(pattern)), url, separator="/")
+        if matched and is_deny(pattern):
+            return False
+        allowed = allowed or matched
+    return allowed
 
 
 def check_destination(project: Project, server: str, name: str, namespace: str) -> str | None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from gitopsd.render.context import RenderContext, RenderLimits
 from gitopsd.render.paths import is_under
-from gitopsd.render.rendering import render_with_dependencies
+from gitopsd.render.rendering import RenderExtensions, render_with_dependencies
 from gitopsd.render.runner import SubprocessRunner, ToolRunner
 from gitopsd.render.tools import RenderTools
 from gitopsd.source.urls import normalize_repo_url
@@ -82,11 +82,13 @@ class CachedRenderer:
         runner: ToolRunner | None = None,
         *,
         tools: RenderTools = RenderTools(),  # noqa: B008 - frozen
+        extensions: RenderExtensions = RenderExtensions(),  # noqa: B008 - frozen
     ) -> None:
         self._limits = limits
         self._max_entries = max_entries
         self._runner = runner or SubprocessRunner()
         self._tools = tools
+        self._extensions = extensions
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._guard = threading.Lock()
         self._inflight: dict[str, threading.Lock] = {}
@@ -113,6 +115,7 @@ class CachedRenderer:
             rendered = render_with_dependencies(
                 source, repo_root, context, self._limits,
                 runner=self._runner, tools=self._tools, ref_roots=ref_roots,
+                extensions=self._extensions, revision=sha,
             )  # fmt: skip
             entry = _Entry(pickle.dumps(rendered.objects), rendered.dependencies)
             self._put(key, entry, miss=True)
@@ -154,6 +157,19 @@ class CachedRenderer:
         with self._guard:
             self.reuses += 1
         return old.objects()
+
+    @property
+    def extensions(self) -> RenderExtensions:
+        return self._extensions
+
+    def set_extensions(self, extensions: RenderExtensions) -> None:
+        """Use other charts or plugins from now on; renders made with the old ones are
+        dropped (a plugin that was disabled must not keep rendering from the cache)."""
+        with self._guard:
+            changed = extensions != self._extensions
+            self._extensions = extensions
+            if changed:
+                self._entries.clear()
 
     def __len__(self) -> int:
         with self._guard:

@@ -15,12 +15,18 @@ class RenderContext:
 
     ``namespace`` is the destination namespace (``helm template --namespace``);
     ``kube_version`` and ``api_versions`` are what Helm's ``.Capabilities`` report.
+    ``source_repos`` are the AppProject's ``sourceRepos`` patterns, which every chart
+    repository a render fetches from (Helm dependencies, kustomize ``helmCharts``) must
+    match; None (``gitopsd render`` without a project) allows any. ``project`` names the
+    project in errors.
     """
 
     app_name: str
     namespace: str
     kube_version: str = "v1.36.3"
     api_versions: tuple[str, ...] = ()
+    source_repos: tuple[str, ...] | None = None
+    project: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Plain directories of YAML and JSON manifests, as Argo CD's ``directory`` source type.
 
-Reads ``*.yaml``, ``*.yml`` and ``*.json`` in the path (and below with ``recurse``, skipping
-hidden directories), filtered by ``include``/``exclude`` globs matched against the path
+Reads ``*.yaml``, ``*.yml`` and ``*.json`` in the path (and below with ``recurse``,
+skipping hidden directories) and evaluates ``*.jsonnet`` files
+(:mod:`gitopsd.render.jsonnet`), filtered by ``include``/``exclude`` globs matched against the path
 relative to the app directory (``*`` crosses ``/`` as in Argo CD; ``{a,b}`` lists
 alternatives). Files are read in sorted order; the total size is bounded. Called by
 :func:`gitopsd.render.rendering.render_source`.
@@ -14,12 +15,15 @@ from typing import Any
 
 from gitopsd.errors import ManifestError, RenderTooLarge
 from gitopsd.render.context import RenderLimits
+from gitopsd.render.jsonnet import render_jsonnet_file
 from gitopsd.render.manifests import Rendered, objects_from_documents, parse_documents, parse_json
 from gitopsd.render.paths import RepoPath, check_symlinks, repo_relative
+from gitopsd.render.runner import SubprocessRunner, ToolRunner
 from gitopsd.source.globs import glob_match
 from gitopsd.spec import DirectoryOptions
 
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+JSONNET_SUFFIX = ".jsonnet"
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", JSONNET_SUFFIX)
 
 
 def render_directory(
@@ -30,6 +34,7 @@ def render_directory(
     limits: RenderLimits,
     subject: str,
     app_name: str,
+    runner: ToolRunner | None = None,
 ) -> Rendered:
     """Objects from the manifest files of ``app`` (unsorted; the caller sorts).
 
@@ -39,12 +44,24 @@ def render_directory(
     options = options or DirectoryOptions()
     objects: list[dict[str, Any]] = []
     total = 0
+    jsonnet = False
     for path in manifest_files(app.real, options):
         total += path.stat().st_size
         if total > limits.max_bytes:
             raise RenderTooLarge(f"{subject}: manifests exceed {limits.max_bytes} bytes")
-        objects.extend(_read_file(path, f"{app_name}: {repo_relative(root.resolve(), path)}"))
-    return Rendered(objects=objects, dependencies=frozenset({app.relative, *extra}))
+        shown = f"{app_name}: {repo_relative(root.resolve(), path)}"
+        if path.suffix.lower() == JSONNET_SUFFIX:
+            run = runner or SubprocessRunner()
+            found = render_jsonnet_file(
+                root, path, options.jsonnet, limits=limits, runner=run, shown=shown
+            )
+            objects.extend(found)
+            jsonnet = True
+        else:
+            objects.extend(_read_file(path, shown))
+    # Jsonnet may import any file of the repository (or a lib): depend on all of it.
+    dependencies = {".", *extra} if jsonnet else {app.relative, *extra}
+    return Rendered(objects=objects, dependencies=frozenset(dependencies))
 
 
 def manifest_files(directory: Path, options: DirectoryOptions) -> list[Path]:

@@ -4,9 +4,12 @@ reconciler makes between Git and the desired set.
 For each source: resolve its revision (or the caller's override, for rollbacks and
 ``operation.sync.revision``) to a SHA, then take the objects from the render cache, or
 reuse the render of the last SHA seen for the same source when the commits in between did
-not touch what it read, or check the commit out and render it. Multi-source applications
-concatenate the objects of their sources in order; a source that only carries ``ref``
-(Helm value files for the others, ``$ref/values.yaml``) contributes none.
+not touch what it read, or check the commit out and render it. A ``chart`` source is
+resolved by the chart cache instead (:class:`gitopsd.source.ChartRepositories`): its
+revision is ``VERSION@DIGEST`` and it renders from the unpacked chart. Multi-source
+applications concatenate the objects of their sources in order; a source that only
+carries ``ref`` (Helm value files for the others, ``$ref/values.yaml``) contributes none,
+and each source's revision is reported in order.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from gitopsd.errors import GitopsdError, SourceError
 from gitopsd.render.cache import CachedRenderer, render_key
 from gitopsd.render.context import RenderContext
-from gitopsd.source import CommitInfo, GitRepositories
+from gitopsd.source import ChartRepositories, CommitInfo, GitRepositories, ResolvedChart
 from gitopsd.spec import ApplicationSpec, Source
 
 _MEMORY = 16384  # last rendered SHA per (source, context), for change-based reuse
@@ -44,9 +48,15 @@ def is_ref_only(source: Source) -> bool:
 class ManifestGenerator:
     """Spec to objects through Git and the render cache (see the module docstring)."""
 
-    def __init__(self, repos: GitRepositories, renderer: CachedRenderer) -> None:
+    def __init__(
+        self,
+        repos: GitRepositories,
+        renderer: CachedRenderer,
+        charts: ChartRepositories | None = None,
+    ) -> None:
         self._repos = repos
         self._renderer = renderer
+        self._charts = charts
         self._last: OrderedDict[str, str] = OrderedDict()
         self._guard = threading.Lock()
 
@@ -57,31 +67,54 @@ class ManifestGenerator:
         *,
         revisions: Sequence[str] | None = None,
     ) -> GeneratedManifests:
-        shas = tuple(
-            self._repos.resolve(source.repo_url, _revision(source, index, revisions))
-            for index, source in enumerate(spec.sources)
-        )
+        charts: dict[int, ResolvedChart] = {}
+        shas: list[str] = []
+        for index, source in enumerate(spec.sources):
+            wanted = _revision(source, index, revisions)
+            if source.chart:
+                charts[index] = self._chart_source().resolve(source.repo_url, source.chart, wanted)
+                shas.append(charts[index].revision)
+            else:
+                shas.append(self._repos.resolve(source.repo_url, wanted))
         commits = tuple(
-            self._repos.commit_info(source.repo_url, sha)
-            for source, sha in zip(spec.sources, shas, strict=True)
+            _chart_commit(charts[index])
+            if index in charts
+            else self._repos.commit_info(source.repo_url, sha)
+            for index, (source, sha) in enumerate(zip(spec.sources, shas, strict=True))
         )
         objects: list[dict[str, Any]] = []
         try:
             ref_roots = self._ref_roots(spec.sources, shas)
-            for source, sha in zip(spec.sources, shas, strict=True):
+            for index, (source, sha) in enumerate(zip(spec.sources, shas, strict=True)):
                 if not is_ref_only(source):
-                    objects.extend(self._objects(source, sha, context, ref_roots))
+                    chart = charts.get(index)
+                    objects.extend(self._objects(source, sha, context, ref_roots, chart))
         except GitopsdError as error:
-            # The commits resolved but did not render: say which ones failed.
-            error.revisions = shas
+            # The revisions resolved but did not render: say which ones failed.
+            error.revisions = tuple(shas)
             raise
-        return GeneratedManifests(objects=tuple(objects), revisions=shas, commits=commits)
+        return GeneratedManifests(objects=tuple(objects), revisions=tuple(shas), commits=commits)
+
+    def _chart_source(self) -> ChartRepositories:
+        if self._charts is None:
+            raise SourceError("Helm chart repositories are not available to this controller")
+        return self._charts
 
     def _objects(
-        self, source: Source, sha: str, context: RenderContext, ref_roots: Mapping[str, Path]
+        self,
+        source: Source,
+        sha: str,
+        context: RenderContext,
+        ref_roots: Mapping[str, Path],
+        chart: ResolvedChart | None = None,
     ) -> list[dict[str, Any]]:
         url = source.repo_url
         cached = self._renderer.lookup(url, sha, source, context, ref_roots=ref_roots)
+        if cached is None and chart is not None:
+            root = self._chart_source().chart_dir(chart)
+            return self._renderer.render(url, sha, source, root, context, ref_roots=ref_roots)
+        if chart is not None:
+            return cached or []
         if cached is None:
             cached = self._reuse(source, sha, context, ref_roots)
         if cached is None:
@@ -128,8 +161,19 @@ class ManifestGenerator:
         return {
             source.ref: self._repos.checkout(source.repo_url, sha)
             for source, sha in zip(sources, shas, strict=True)
-            if source.ref
+            if source.ref and not source.chart
         }
+
+
+def _chart_commit(chart: ResolvedChart) -> CommitInfo:
+    """What history and events say about a chart revision: no author, the chart named."""
+    return CommitInfo(
+        sha=chart.revision,
+        author="",
+        email="",
+        date=datetime.fromtimestamp(0, tz=UTC),
+        message=f"chart {chart.chart} {chart.version}",
+    )
 
 
 def _revision(source: Source, index: int, revisions: Sequence[str] | None) -> str:

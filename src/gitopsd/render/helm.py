@@ -6,8 +6,10 @@ destination's), ``--kube-version`` and ``--api-versions`` (``helm.kubeVersion`` 
 (``$ref/…`` reads from another source's checkout), then ``values`` — or ``valuesObject``,
 which wins over ``values`` — then ``parameters`` (``--set``/``--set-string``). CRDs are
 included unless ``skipCrds``. Vendored dependencies in ``charts/`` are used as they are;
-nothing is downloaded (never ``--dependency-update``; plugins, repositories and caches
-are empty temporary directories; no network, see :mod:`gitopsd.render.sandbox`).
+the others are fetched by gitopsd into a scratch copy of the chart
+(:mod:`gitopsd.render.chart_deps`), so Helm itself downloads nothing (never
+``--dependency-update``; plugins, repositories and caches are empty temporary
+directories; no network, see :mod:`gitopsd.render.sandbox`).
 
 The command line is built by :func:`helm_template_argv` alone: every value is checked
 again (:mod:`gitopsd.model.tool_values`), every option is one ``--name=value`` word, and
@@ -29,6 +31,7 @@ from typing import Any
 
 from gitopsd.errors import ManifestError, PathEscape, RenderError, SpecError
 from gitopsd.model import tool_values as check
+from gitopsd.render.chart_deps import ChartSource, with_dependencies
 from gitopsd.render.chart_schemas import check_chart_schemas
 from gitopsd.render.context import RenderContext, RenderLimits
 from gitopsd.render.manifests import Rendered, parse_documents, parse_stream
@@ -64,6 +67,7 @@ def render_helm(
     binary: str,
     subject: str,
     ref_roots: Mapping[str, Path],
+    charts: ChartSource | None = None,
 ) -> Rendered:
     options = options or HelmOptions()
     dependencies = {chart.relative, *check_symlinks(root, [chart.real], subject)}
@@ -77,10 +81,15 @@ def render_helm(
                 dependencies.add(resolved.relative)
     executable = find_binary(binary, subject)
     with tempfile.TemporaryDirectory(prefix="gitopsd-helm-") as scratch:
+        chart_dir = with_dependencies(
+            chart.real, root, Path(scratch), charts=charts, context=context, subject=subject
+        )
+        if chart_dir != chart.real:
+            check_chart_schemas(chart_dir, Path(scratch), subject)
         inline = _inline_values(options, Path(scratch))
         invocation = HelmInvocation(
             release_name=options.release_name or context.app_name,
-            chart_dir=chart.real,
+            chart_dir=chart_dir,
             namespace=options.namespace or context.namespace,
             kube_version=options.kube_version or context.kube_version,
             api_versions=options.api_versions or context.api_versions,

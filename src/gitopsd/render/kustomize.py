@@ -9,7 +9,9 @@ symlink back into the checkout), so relative bases such as ``../base`` still res
 the copy's kustomization is edited (the overrides are data in that file, never command-line
 words; patch files and components they add are checked like the kustomization's own
 references). kustomize runs with ``LoadRestrictionsRootOnly``, no plugins, no exec
-functions, no Helm and no network (:mod:`gitopsd.render.sandbox`), after
+functions and no network (:mod:`gitopsd.render.sandbox`); with ``--enable-helm`` only when
+a kustomization has ``helmCharts``, whose charts gitopsd fetched into writable copies of
+those kustomizations first (:mod:`gitopsd.render.kustomize_helm`); all after
 :func:`gitopsd.render.kustomize_refs.scan_kustomizations` has checked every reference;
 its command line is :func:`kustomize_build_argv`, with the directory after ``--``.
 Called by :func:`gitopsd.render.rendering.render_source`.
@@ -26,14 +28,16 @@ from typing import Any
 import yaml
 
 from gitopsd.errors import ManifestError, RenderError
-from gitopsd.render.context import RenderLimits
+from gitopsd.render.chart_deps import ChartSource
+from gitopsd.render.context import RenderContext, RenderLimits
+from gitopsd.render.kustomize_helm import helm_directories, prepare_helm_charts
 from gitopsd.render.kustomize_refs import (
     find_kustomization,
     load_kustomization,
     scan_kustomizations,
 )
 from gitopsd.render.manifests import Rendered, parse_stream
-from gitopsd.render.paths import RepoPath
+from gitopsd.render.paths import RepoPath, is_under
 from gitopsd.render.runner import ToolRun, ToolRunner
 from gitopsd.render.sandbox import sealed_environment
 from gitopsd.render.tools import find_binary
@@ -51,6 +55,9 @@ def render_kustomize(
     runner: ToolRunner,
     binary: str,
     subject: str,
+    charts: ChartSource | None = None,
+    context: RenderContext | None = None,
+    helm_binary: str = "helm",
 ) -> Rendered:
     if find_kustomization(app.real) is None:
         raise ManifestError(f"{subject}: no kustomization.yaml in {app.relative}")
@@ -66,14 +73,28 @@ def render_kustomize(
         dependencies = frozenset({"."})  # remote bases can change with any commit; be safe
     executable = find_binary(binary, subject)
     offline = not limits.allow_remote_bases
+    helm_dirs = helm_directories(root.resolve(), scanned.directories)
+    helm = find_binary(helm_binary, subject) if helm_dirs else None
     with tempfile.TemporaryDirectory(prefix="gitopsd-kustomize-") as scratch:
         build_dir = app.real
         mirror = Path(scratch) / "repo"
-        if options is not None and has_overrides(options):
+        if helm_dirs:
+            # Every kustomization becomes a real copy, so relative bases resolve to the
+            # copies that hold the fetched charts rather than to the read-only checkout.
+            mirror_tree(root, [*scanned.directories, app.relative], mirror)
+            build_dir = mirror / app.relative
+            for relative in helm_dirs:
+                prepare_helm_charts(
+                    mirror / relative, root.resolve() / relative, charts=charts,
+                    context=context or RenderContext(app_name="", namespace=""),
+                    subject=subject,
+                )  # fmt: skip
+        elif options is not None and has_overrides(options):
             build_dir = mirror_app(root, app, mirror)
+        if options is not None and has_overrides(options):
             apply_overrides(build_dir, options)
         call = ToolRun(
-            argv=kustomize_build_argv(executable, build_dir),
+            argv=kustomize_build_argv(executable, build_dir, helm=helm),
             cwd=Path(scratch),
             env=sealed_environment(Path(scratch) / "env", offline=offline),
             timeout_seconds=limits.timeout_seconds,
@@ -93,11 +114,38 @@ def render_kustomize(
     return Rendered(objects=objects, dependencies=dependencies)
 
 
-def kustomize_build_argv(executable: str, build_dir: Path) -> list[str]:
-    """``kustomize build``, restricted to the kustomization's root, the directory last."""
-    if not build_dir.is_absolute():
+def kustomize_build_argv(executable: str, build_dir: Path, *, helm: str | None = None) -> list[str]:
+    """``kustomize build``, restricted to the kustomization's root, the directory last;
+    with ``helm`` (an absolute path), Helm charts are inflated with that binary."""
+    if not build_dir.is_absolute() or (helm is not None and not Path(helm).is_absolute()):
         raise RenderError(f"{build_dir.name}: kustomize is given only absolute paths")
-    return [executable, "build", f"--load-restrictor={LOAD_RESTRICTOR}", "--", str(build_dir)]
+    argv = [executable, "build", f"--load-restrictor={LOAD_RESTRICTOR}"]
+    if helm is not None:
+        argv += ["--enable-helm", f"--helm-command={helm}"]
+    return [*argv, "--", str(build_dir)]
+
+
+def mirror_tree(root: Path, copies: list[str], target: Path) -> None:
+    """A mirror of ``root`` in ``target`` where the ``copies`` (repository paths) are
+    writable copies and everything else is a symlink back into the checkout."""
+    wanted = sorted(set(copies))
+    tops = [c for c in wanted if not any(o != c and is_under(c, o) for o in wanted)]
+    if "." in tops:
+        _copy_tree(root.resolve(), target)
+        return
+
+    def build(source: Path, destination: Path, prefix: str) -> None:
+        destination.mkdir(parents=True, exist_ok=True)
+        for entry in source.iterdir():
+            relative = f"{prefix}{entry.name}"
+            if relative in tops:
+                _copy_tree(entry, destination / entry.name)
+            elif any(top.startswith(f"{relative}/") for top in tops):
+                build(entry, destination / entry.name, f"{relative}/")
+            else:
+                (destination / entry.name).symlink_to(entry)
+
+    build(root.resolve(), target, "")
 
 
 def added_references(options: KustomizeOptions | None) -> tuple[str, ...]:

@@ -65,6 +65,7 @@ class KustomizeScan:
 
     dependencies: frozenset[str]
     secrets: tuple[str, ...] = ()
+    directories: frozenset[str] = frozenset()  # the kustomization directories visited
 
 
 def load_kustomization(path: Path, shown: str) -> dict[str, Any]:
@@ -94,9 +95,18 @@ def references(kustomization: dict[str, Any]) -> Iterator[str]:
         for generator in kustomization.get(field) or []:
             if isinstance(generator, dict):
                 yield from _generator_files(generator)
+    yield from _helm_values_files(kustomization)
     openapi = kustomization.get("openapi")
     if isinstance(openapi, dict) and isinstance(openapi.get("path"), str):
         yield openapi["path"]
+
+
+def _helm_values_files(kustomization: dict[str, Any]) -> Iterator[str]:
+    """``helmCharts`` values files, which kustomize reads through its loader."""
+    for chart in kustomization.get("helmCharts") or []:
+        if isinstance(chart, dict):
+            files = [chart.get("valuesFile"), *(chart.get("additionalValuesFiles") or [])]
+            yield from (f for f in files if isinstance(f, str) and f)
 
 
 def _generator_files(generator: dict[str, Any]) -> Iterator[str]:
@@ -165,7 +175,8 @@ def scan_kustomizations(
                 dependencies.add(target.relative)
         secrets.extend(_generator_secrets(kustomization, directory))
     dependencies |= check_symlinks(real_root, sorted(directories), subject)
-    return KustomizeScan(frozenset(dependencies), tuple(secrets))
+    visited = frozenset(repo_relative(real_root, d) for d in directories)
+    return KustomizeScan(frozenset(dependencies), tuple(secrets), visited)
 
 
 def _generator_secrets(kustomization: dict[str, Any], directory: Path) -> Iterator[str]:

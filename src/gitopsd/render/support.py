@@ -1,37 +1,27 @@
-"""Sources gitopsd does not render, refused by name instead of rendering to nothing.
+"""Directories gitopsd cannot render, refused by name instead of rendering to nothing.
 
-A ``plugin`` source, ``directory.jsonnet`` settings, or a plain directory whose files no
-renderer reads (``*.jsonnet``, ``*.cue``, …) would otherwise render to an empty list and
-look like an application that is Synced and Healthy with zero resources. Each raises
-``UnsupportedSource`` naming the field or the file types. Called by
-:func:`gitopsd.render.rendering.render_with_dependencies` once the tool is chosen, and by
-``gitopsd convert`` (through :func:`unsupported_fields`) to warn before deploying.
+A plain directory whose files no renderer reads (``*.cue``, ``*.txt``, …) would otherwise
+render to an empty list and look like an application that is Synced and Healthy with zero
+resources: it raises ``UnsupportedSource`` naming the file types. Called by
+:func:`gitopsd.render.rendering.render_with_dependencies` once the tool is chosen.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from gitopsd.errors import UnsupportedSource
 from gitopsd.render.directory import MANIFEST_SUFFIXES
 from gitopsd.spec import Source
 
-SUPPORTED = "*.yaml, *.yml and *.json manifests, a kustomization or a Helm chart"
+SUPPORTED = (
+    "*.yaml, *.yml and *.json manifests, *.jsonnet, a kustomization, a Helm chart or a "
+    "config management plugin"
+)
 
 
 def check_supported(source: Source, app_dir: Path, subject: str, *, directory: bool) -> None:
     """Raise UnsupportedSource for what gitopsd would otherwise render as empty."""
-    if source.plugin:
-        raise UnsupportedSource(
-            f"{subject}: spec.source.plugin: config management plugins are not supported; "
-            f"commit the rendered manifests, or use {SUPPORTED}"
-        )
-    if source.directory is not None and source.directory.jsonnet:
-        raise UnsupportedSource(
-            f"{subject}: spec.source.directory.jsonnet: Jsonnet is not supported; "
-            f"commit the rendered manifests, or use {SUPPORTED}"
-        )
     if directory:
         recurse = source.directory.recurse if source.directory else False
         unread = unread_file_types(app_dir, recurse=recurse)
@@ -63,14 +53,3 @@ def unread_file_types(directory: Path, *, recurse: bool) -> list[str]:
                 return []
             suffixes.add(entry.suffix.lower() or entry.name)
     return sorted(suffixes)
-
-
-def unsupported_fields(source: dict[str, Any]) -> list[str]:
-    """The fields of a raw source that gitopsd does not render (for ``convert``)."""
-    fields = []
-    if source.get("plugin") is not None and "plugin" in source:
-        fields.append("plugin (config management plugins are not supported)")
-    jsonnet = (source.get("directory") or {}).get("jsonnet")
-    if isinstance(jsonnet, dict) and any(bool(v) for v in jsonnet.values()):
-        fields.append("directory.jsonnet (Jsonnet is not supported)")
-    return fields

@@ -1,9 +1,10 @@
 """Everything a request handler needs, built once by :mod:`gitopsd.server.main`.
 
 :class:`ServerContext` holds the settings, the cluster client (for writes only), the
-watch caches (for every read), the authorizer, the authenticators, the sign-in limiter
-and the audit trail. Accounts, the signing key and revoked sessions are derived from the
-cached ConfigMap and Secret on use, so an edit takes effect without a restart.
+watch caches (for every read), the authorizer, the authenticators (the server's own
+tokens, then the identity provider's ID tokens), the SSO settings, the sign-in limiter
+and the audit trail. Accounts, the signing key, SSO and revoked sessions are derived
+from the cached ConfigMap and Secret on use, so an edit takes effect without a restart.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from gitopsd.cluster import KubeCluster
 from gitopsd.config import ServerSettings
@@ -22,10 +24,14 @@ from gitopsd.server.audit import Audit
 from gitopsd.server.authn import Authenticator, SessionAuthenticator
 from gitopsd.server.authz import Authorizer
 from gitopsd.server.caches import Caches
+from gitopsd.server.oidc.authn import IdTokenAuthenticator
+from gitopsd.server.oidc.flow import UsedStates
+from gitopsd.server.oidc.settings import SsoSettings
+from gitopsd.server.project_tokens import token_refusal
 from gitopsd.server.ratelimit import SignInLimiter
-from gitopsd.server.secrets import revoked_sessions
+from gitopsd.server.secrets import revoked_sessions, secret_key
 from gitopsd.server.targets import TargetStates
-from gitopsd.server.tokens import TokenSigner
+from gitopsd.server.tokens import Claims, TokenSigner
 
 
 def _utcnow() -> dt.datetime:
@@ -48,12 +54,28 @@ class ServerContext:
     targets: TargetStates | None = None
     # Sessions this replica revoked, honoured before the Secret's watch event arrives.
     revoked_here: set[str] = field(default_factory=set)
+    # SSO sign-ins already completed on this replica (a replayed callback is refused).
+    used_states: UsedStates = field(default_factory=UsedStates)
+    sso: SsoSettings = field(init=False)
     _signer: tuple[str, TokenSigner] | None = None
 
     def __post_init__(self) -> None:
+        self.sso = SsoSettings(self.config_data, self.secret_data, self.read_secret, self.clock)
         if not self.authenticators:
-            self.authenticators.append(
-                SessionAuthenticator(self.signer, self.accounts, self.is_revoked, self.scopes)
+            self.authenticators.extend(
+                [
+                    # First: it passes on every token that does not claim the provider as
+                    # its issuer, while the session authenticator refuses what it cannot
+                    # verify.
+                    IdTokenAuthenticator(self.sso, self.is_revoked, self.scopes),
+                    SessionAuthenticator(
+                        self.signer,
+                        self.accounts,
+                        self.is_revoked,
+                        self.scopes,
+                        project_tokens=self.project_token_refusal,
+                    ),
+                ]
             )
 
     @property
@@ -71,6 +93,13 @@ class ServerContext:
     def accounts(self) -> dict[str, Account]:
         return accounts_from(self.config_data(), self.secret_data())
 
+    def signer_key(self) -> str:
+        """``server.secretkey``: signs sessions and SSO state cookies."""
+        key = self.secret_data().get(SECRET_KEY, "")
+        if not key:
+            raise AuthError(f"{SECRET_KEY} is not set yet in gitopsd-secret")
+        return key
+
     def signer(self) -> TokenSigner:
         key = self.secret_data().get(SECRET_KEY, "")
         if not key:
@@ -84,3 +113,10 @@ class ServerContext:
 
     def scopes(self) -> tuple[str, ...]:
         return self.authorizer.scopes()
+
+    def project_token_refusal(self, claims: Claims) -> str:
+        return token_refusal(self.caches.projects.items(), claims)
+
+    def read_secret(self, name: str) -> dict[str, Any] | None:
+        """A Secret of the namespace, read from the API (blocking): ``$name:key`` values."""
+        return self.cluster.get(secret_key(self.namespace, name))

@@ -39,7 +39,7 @@ def secret_key(namespace: str, name: str) -> ResourceKey:
     return ResourceKey("", "Secret", namespace, name)
 
 
-def _b64(text: str) -> str:
+def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
@@ -53,7 +53,7 @@ def _secret_body(namespace: str, name: str, data: dict[str, str]) -> dict[str, A
             "labels": {"app.kubernetes.io/part-of": "gitopsd"},
         },
         "type": "Opaque",
-        "data": {key: _b64(value) for key, value in data.items()},
+        "data": {key: b64(value) for key, value in data.items()},
     }
 
 
@@ -87,7 +87,7 @@ def ensure_server_secrets(cluster: KubeCluster, namespace: str, now: dt.datetime
             return
         patch = {
             "metadata": {"resourceVersion": secret["metadata"]["resourceVersion"]},
-            "data": {name: _b64(value) for name, value in wanted.items()},
+            "data": {name: b64(value) for name, value in wanted.items()},
         }
         try:
             cluster.merge_patch(key, patch)
@@ -132,7 +132,7 @@ def revoke_session(
             for name, value in decoded(secret).items()
             if name.startswith(REVOKED_PREFIX) and _expired(value, now)
         }
-        changes[REVOKED_PREFIX + session_id] = _b64(str(int(expires_at)))
+        changes[REVOKED_PREFIX + session_id] = b64(str(int(expires_at)))
         patch = {
             "metadata": {"resourceVersion": secret["metadata"]["resourceVersion"]},
             "data": changes,
@@ -165,7 +165,7 @@ def store_password(
             raise ConfigError(f"{key}: missing; cannot store the password")
         patch = {
             "metadata": {"resourceVersion": secret["metadata"]["resourceVersion"]},
-            "data": {f"{prefix}.password": _b64(hashed), f"{prefix}.passwordMtime": _b64(stamp)},
+            "data": {f"{prefix}.password": b64(hashed), f"{prefix}.passwordMtime": b64(stamp)},
         }
         try:
             cluster.merge_patch(key, patch)

@@ -2,9 +2,12 @@
 
 Claims: ``iss`` (gitopsd), ``sub`` (the user), ``groups`` (for users signed in through an
 identity provider; empty for local accounts), ``jti`` (the session id, which logout
-revokes), ``iat``, ``nbf`` and ``exp``. Expiry is checked against the clock passed in,
-not pyjwt's, so tests control time. Called by :mod:`gitopsd.server.signin` (issue) and
-:mod:`gitopsd.server.authn` (verify).
+revokes), ``iat``, ``nbf`` and ``exp``, and ``via``: how the holder signed in (``local``,
+the identity provider's issuer, ``project`` for an AppProject role token, ``apikey`` for
+a local account's API key). Only the last two may lack ``exp`` (Argo CD's tokens that
+never expire); :mod:`gitopsd.server.authn` enforces that. Expiry is checked against the
+clock passed in, not pyjwt's, so tests control time. Called by the sign-in and token
+handlers (issue) and :mod:`gitopsd.server.authn` (verify).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from gitopsd.errors import AuthError
 ISSUER = "gitopsd"
 ALGORITHM = "HS256"
 CLOCK_SKEW_SECONDS = 5.0
+NEVER = float("inf")
 
 
 @dataclass(frozen=True)
@@ -49,15 +53,17 @@ class TokenSigner:
         subject: str,
         *,
         now: float,
-        lifetime_seconds: float,
+        lifetime_seconds: float | None,
         groups: tuple[str, ...] = (),
         extra: Mapping[str, Any] | None = None,
+        token_id: str = "",
     ) -> tuple[str, Claims]:
+        """A signed token; ``lifetime_seconds`` None: no ``exp`` (only for API tokens)."""
         claims = Claims(
             subject=subject,
-            session_id=secrets.token_hex(16),
+            session_id=token_id or secrets.token_hex(16),
             issued_at=float(int(now)),
-            expires_at=float(int(now + lifetime_seconds)),
+            expires_at=NEVER if lifetime_seconds is None else float(int(now + lifetime_seconds)),
             groups=groups,
             extra=dict(extra or {}),
         )
@@ -68,8 +74,9 @@ class TokenSigner:
             "jti": claims.session_id,
             "iat": int(claims.issued_at),
             "nbf": int(claims.issued_at),
-            "exp": int(claims.expires_at),
         }
+        if lifetime_seconds is not None:
+            payload["exp"] = int(claims.expires_at)
         if groups:
             payload["groups"] = list(groups)
         return jwt.encode(payload, self._key, algorithm=ALGORITHM), claims
@@ -83,7 +90,7 @@ class TokenSigner:
                 algorithms=[ALGORITHM],
                 issuer=ISSUER,
                 options={
-                    "require": ["iss", "sub", "jti", "iat", "exp"],
+                    "require": ["iss", "sub", "jti", "iat"],
                     "verify_exp": False,
                     "verify_nbf": False,
                     "verify_iat": False,
@@ -91,7 +98,7 @@ class TokenSigner:
             )
         except jwt.PyJWTError as error:
             raise AuthError(f"invalid session token: {type(error).__name__}") from error
-        expires = float(payload["exp"])
+        expires = float(payload["exp"]) if "exp" in payload else NEVER
         if now >= expires:
             raise AuthError("session expired")
         if float(payload["iat"]) > now + CLOCK_SKEW_SECONDS:

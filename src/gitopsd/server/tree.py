@@ -65,7 +65,11 @@ def resource_tree(
             node = {k: entry.get(k, "") for k in ("group", "version", "kind", "namespace", "name")}
         else:
             node = _node(live, None)
-        node["health"] = entry.get("health") or {"status": "Missing"}
+        # Missing only when the object is not there; a live object without a health
+        # check (a ConfigMap) has no health, as in Argo CD.
+        health = entry.get("health") or ({"status": "Missing"} if live is None else None)
+        if health:
+            node["health"] = health
         node["status"] = entry.get("status", "")
         nodes.append(node)
         if live is not None and node["uid"]:

@@ -3,7 +3,12 @@ r"""Repository credentials read from Argo CD-shaped Secrets, matched to reposito
 Secrets labelled ``gitopsd.io/secret-type: repository`` apply to their own repository
 only; those labelled ``repo-creds`` to every repository at or under their URL. Fields
 follow Argo CD: ``url``, ``username``, ``password`` (or a token), ``sshPrivateKey``,
-``insecure``, ``knownHosts``.
+``insecure``, ``knownHosts``, and for Helm chart repositories and OCI registries
+(``type: helm``) ``tlsClientCertData``, ``tlsClientCertKey`` and ``enableOCI`` (an OCI
+URL may then be written without a scheme, ``registry.example.com/charts``, and means
+``oci://registry.example.com/charts``). ``tlsCACertData`` (a PEM bundle) is gitopsd's
+own: the CA a chart repository's or registry's certificate is checked against, on top of
+the system's.
 
 Matching compares :class:`~gitopsd.source.endpoints.Endpoint`\ s, not strings, so
 credentials reach only the server they were written for: scheme, host and port must be
@@ -48,19 +53,26 @@ class RepoCredentials:
     ssh_private_key: str = ""
     insecure: bool = False
     known_hosts: str = ""
+    tls_client_cert_data: str = ""
+    tls_client_cert_key: str = ""
+    ca_data: str = ""
+    enable_oci: bool = False
+    name: str = ""  # Argo CD's repository name (``@name`` in chart dependencies)
 
     def __repr__(self) -> str:
         return (
             f"RepoCredentials(username={self.username!r}, "
             f"password={'***' if self.password else ''!r}, "
             f"ssh_private_key={'***' if self.ssh_private_key else ''!r}, "
+            f"tls_client_cert_key={'***' if self.tls_client_cert_key else ''!r}, "
             f"insecure={self.insecure!r}, known_hosts={len(self.known_hosts)} chars)"
         )
 
     def secret_values(self) -> tuple[str, ...]:
         """Every value that must be scrubbed from tool output (the key line by line too)."""
-        values = [self.password, self.ssh_private_key]
+        values = [self.password, self.ssh_private_key, self.tls_client_cert_key]
         values.extend(line.strip() for line in self.ssh_private_key.splitlines())
+        values.extend(line.strip() for line in self.tls_client_cert_key.splitlines())
         return tuple(v for v in values if v and not v.startswith("-----"))
 
 
@@ -90,6 +102,14 @@ class CredentialStore:
         # max() keeps the first of equals, so Secret order breaks ties.
         return max(candidates, key=lambda entry: entry[0].specificity)[1]
 
+    def named(self, name: str) -> tuple[str, RepoCredentials] | None:
+        """The ``repository`` Secret whose ``name`` is ``name`` (Argo CD's ``@name``
+        chart repository references), as (its URL, its credentials)."""
+        for endpoint, credentials in self.exact:
+            if credentials.name and credentials.name == name:
+                return endpoint.url(), credentials
+        return None
+
 
 def _secret_id(secret: Mapping[str, Any]) -> str:
     meta = secret.get("metadata") or {}
@@ -116,7 +136,21 @@ def _credentials(fields: Mapping[str, str]) -> RepoCredentials:
         ssh_private_key=fields.get("sshPrivateKey", ""),
         insecure=fields.get("insecure", "").strip().lower() in _TRUE,
         known_hosts=fields.get("knownHosts", ""),
+        tls_client_cert_data=fields.get("tlsClientCertData", ""),
+        tls_client_cert_key=fields.get("tlsClientCertKey", ""),
+        ca_data=fields.get("tlsCACertData", ""),
+        enable_oci=fields.get("enableOCI", "").strip().lower() in _TRUE,
+        name=fields.get("name", "").strip(),
     )
+
+
+def secret_url(fields: Mapping[str, str]) -> str:
+    """The Secret's URL; an OCI registry written without a scheme gets ``oci://``."""
+    url = fields.get("url", "").strip()
+    oci = fields.get("enableOCI", "").strip().lower() in _TRUE
+    if url and oci and "://" not in url:
+        return f"oci://{url}"
+    return url
 
 
 def credentials_from_secrets(secrets: list[dict[str, Any]]) -> CredentialStore:
@@ -139,7 +173,7 @@ def credentials_from_secrets(secrets: list[dict[str, Any]]) -> CredentialStore:
         except ValueError as error:
             problems.append(f"{_secret_id(secret)}: {error}")
             continue
-        url = fields.get("url", "").strip()
+        url = secret_url(fields)
         if not url:
             problems.append(f"{_secret_id(secret)}: no url field")
             continue

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-DEFAULT_PORTS = {"https": 443, "http": 80, "ssh": 22, "git": 9418}
+DEFAULT_PORTS = {"https": 443, "http": 80, "ssh": 22, "git": 9418, "oci": 443}
 _SCHEME_ALIASES = {"git+ssh": "ssh", "ssh+git": "ssh"}
 # Schemes whose user name is an account on the server (kept), rather than a credential.
 _SCHEMES_WITH_ACCOUNTS = frozenset({"ssh", "git"})
@@ -61,6 +61,14 @@ class Endpoint:
         """``repository`` lies at or under this endpoint's path (a ``repo-creds`` test)."""
         depth = len(self.segments)
         return self.same_server(repository) and repository.segments[:depth] == self.segments
+
+    def url(self) -> str:
+        """The endpoint written back as a URL (``scheme://host[:port]/path``)."""
+        default = DEFAULT_PORTS.get(self.scheme)
+        port = f":{self.port}" if self.port is not None and self.port != default else ""
+        user = f"{self.user}@" if self.user else ""
+        path = "/".join(self.segments)
+        return f"{self.scheme}://{user}{self.host}{port}/{path}".rstrip("/")
 
     @property
     def specificity(self) -> tuple[int, bool]:

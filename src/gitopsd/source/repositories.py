@@ -81,6 +81,7 @@ class GitRepositories:
         self._refs_max_age = refs_max_age_seconds
         self._clock = clock
         self._refs: dict[str, tuple[float, dict[str, str]]] = {}
+        self._refs_epoch: dict[str, int] = {}  # bumped by forget_refs
         self._base_env = base_environment(install_askpass(self._cache_dir / "bin"))
         self._on_request = on_request
         self._private = tuple({str(self._cache_dir), str(self._cache_dir.resolve())})
@@ -99,25 +100,51 @@ class GitRepositories:
     def ls_remote(self, repo_url: str) -> dict[str, str]:
         """Every ref the remote advertises (``HEAD``, ``refs/...``, peeled ``^{}``) -> SHA."""
         self._check_url(repo_url)
+        if self._refs_max_age <= 0:
+            return parse_ls_remote(
+                self._network(repo_url, ["ls-remote", "--end-of-options", repo_url])
+            )
         key = normalize_repo_url(repo_url)
-        if self._refs_max_age > 0:
+        cached = self._shared_refs(key)
+        if cached is not None:
+            return cached
+        # One caller asks the remote; the others that arrive meanwhile wait for its answer
+        # instead of each starting a git process of their own (at expiry, every worker
+        # reconciling an app of this repository would).
+        with self._lock(f"refs:{key}"):
+            cached = self._shared_refs(key)
+            if cached is not None:
+                return cached
             with self._guard:
-                cached = self._refs.get(key)
-            if cached is not None and self._clock() - cached[0] < self._refs_max_age:
-                return dict(cached[1])
-        refs = parse_ls_remote(self._network(repo_url, ["ls-remote", "--end-of-options", repo_url]))
-        if self._refs_max_age > 0:
+                epoch = (self._refs_epoch.get(key, 0), self._refs_epoch.get("", 0))
+            asked_at = self._clock()
+            refs = parse_ls_remote(
+                self._network(repo_url, ["ls-remote", "--end-of-options", repo_url])
+            )
             with self._guard:
-                self._refs[key] = (self._clock(), refs)
+                # Forgotten while we asked (a push webhook): this answer may predate the
+                # push, so it is returned to us but not shared.
+                if (self._refs_epoch.get(key, 0), self._refs_epoch.get("", 0)) == epoch:
+                    self._refs[key] = (asked_at, refs)
         return dict(refs)
+
+    def _shared_refs(self, key: str) -> dict[str, str] | None:
+        with self._guard:
+            cached = self._refs.get(key)
+        if cached is not None and self._clock() - cached[0] < self._refs_max_age:
+            return dict(cached[1])
+        return None
 
     def forget_refs(self, repo_url: str | None = None) -> None:
         """Drop remembered ``ls-remote`` answers (of one repository, or all)."""
+        # "" counts forgetting everything, so an answer in flight for any key is not kept.
+        key = "" if repo_url is None else normalize_repo_url(repo_url)
         with self._guard:
             if repo_url is None:
                 self._refs.clear()
             else:
-                self._refs.pop(normalize_repo_url(repo_url), None)
+                self._refs.pop(key, None)
+            self._refs_epoch[key] = self._refs_epoch.get(key, 0) + 1
 
     def remote_revision(self, repo_url: str, revision: str) -> str | None:
         """The SHA ``revision`` (HEAD, branch, tag, ``refs/...``) points at on the remote.

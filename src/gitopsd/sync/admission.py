@@ -84,7 +84,7 @@ def unknown_kinds_message(desired: DesiredSet) -> str | None:
     )
     return (
         "kinds not served by the cluster and not defined by a CustomResourceDefinition in "
-        f"the manifests; their objects are not applied until they are served: {listed}"
+        f"the manifests; their objects are never applied and fail a sync: {listed}"
     )
 
 

@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from gitopsd.model.revisions import short_revision
 from gitopsd.spec import ApplicationSpec
 
 
@@ -95,4 +96,4 @@ def _same_target(
 
 
 def _short(revisions: list[str]) -> str:
-    return ",".join(r[:7] for r in revisions)
+    return ",".join(short_revision(r) for r in revisions)

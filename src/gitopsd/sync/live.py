@@ -3,12 +3,18 @@
 One LIST per kind, filtered by the application's tracking label, finds what we manage; a
 GET finds desired objects that exist but do not carry our label yet (first sync, adopted or
 shared objects). Called by the reconciler once per pass.
+
+The LISTs of a pass do not depend on each other, nor do the GETs, so each group is sent
+at once from a small shared pool of threads: a pass waits for the slowest request
+instead of the sum of them (on a loaded API server, four LISTs in a row were half the
+time of a pass that heals an edit).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from gitopsd.errors import ClusterError, NotFound
 from gitopsd.model.annotations import TRACKING_LABEL
@@ -16,6 +22,23 @@ from gitopsd.model.keys import GroupKind, ResourceKey
 from gitopsd.ports import ClusterPort
 
 LiveState = dict[ResourceKey, dict[str, Any] | None]
+T = TypeVar("T")
+R = TypeVar("R")
+# Shared by every pass of the process; reads beyond it wait for a free thread.
+_READERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="live-read")
+
+
+def _together(call: Callable[[T], R], items: list[T]) -> list[R]:
+    """``call`` over ``items`` concurrently, results in order; the first error is raised
+    (after every call has finished)."""
+    if len(items) <= 1:
+        return [call(item) for item in items]
+    futures = [_READERS.submit(call, item) for item in items]
+    errors = [f.exception() for f in futures]
+    for error in errors:
+        if error is not None:
+            raise error
+    return [f.result() for f in futures]
 
 
 def read_live(
@@ -40,20 +63,32 @@ def read_live(
             if key.group_kind in served
         }
     )
-    for group_kind, namespace in scopes:
-        for obj in cluster.list(group_kind, namespace=namespace or None, label_selector=selector):
+
+    def listed(scope: tuple[GroupKind, str]) -> list[dict[str, Any]]:
+        group_kind, namespace = scope
+        return cluster.list(group_kind, namespace=namespace or None, label_selector=selector)
+
+    for items in _together(listed, scopes):
+        for obj in items:
             live[ResourceKey.of(obj)] = obj
+    # Desired objects the LISTs did not find: a GET each (None where absent, and for kinds
+    # not installed yet, whose objects are all missing).
+    unlabelled = [key for key in wanted if key not in live and key.group_kind in served]
+    found = dict(zip(unlabelled, _together(_get_or_none(cluster), unlabelled), strict=True))
     for key in wanted:
-        if key in live:
-            continue
-        if key.group_kind not in served:
-            live[key] = None  # kind not installed (yet): its objects are all missing
-            continue
-        try:
-            live[key] = cluster.get(key)
-        except NotFound:
-            live[key] = None
+        if key not in live:
+            live[key] = found.get(key)
     return live
+
+
+def _get_or_none(cluster: ClusterPort) -> Callable[[ResourceKey], dict[str, Any] | None]:
+    def get(key: ResourceKey) -> dict[str, Any] | None:
+        try:
+            return cluster.get(key)
+        except NotFound:
+            return None
+
+    return get
 
 
 def kinds_of(keys: Iterable[ResourceKey]) -> list[GroupKind]:

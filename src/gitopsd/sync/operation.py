@@ -208,8 +208,9 @@ def _start_hook(
         return []  # already created by this operation: wait for it
     if item.unknown_kind:
         # Its scope is unknown, so no project check could pass it, and nothing in this
-        # sync brings the kind: the hook fails rather than waiting forever.
-        reason = unknown_kind_reason(item)
+        # sync brings the kind: the hook fails rather than waiting forever. The message
+        # names the hook, as every failed object's does (it becomes the operation's).
+        reason = f"{item.key}: {unknown_kind_reason(item)}"
         return [_hook_result(item, step, ResultCode.FAILED, hook_util.FAILED, reason)]
     if live is not None and _tracking_id(live) != _tracking_id(item.obj):
         message = _name_taken(item.key, live)

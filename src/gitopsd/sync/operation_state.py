@@ -16,6 +16,7 @@ from typing import Any
 from gitopsd.desired import DesiredSet
 from gitopsd.model.annotations import PRUNE_CONFIRM_ANNOTATION
 from gitopsd.model.keys import ResourceKey
+from gitopsd.model.revisions import short_revision
 from gitopsd.model.vocab import HookType, OperationPhase, ResultCode, SyncPhase
 from gitopsd.plan import may_prune, prune_set
 from gitopsd.render import GeneratedManifests
@@ -337,7 +338,7 @@ def compared_to(raw_spec: dict[str, Any]) -> dict[str, Any]:
 def describe(operation: dict[str, Any], generated: GeneratedManifests) -> str:
     who = operation.get("initiatedBy") or {}
     initiator = "automated sync" if who.get("automated") else who.get("username") or "user"
-    revision = ",".join(r[:7] for r in generated.revisions)
+    revision = ",".join(short_revision(r) for r in generated.revisions)
     author = generated.commits[0].author if generated.commits else ""
     by = f" (commit by {author})" if author else ""
     return f"sync to {revision}{by} initiated by {initiator}"

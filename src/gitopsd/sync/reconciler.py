@@ -215,6 +215,9 @@ class Reconciler:
                 app_name=p.name,
                 namespace=p.spec.destination.namespace,
                 kube_version=p.cluster.server_version(),
+                # Chart repositories a render fetches from must be allowed like sources.
+                source_repos=p.project.source_repos,
+                project=p.project.name,
             )
             p.generated = self._generate(p, context, revisions)
             p.desired = admission.build_desired(

@@ -18,6 +18,8 @@ import pytest
 import yaml
 
 from gitopsd.cli import run
+from gitopsd.cli.plugin import load_plugins
+from gitopsd.render.plugins import registry_from_configmap
 
 REPO = Path(__file__).resolve().parents[3]
 CHART = REPO / "deploy" / "helm" / "gitopsd"
@@ -412,7 +414,9 @@ def test_server_rbac_writes_only_applications_events_and_its_secrets() -> None:
     writes = [rule for rule in _rules(role) if set(rule["verbs"]) - {"get", "list", "watch"}]
     assert writes == [
         {"apiGroups": ["gitopsd.io"], "resources": ["applications"],
-         "verbs": ["get", "list", "watch", "patch", "delete"]},
+         "verbs": ["get", "list", "watch", "create", "patch", "delete"]},
+        {"apiGroups": ["gitopsd.io"], "resources": ["appprojects"],
+         "verbs": ["get", "list", "watch", "patch"]},
         {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
         {"apiGroups": [""], "resources": ["secrets"],
          "resourceNames": ["gitopsd-secret", "gitopsd-initial-admin-secret"], "verbs": ["patch"]},
@@ -448,3 +452,43 @@ def test_server_ingress_with_tls_is_optional() -> None:
     backend = rule["http"]["paths"][0]["backend"]["service"]
     assert backend == {"name": "gd-gitopsd-server", "port": {"name": "http"}}
     assert not [d for d in _render("server.enabled=false") if "server" in d["metadata"]["name"]]
+
+
+PLUGIN_SETS = (
+    "plugins.enabled=true",
+    "plugins.sidecars[0].name=envsubst",
+    "plugins.sidecars[0].image=registry.example.com/envsubst:1",
+    "plugins.sidecars[0].spec.generate.command={sh,-c}",
+    "plugins.sidecars[0].spec.generate.args={cat *.yaml | envsubst}",
+)
+
+
+def test_plugin_sidecars_never_get_the_controllers_token(tmp_path: Path) -> None:
+    docs = _render(*PLUGIN_SETS)
+    pod = _only(docs, "Deployment", "gd-gitopsd")["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+    containers = {c["name"]: c for c in pod["containers"]}
+    token_path = "/var/run/secrets/kubernetes.io/serviceaccount"
+    mounts = {name: {m["mountPath"]: m["name"] for m in c.get("volumeMounts") or []}
+              for name, c in containers.items()}  # fmt: skip
+    assert mounts["controller"][token_path] == "kube-api-access"
+    assert token_path not in mounts["plugin-envsubst"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    sources = volumes["kube-api-access"]["projected"]["sources"]
+    assert sources[0]["serviceAccountToken"]["path"] == "token"
+    sidecar = containers["plugin-envsubst"]
+    assert sidecar["securityContext"]["runAsUser"] != 10001
+    assert sidecar["command"] == ["gitopsd"] and sidecar["args"][:2] == ["plugin", "serve"]
+    # The controller reads the declaration from gitopsd-cm; the sidecar from its ConfigMap.
+    registry = registry_from_configmap(_only(docs, "ConfigMap", "gitopsd-cm")["data"])
+    assert registry.enabled and registry.socket_dir == "/var/run/gitopsd/plugins"
+    assert [p.name for p in registry.plugins] == ["envsubst"]
+    config = tmp_path / "plugin.yaml"
+    config.write_text(_only(docs, "ConfigMap", "gd-gitopsd-plugin-envsubst")["data"]["plugin.yaml"])
+    assert load_plugins(config)[0].generate.argv == ["sh", "-c", "cat *.yaml | envsubst"]
+
+
+def test_without_plugins_the_pod_is_unchanged() -> None:
+    pod = _only(_render(), "Deployment", "gd-gitopsd")["spec"]["template"]["spec"]
+    assert "automountServiceAccountToken" not in pod
+    assert [c["name"] for c in pod["containers"]] == ["controller"]

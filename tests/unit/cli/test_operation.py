@@ -58,10 +58,12 @@ def test_rollback_targets_a_history_entry_unless_refused(path: Path) -> None:
     assert operation == scenario["operation"]
 
 
-def test_multi_source_history_entries_cannot_be_rolled_back_yet() -> None:
-    entry = {"id": 2, "revisions": ["a" * 40, "b" * 40]}
-    with pytest.raises(ConfigError, match="history entry 2: rolling back a multi-source"):
-        rollback_request(entry, prune=False)
+def test_a_multi_source_rollback_names_every_source_revision() -> None:
+    entry = {"id": 2, "revisions": ["a" * 40, "1.2.3@sha256:" + "b" * 64]}
+    operation = build_operation(
+        rollback_request(entry, prune=False), username="alice", request_id="r"
+    )
+    assert operation["sync"] == {"prune": False, "revisions": entry["revisions"]}
 
 
 def test_describe_names_target_options_and_user() -> None:

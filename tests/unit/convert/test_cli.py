@@ -93,7 +93,7 @@ def test_strict_exits_3_and_writes_nothing(tree: Path, capsys: pytest.CaptureFix
     assert main(["convert", "--strict", "--in-place", str(tree)]) == 3
     assert (tree / "project.yml").read_text() == before
     err = capsys.readouterr().err
-    assert "spec.roles: project roles are not supported" in err
+    assert "spec.roles[0].jwtTokens: tokens Argo CD issued do not verify" in err
     assert err.splitlines()[-1] == "error: 3 field(s) could not be carried over"
 
 

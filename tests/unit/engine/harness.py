@@ -2,10 +2,12 @@
 
 ``Engine`` holds one Application in a ``MemoryCluster`` (with gitopsd's CRDs installed),
 its repository in a ``MemoryRepo``, and a ``Reconciler`` over a ``MemoryEnvironment``.
-``Engine.reconcile()`` runs one pass and then writes what the reconciler decided (status,
-cleared operation, released finalizers) the way ``operator/controller.py`` does; those
-bookkeeping writes are left out of the call record, so ``Pass.writes`` lists exactly the
-writes the engine itself made to managed objects. Time moves only through ``advance``.
+``Engine.reconcile()`` runs one pass and then writes what the reconciler decided (the
+whole status, the consumed operation, released finalizers) the way
+``operator/controller.py`` does; those bookkeeping writes are left out of the call record,
+so ``Pass.writes`` lists exactly the writes the engine itself made to managed objects.
+``Engine.start()`` runs the pass that takes a sync: it only records the operation.
+Time moves only through ``advance``.
 """
 
 from __future__ import annotations
@@ -103,23 +105,47 @@ class Engine:
         self.history.append(record)
         return record
 
+    def start(self) -> Pass:
+        """The pass that takes a sync (requested, or decided by automated sync): it only
+        records the operation, with phase Running, its ``startedAt`` (and so its sync id)
+        and no results, consumes the request, and asks to come back at once. It writes
+        nothing to the cluster: applying starts on the next pass."""
+        requested = "operation" in self.app()
+        record = self.reconcile()
+        assert record.writes == [], f"the recording pass wrote {record.writes}"
+        assert record.phase == "Running"
+        assert record.result.requeue_after == 0.0
+        assert not record.result.failed
+        assert record.result.clear_operation == requested
+        assert "OperationStarted" in record.reasons
+        state = self.operation_state()
+        assert state["startedAt"] == record.result.status["reconciledAt"]
+        assert (state["retryCount"], state["syncResult"]) == (0, {"resources": []})
+        assert "operation" not in self.app()
+        return record
+
     def run(self, *, passes: int = 20, between: Callable[[Engine], None] | None = None) -> Pass:
-        """Pass after pass (time moving by each requeue) until the operation ends."""
+        """Pass after pass (time moving by each requeue, 1 s when the pass names none)
+        until the operation ends."""
         for _ in range(passes):
             record = self.reconcile()
             if record.phase != "Running":
                 return record
-            self.advance(record.result.requeue_after or 1.0)
+            delay = record.result.requeue_after
+            self.advance(1.0 if delay is None else delay)
             if between is not None:
                 between(self)
         raise AssertionError(f"the operation still runs after {passes} passes")
 
     def _write_back(self, app: KubeObject, result: ReconcileResult) -> None:
-        previous = app.get("status") or {}
-        patch: dict[str, Any] = {k: None for k in previous if k not in result.status}
-        patch.update(result.status)
-        self.cluster.patch_status(APP_KEY, patch)
-        if result.clear_operation:
+        self.cluster.replace_status(APP_KEY, result.status)
+        # Only the request this pass consumed is cleared; one written meanwhile stays.
+        consumed = app.get("operation")
+        if (
+            result.clear_operation
+            and consumed is not None
+            and self.app().get("operation") == consumed
+        ):
             self.cluster.merge_patch(APP_KEY, {"operation": None})
         annotations = app["metadata"].get("annotations") or {}
         if TERMINATE_OPERATION_ANNOTATION in annotations:

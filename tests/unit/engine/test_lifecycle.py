@@ -17,6 +17,7 @@ RETRY = {"retry": {"limit": 2, "backoff": {"duration": "5s", "factor": 2, "maxDu
 def test_a_restart_while_a_hook_runs_finishes_the_operation_with_one_hook() -> None:
     engine = Engine([configmap("settings"), job("migrate", "PreSync")])
     engine.sync()
+    engine.start()
     assert engine.reconcile().writes == ["create Job/web/migrate"]
     engine.restart()
     assert engine.reconcile().writes == []
@@ -32,6 +33,7 @@ def test_a_restart_while_a_hook_runs_finishes_the_operation_with_one_hook() -> N
 def test_a_restart_between_waves_goes_on_with_the_next_wave_only() -> None:
     engine = Engine([configmap("a"), annotated(configmap("b"), sync_wave="1")])
     engine.sync()
+    engine.start()
     assert engine.reconcile().writes == ["apply ConfigMap/web/a"]
     engine.restart()
     resumed = engine.reconcile()
@@ -45,6 +47,7 @@ def test_a_failed_sync_is_retried_after_its_back_off() -> None:
     engine = Engine([configmap("a")], sync_policy=RETRY)
     engine.cluster.inject(Fault(FaultKind.UNAVAILABLE, verb=Verb.APPLY, dry_run=False))
     engine.sync()
+    engine.start()
     failed = engine.reconcile()
     assert failed.writes == ["apply ConfigMap/web/a -> ClusterError"]
     assert failed.phase == "Running"
@@ -63,6 +66,7 @@ def test_retries_stop_at_the_limit() -> None:
     engine = Engine([configmap("a")], sync_policy=RETRY)
     engine.cluster.inject(Fault(FaultKind.INVALID, verb=Verb.APPLY, dry_run=False, times=None))
     engine.sync()
+    engine.start()
     outcomes = []
     for _ in range(3):
         record = engine.reconcile()
@@ -78,7 +82,8 @@ def test_retries_stop_at_the_limit() -> None:
 def test_terminating_an_operation_deletes_its_running_hooks() -> None:
     engine = Engine([configmap("settings"), job("migrate", "PreSync")])
     engine.sync()
-    engine.reconcile()
+    engine.start()
+    assert engine.reconcile().writes == ["create Job/web/migrate"]
     engine.annotate(**{"gitopsd.io/terminate-operation": "true"})
     record = engine.reconcile()
     assert record.writes == ["delete Job/web/migrate (Background)"]
@@ -94,32 +99,39 @@ def test_self_heal_reverts_a_manual_change_and_names_who_made_it() -> None:
     engine.run()
     key = ResourceKey("apps", "Deployment", "web", "api")
     engine.cluster.edit(key, lambda o: o["spec"].update(replicas=4), manager="kubectl-scale")
-    record = engine.reconcile()
-    assert record.writes == ["apply Deployment/web/api"]
-    heal = next(e for e in record.result.events if e.reason == "SelfHeal")
+    decided = engine.start()  # the pass that decides to heal records the operation
+    heal = next(e for e in decided.result.events if e.reason == "SelfHeal")
     assert "kubectl-scale" in heal.message
+    assert engine.reconcile().writes == ["apply Deployment/web/api"]
     assert engine.live("Deployment", "api", "apps")["spec"]["replicas"] == 1  # type: ignore[index]
 
 
 def test_self_heal_backs_off_while_the_drift_outlives_each_attempt() -> None:
     # Without prune, an object removed from Git keeps the application OutOfSync: every
-    # self-heal attempt ends without reaching Synced, so the attempts back off (2 s, 6 s).
+    # self-heal attempt ends without reaching Synced, so the attempts back off (2 s, 6 s,
+    # 18 s). Each attempt is recorded by the pass that decides it (come back at once) and
+    # run by the next, which ends it; the pass after that waits out the back-off.
     engine = Engine([configmap("a"), configmap("b")], sync_policy={"automated": {"selfHeal": True}})
     engine.run()
     engine.commit([configmap("a")])
     engine.run()
     attempts = []
-    for _ in range(6):
+    for _ in range(9):
         record = engine.reconcile()
-        attempts.append(("SelfHeal" in record.reasons, record.writes, record.result.requeue_after))
+        attempts.append(
+            ("SelfHeal" in record.reasons, record.writes, record.phase, record.result.requeue_after)
+        )
         engine.advance(record.result.requeue_after or 0.0)
     assert attempts == [
-        (True, [], None),
-        (False, [], 2.0),
-        (True, [], None),
-        (False, [], 6.0),
-        (True, [], None),
-        (False, [], 18.0),
+        (True, [], "Running", 0.0),
+        (False, [], "Succeeded", None),
+        (False, [], "Succeeded", 2.0),
+        (True, [], "Running", 0.0),
+        (False, [], "Succeeded", None),
+        (False, [], "Succeeded", 6.0),
+        (True, [], "Running", 0.0),
+        (False, [], "Succeeded", None),
+        (False, [], "Succeeded", 18.0),
     ]
     assert engine.live("ConfigMap", "b") is not None
 
@@ -139,9 +151,8 @@ def test_automated_sync_deploys_a_new_commit() -> None:
     engine = Engine([configmap("a")], sync_policy=AUTO)
     engine.run()
     engine.commit([configmap("a"), configmap("b")])
-    record = engine.reconcile()
-    assert record.writes == ["apply ConfigMap/web/b"]
-    assert "OperationStarted" in record.reasons
+    engine.start()
+    assert engine.reconcile().writes == ["apply ConfigMap/web/b"]
 
 
 def test_automated_sync_without_prune_keeps_removed_objects() -> None:
@@ -158,13 +169,17 @@ def test_automated_prune_deletes_removed_objects() -> None:
     engine = Engine([configmap("a"), configmap("b")], sync_policy=AUTO)
     engine.run()
     engine.commit([configmap("a")])
+    engine.start()
     assert engine.reconcile().writes == ["delete ConfigMap/web/b (Foreground)"]
 
 
 def test_a_failed_automated_sync_of_a_revision_is_not_repeated() -> None:
     engine = Engine([configmap("a")], sync_policy={"automated": {"prune": True}})
     engine.cluster.inject(Fault(FaultKind.INVALID, verb=Verb.APPLY, dry_run=False))
-    assert engine.reconcile().phase == "Failed"
+    engine.start()
+    failed = engine.reconcile()
+    assert failed.writes == ["apply ConfigMap/web/a -> Invalid"]
+    assert failed.phase == "Failed"
     engine.advance(60)
     again = engine.reconcile()
     assert again.writes == []
@@ -186,6 +201,7 @@ def test_an_empty_render_prunes_everything_with_allow_empty() -> None:
     engine = Engine([configmap("a"), configmap("b")], sync_policy=policy)
     engine.run()
     engine.commit([])
+    engine.start()
     record = engine.reconcile()
     assert record.writes == [
         "delete ConfigMap/web/b (Foreground)",
@@ -202,7 +218,9 @@ def test_a_render_error_writes_nothing_and_keeps_the_last_resources() -> None:
     record = engine.reconcile()
     assert record.writes == []
     assert record.dry_runs == []
-    assert record.result.requeue_after == 30.0
+    # A failed pass says so; the operator backs off (from 3 s, doubling) instead of a
+    # fixed delay named by the pass.
+    assert (record.result.failed, record.result.requeue_after) == (True, None)
     status = engine.status()
     assert [c["type"] for c in status["conditions"]] == ["ComparisonError"]
     assert status["resources"] == before
@@ -225,14 +243,24 @@ def test_a_failed_live_read_writes_nothing() -> None:
     engine.cluster.inject(Fault(FaultKind.UNAVAILABLE, verb=Verb.LIST))
     record = engine.reconcile()
     assert record.writes == []
+    assert record.result.failed
     assert [c["type"] for c in engine.status()["conditions"]] == ["ComparisonError"]
+    assert "operationState" not in engine.status()  # no sync was decided on a failed read
+    engine.start()
     assert engine.reconcile().writes == ["apply ConfigMap/web/a"]
 
 
 def test_a_dry_run_error_shows_in_the_comparison_and_the_apply_still_runs() -> None:
     engine = _synced_with_change()
-    engine.cluster.inject(Fault(FaultKind.INVALID, verb=Verb.APPLY, dry_run=True))
+    # Both the recording pass and the applying pass compare: each dry run is refused.
+    engine.cluster.inject(Fault(FaultKind.INVALID, verb=Verb.APPLY, dry_run=True, times=2))
     engine.sync()
+    recorded = engine.start()
+    assert recorded.dry_runs == ["apply dry-run ConfigMap/web/a -> Invalid"]
+    assert [c["type"] for c in engine.status()["conditions"]] == ["ComparisonError"]
+    assert engine.status()["resources"][0]["message"] == (
+        "ConfigMap/web/a apply failed: injected fault"
+    )
     record = engine.reconcile()
     assert record.dry_runs == ["apply dry-run ConfigMap/web/a -> Invalid"]
     assert record.writes == ["apply ConfigMap/web/a"]
@@ -243,6 +271,7 @@ def test_an_apply_error_fails_the_operation_and_stops_later_waves() -> None:
     engine = Engine([configmap("a"), annotated(configmap("b"), sync_wave="1")])
     engine.cluster.inject(Fault(FaultKind.INVALID, verb=Verb.APPLY, name="a", dry_run=False))
     engine.sync()
+    engine.start()
     record = engine.reconcile()
     assert record.writes == ["apply ConfigMap/web/a -> Invalid"]
     assert record.phase == "Failed"
@@ -257,12 +286,14 @@ def test_a_prune_error_fails_the_operation_and_the_next_sync_retries_it() -> Non
     engine.commit([configmap("a")])
     engine.cluster.inject(Fault(FaultKind.SERVER_ERROR, verb=Verb.DELETE))
     engine.sync(prune=True)
+    engine.start()
     failed = engine.reconcile()
     assert failed.writes == ["delete ConfigMap/web/b (Foreground) -> ClusterError"]
     assert failed.phase == "Failed"
     assert "prune failed" in engine.operation_state()["message"]
     assert any(r["name"] == "b" for r in engine.status()["resources"])
     engine.sync(prune=True)
+    engine.start()
     assert engine.reconcile().writes == ["delete ConfigMap/web/b (Foreground)"]
 
 
@@ -272,6 +303,7 @@ def test_a_lost_answer_after_a_write_is_repaired_without_a_second_write() -> Non
         Fault(FaultKind.TIMEOUT, verb=Verb.APPLY, dry_run=False, after_write=True)
     )
     engine.sync()
+    engine.start()
     lost = engine.reconcile()
     assert lost.writes == ["apply ConfigMap/web/a -> ClusterUnreachable"]
     assert engine.live("ConfigMap", "a") is not None

@@ -29,6 +29,7 @@ def test_prune_deletes_what_git_no_longer_has_in_reverse_sync_order() -> None:
     )
     engine.commit([configmap("keep")])
     engine.sync(prune=True)
+    engine.start()
     record = engine.reconcile()
     assert record.writes == [
         "delete ConfigMap/web/w1 (Foreground)",
@@ -42,6 +43,7 @@ def test_without_prune_nothing_is_deleted_and_the_object_requires_pruning() -> N
     engine = _synced([configmap("keep"), configmap("old")])
     engine.commit([configmap("keep")])
     engine.sync()
+    engine.start()
     record = engine.reconcile()
     assert record.writes == []
     assert engine.live("ConfigMap", "old") is not None
@@ -53,6 +55,7 @@ def test_prune_false_on_an_object_keeps_it() -> None:
     engine = _synced([configmap("keep"), old])
     engine.commit([configmap("keep")])
     engine.sync(prune=True)
+    engine.start()
     record = engine.reconcile()
     assert record.writes == []
     assert record.phase == "Succeeded"
@@ -68,6 +71,7 @@ def test_prune_confirm_waits_for_an_approval_newer_than_the_need() -> None:
     engine.advance(5)
     engine.annotate(**{"gitopsd.io/prune-confirmed-at": stale_approval})
     engine.sync(prune=True)
+    engine.start()
     waiting = engine.reconcile()
     assert waiting.writes == []
     assert engine.live("ConfigMap", "old") is not None
@@ -75,6 +79,7 @@ def test_prune_confirm_waits_for_an_approval_newer_than_the_need() -> None:
     engine.annotate(**{"gitopsd.io/prune-confirmed-at": rfc3339(engine.clock.now())})
     engine.advance(1)
     engine.sync(prune=True)
+    engine.start()
     assert engine.reconcile().writes == ["delete ConfigMap/web/old (Foreground)"]
 
 
@@ -83,6 +88,7 @@ def test_prune_last_deletes_after_the_postsync_hooks() -> None:
     engine = _synced([configmap("keep"), old])
     engine.commit([configmap("keep"), job("smoke", "PostSync")])
     engine.sync(prune=True)
+    engine.start()
     assert engine.reconcile().writes == ["create Job/web/smoke"]
     assert engine.reconcile().writes == []
     engine.complete_job("smoke")
@@ -95,6 +101,7 @@ def test_prune_last_on_the_application_applies_to_every_pruned_object() -> None:
     engine = _synced([configmap("keep"), configmap("old")], sync_policy=_options("PruneLast=true"))
     engine.commit([configmap("keep"), job("smoke", "PostSync")])
     engine.sync(prune=True)
+    engine.start()
     assert engine.reconcile().writes == ["create Job/web/smoke"]
     engine.complete_job("smoke")
     assert engine.reconcile().writes == ["delete ConfigMap/web/old (Foreground)"]
@@ -108,6 +115,7 @@ def test_prune_propagation_policy_chooses_the_delete_propagation() -> None:
         )
         engine.commit([configmap("keep")])
         engine.sync(prune=True)
+        engine.start()
         assert engine.reconcile().writes == [f"delete ConfigMap/web/old ({expected})"]
 
 
@@ -116,6 +124,7 @@ def test_delete_false_is_never_pruned() -> None:
     engine = _synced([configmap("keep"), old])
     engine.commit([configmap("keep")])
     engine.sync(prune=True)
+    engine.start()
     assert engine.reconcile().writes == []
     assert engine.live("ConfigMap", "old") is not None
 
@@ -123,10 +132,12 @@ def test_delete_false_is_never_pruned() -> None:
 def test_replace_creates_then_puts_the_whole_object() -> None:
     engine = Engine([configmap("a")], sync_policy=_options("Replace=true"))
     engine.sync()
+    engine.start()
     assert engine.reconcile().writes == ["create ConfigMap/web/a"]
     engine.run()
     engine.commit([configmap("a", {"name": "changed"})])
     engine.sync()
+    engine.start()
     assert engine.reconcile().writes == ["replace ConfigMap/web/a"]
     assert engine.live("ConfigMap", "a")["data"] == {"name": "changed"}  # type: ignore[index]
 
@@ -138,6 +149,7 @@ def test_replace_with_force_recreates_an_object_whose_immutable_field_changed() 
     moved["spec"]["template"]["metadata"]["labels"] = {"app": "api-v2"}
     engine.commit([moved])
     engine.sync()
+    engine.start()
     first = engine.reconcile()
     assert first.writes == [
         "replace Deployment/web/api -> Invalid",
@@ -154,6 +166,7 @@ def test_replace_without_force_fails_on_an_immutable_field() -> None:
     moved["spec"]["selector"]["matchLabels"] = {"app": "api-v2"}
     engine.commit([moved])
     engine.sync()
+    engine.start()
     record = engine.reconcile()
     assert record.writes == ["replace Deployment/web/api -> Invalid"]
     assert record.phase == "Failed"
@@ -162,6 +175,7 @@ def test_replace_without_force_fails_on_an_immutable_field() -> None:
 def test_server_side_apply_writes_as_gitopsd_with_forced_conflicts() -> None:
     engine = Engine([configmap("a")], sync_policy=_options("ServerSideApply=true"))
     engine.sync()
+    engine.start()
     record = engine.reconcile()
     assert record.writes == ["apply ConfigMap/web/a"]
     call = next(c for c in record.calls if c.write)
@@ -171,6 +185,7 @@ def test_server_side_apply_writes_as_gitopsd_with_forced_conflicts() -> None:
 def test_validate_false_asks_the_server_to_ignore_unknown_fields() -> None:
     engine = Engine([configmap("a")], sync_policy=_options("Validate=false"))
     engine.sync()
+    engine.start()
     record = engine.reconcile()
     assert [c.field_validation for c in record.calls if c.write] == ["Ignore"]
 
@@ -181,6 +196,7 @@ def test_apply_out_of_sync_only_leaves_objects_in_sync_alone() -> None:
     )
     engine.commit([configmap("a"), configmap("b", {"name": "changed"})])
     engine.sync()
+    engine.start()
     assert engine.reconcile().writes == ["apply ConfigMap/web/b"]
 
 
@@ -191,6 +207,7 @@ def test_create_namespace_creates_the_destination_first_with_its_metadata() -> N
     }
     engine = Engine([configmap("a")], sync_policy=policy, create_namespace=False)
     engine.sync()
+    engine.start()
     record = engine.reconcile()
     assert record.writes == ["apply Namespace/web", "apply ConfigMap/web/a"]
     namespace = engine.cluster.stored(ResourceKey("", "Namespace", "", "web"))
@@ -201,6 +218,7 @@ def test_create_namespace_creates_the_destination_first_with_its_metadata() -> N
 def test_without_create_namespace_a_missing_namespace_fails_the_sync() -> None:
     engine = Engine([configmap("a")], create_namespace=False)
     engine.sync()
+    engine.start()
     record = engine.reconcile()
     assert record.writes == ["apply ConfigMap/web/a -> NotFound"]
     assert record.phase == "Failed"
@@ -213,6 +231,7 @@ def test_fail_on_shared_resource_refuses_an_object_another_app_tracks() -> None:
     )
     _plant_foreign(engine, "a")
     engine.sync()
+    engine.start()
     record = engine.reconcile()
     assert record.writes == ["apply ConfigMap/web/b"]
     assert record.phase == "Failed"
@@ -224,6 +243,7 @@ def test_a_shared_resource_is_reported_and_taken_over_without_the_option() -> No
     engine = Engine([configmap("a")])
     _plant_foreign(engine, "a")
     engine.sync()
+    engine.start()
     record = engine.reconcile()
     assert record.writes == ["apply ConfigMap/web/a"]
     conditions = [c["type"] for c in record.result.status.get("conditions") or []]
@@ -245,11 +265,12 @@ def test_respect_ignore_differences_keeps_the_ignored_field_at_apply() -> None:
         assert engine.status()["sync"]["status"] == "Synced"
         engine.commit([deployment("api", image="example/web:2")])
         engine.sync()
+        engine.start()
         assert engine.reconcile().writes == ["apply Deployment/web/api"]
         assert engine.live("Deployment", "api", "apps")["spec"]["replicas"] == replicas  # type: ignore[index]
 
 
-def test_skip_dry_run_on_missing_resource_applies_once_the_kind_is_served() -> None:
+def test_skip_dry_run_on_missing_resource_never_applies_a_kind_the_cluster_does_not_serve() -> None:
     widget = {
         "apiVersion": "example.com/v1",
         "kind": "Widget",
@@ -263,15 +284,25 @@ def test_skip_dry_run_on_missing_resource_applies_once_the_kind_is_served() -> N
         engine.cluster.apply(_widget_crd())
     engine.cluster.hide_kind(GroupKind("example.com", "Widget"))
     engine.sync()
+    engine.start()
     first = engine.reconcile()
-    # A kind the cluster does not serve is never applied, not even tried: its scope, and so
-    # the project check, would be a guess.
+    # A kind the cluster does not serve, and no CRD of this sync defines, is never applied,
+    # not even tried (its scope, and so the project check, would be a guess): it fails the
+    # sync naming the kind, rather than waiting for it forever.
     assert first.writes == ["apply ConfigMap/web/a"]
     assert first.dry_runs == []
-    assert engine.results()["Widget/w"] == "skipped"
+    assert first.phase == "Failed"
+    assert engine.results() == {"ConfigMap/a": "created", "Widget/w": "failed"}
+    assert engine.operation_state()["message"].startswith(
+        "Widget/web/w: kind Widget.example.com is not served by the cluster and no "
+        "CustomResourceDefinition in the manifests defines it: install "
+    )
     engine.cluster.serve_kind(GroupKind("example.com", "Widget"))
+    engine.sync()
+    engine.start()
     second = engine.reconcile()
     assert second.writes == ["apply Widget/web/w"]
+    assert engine.reconcile().phase == "Succeeded"
 
 
 def test_a_custom_resource_whose_crd_comes_in_the_same_wave_waits_for_the_kind() -> None:
@@ -279,6 +310,7 @@ def test_a_custom_resource_whose_crd_comes_in_the_same_wave_waits_for_the_kind()
     engine = Engine([_widget_crd(), widget])
     engine.cluster.inject(Fault(FaultKind.NOT_SERVED, verb=Verb.APPLY, group_kind_name="Widget"))
     engine.sync()
+    engine.start()
     first = engine.reconcile()
     assert first.writes == [
         "apply CustomResourceDefinition/widgets.example.com",
@@ -320,6 +352,7 @@ def test_a_failed_delete_while_recreating_fails_the_operation_instead_of_raising
     moved["spec"]["template"]["metadata"]["labels"] = {"app": "api-v2"}
     engine.commit([moved])
     engine.sync()
+    engine.start()
     engine.cluster.inject(Fault(FaultKind.UNAVAILABLE, verb=Verb.DELETE))
     record = engine.reconcile()
     assert record.writes == [

@@ -108,9 +108,11 @@ def test_globals_do_not_leak_between_runs() -> None:
 
 
 def test_infinite_loop_times_out_within_the_limit() -> None:
-    started = time.monotonic()
+    # The budget is CPU time of the running thread (not wall time, which a loaded machine
+    # stretches), so the checks measure the same clock.
+    started = time.thread_time()
     health = assess("while true do end", timeout=0.2)
-    elapsed = time.monotonic() - started
+    elapsed = time.thread_time() - started
     assert health == Health(
         HealthStatus.UNKNOWN, f"health.lua for {KEY}: execution time limit of 0.2s exceeded"
     )
@@ -119,11 +121,11 @@ def test_infinite_loop_times_out_within_the_limit() -> None:
 
 def test_a_script_cannot_swallow_its_own_timeout() -> None:
     script = "while true do pcall(function() while true do end end) end"
-    started = time.monotonic()
+    started = time.thread_time()
     health = assess(script, timeout=0.2)
     assert health.status == HealthStatus.UNKNOWN
     assert "execution time limit of 0.2s exceeded" in health.message
-    assert time.monotonic() - started < 0.6
+    assert time.thread_time() - started < 0.6
 
 
 def test_a_runaway_tostring_on_an_error_object_times_out() -> None:
@@ -152,9 +154,9 @@ RUNAWAY_SCRIPTS = {
 
 @pytest.mark.parametrize("script", RUNAWAY_SCRIPTS.values(), ids=RUNAWAY_SCRIPTS.keys())
 def test_runaway_scripts_stop_near_their_budget(script: str) -> None:
-    started = time.monotonic()
+    started = time.thread_time()
     health = assess(script, timeout=0.3)
-    elapsed = time.monotonic() - started
+    elapsed = time.thread_time() - started
     assert health.status == HealthStatus.UNKNOWN
     assert health.message in (
         f"health.lua for {KEY}: execution time limit of 0.3s exceeded",

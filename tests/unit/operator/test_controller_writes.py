@@ -103,7 +103,9 @@ def recorded(status: dict[str, Any]) -> ReconcileResult:
 def test_the_status_is_replaced_then_the_consumed_request_cleared_if_unchanged() -> None:
     local = FakeLocal(application(operation=REQUEST))
     status = {"sync": {"status": "OutOfSync"}, "operationState": {"phase": "Running"}}
-    controller(local, recorded(status)).process(("gitopsd", "web"))
+    ctl = controller(local, recorded(status))
+    ctl.process(("gitopsd", "web"))
+    assert ctl.events.flush(timeout=10.0)  # Events are posted by the sink's threads
     verbs = [verb for verb, _ in local.writes]
     assert verbs == ["status", "json_patch", "event"]
     assert local.writes[0][1] == status  # the whole status, nothing merged
@@ -129,10 +131,10 @@ def test_a_request_replaced_meanwhile_is_left_for_the_next_pass(
 ) -> None:
     local = FakeLocal(application(operation=REQUEST))
     local.refuse["json_patch"] = Invalid("test operation failed", status=422)
+    ctl = controller(local, recorded({"operationState": {"phase": "Running"}}))
     with caplog.at_level(logging.INFO):
-        controller(local, recorded({"operationState": {"phase": "Running"}})).process(
-            ("gitopsd", "web")
-        )
+        ctl.process(("gitopsd", "web"))
+    assert ctl.events.flush(timeout=10.0)
     assert [verb for verb, _ in local.writes] == ["status", "event"]
     assert "left for the next pass" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

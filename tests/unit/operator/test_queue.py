@@ -85,3 +85,77 @@ def test_an_ordinary_add_promotes_a_background_key() -> None:
     assert len(queue) == 2
     assert queue.get(timeout=0) == ("ns", "b")
     assert queue.get(timeout=0) == ("ns", "a")
+
+
+def test_due_urgent_keys_go_before_a_backlog_of_routine_ones() -> None:
+    """At 500 apps on a loaded machine the periodic refreshes kept eight workers busy and a
+    manual edit waited behind them for seconds."""
+    clock = FakeTime()
+    queue = WorkQueue(clock)
+    for i in range(5):
+        queue.add(("ns", f"refresh-{i}"), delay=i)  # routine, overdue by the time we look
+    clock.now += 10
+    queue.add(("ns", "edited"), delay=0.2, urgent=True)
+    assert queue.get(timeout=0) == ("ns", "refresh-0")  # the edit is not due yet
+    clock.now += 0.2
+    assert queue.get(timeout=0) == ("ns", "edited")
+    assert queue.get(timeout=0) == ("ns", "refresh-1")
+
+
+def test_an_urgent_add_makes_a_waiting_routine_key_urgent_at_the_earlier_time() -> None:
+    clock = FakeTime()
+    queue = WorkQueue(clock)
+    queue.add(("ns", "other"), delay=0)
+    queue.add(("ns", "a"), delay=1)
+    queue.add(("ns", "a"), delay=5, urgent=True)
+    assert len(queue) == 2
+    clock.now += 1
+    assert queue.get(timeout=0) == ("ns", "a")  # urgent now, due at the earlier time
+    assert queue.get(timeout=0) == ("ns", "other")
+    queue.done(("ns", "a"))
+    assert queue.get(timeout=0) is None  # the later request was merged, not kept
+
+
+def test_a_routine_add_does_not_demote_an_urgent_key() -> None:
+    clock = FakeTime()
+    queue = WorkQueue(clock)
+    queue.add(("ns", "routine"), delay=0)
+    queue.add(("ns", "a"), delay=0, urgent=True)
+    queue.add(("ns", "a"), delay=0)
+    assert queue.get(timeout=0) == ("ns", "a")
+    assert queue.get(timeout=0) == ("ns", "routine")
+
+
+def test_urgency_survives_a_key_being_processed() -> None:
+    clock = FakeTime()
+    queue = WorkQueue(clock)
+    queue.add(("ns", "a"))
+    key = queue.get(timeout=0)
+    assert key is not None
+    queue.add(("ns", "routine"))
+    queue.add(("ns", "a"), urgent=True)  # changed while a worker had it
+    queue.done(key)
+    assert queue.get(timeout=0) == ("ns", "a")
+    assert queue.get(timeout=0) == ("ns", "routine")
+
+
+def test_urgent_then_routine_then_background_when_all_are_due() -> None:
+    clock = FakeTime()
+    queue = WorkQueue(clock)
+    queue.add(("ns", "taken-over"), background=True)
+    queue.add(("ns", "refresh"))
+    queue.add(("ns", "edited"), urgent=True)
+    assert [queue.get(timeout=0) for _ in range(3)] == [
+        ("ns", "edited"),
+        ("ns", "refresh"),
+        ("ns", "taken-over"),
+    ]
+
+
+def test_an_urgent_add_promotes_a_background_key_past_routine_ones() -> None:
+    clock = FakeTime()
+    queue = WorkQueue(clock)
+    queue.add(("ns", "refresh"))
+    queue.add(("ns", "taken-over"), background=True)
+    queue.add(("ns", "taken-over"), urgent=True)
+    assert queue.get(timeout=0) == ("ns", "taken-over")

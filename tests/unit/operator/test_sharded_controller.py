@@ -154,7 +154,9 @@ def key(name: str) -> str:
 def test_the_status_names_its_writer_and_holds_only_over_the_writer_read() -> None:
     previous = {"replica": "replica-b", "since": "2026-11-20T08:00:00Z"}
     local = FakeLocal({"web": app("web", writer=previous)})
-    controller(local, FakeShard(key("web"))).process(("gitopsd", "web"))
+    ctl = controller(local, FakeShard(key("web")))
+    ctl.process(("gitopsd", "web"))
+    assert ctl.events.flush(timeout=10.0)  # Events are posted from the sink's threads
     (status, expect), event = local.writes[0][1], local.writes[1][1]
     assert status["controller"] == {"replica": "replica-a", "since": STAMP}
     assert expect == {"/status/controller": previous}

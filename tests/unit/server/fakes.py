@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from gitopsd.cluster.cache import WatchCache
 from gitopsd.config import ServerSettings
+from gitopsd.errors import Conflict
 from gitopsd.model.keys import ResourceKey
 from gitopsd.server.api.app import build_app
 from gitopsd.server.main import build_context
@@ -30,6 +31,7 @@ class FakeCluster:
     def __init__(self) -> None:
         self.patches: list[tuple[ResourceKey, dict[str, Any]]] = []
         self.deletes: list[ResourceKey] = []
+        self.creates: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
         self.objects: dict[ResourceKey, dict[str, Any]] = {}
 
@@ -39,6 +41,14 @@ class FakeCluster:
         _merge(current, patch)
         self.objects[key] = current
         return current
+
+    def create(self, obj: dict[str, Any]) -> dict[str, Any]:
+        key = ResourceKey.of(obj)
+        if key in self.objects:
+            raise Conflict(f"{key} already exists", status=409)
+        self.creates.append(copy.deepcopy(obj))
+        self.objects[key] = copy.deepcopy(obj)
+        return copy.deepcopy(obj)
 
     def delete(self, key: ResourceKey, **_: Any) -> None:
         self.deletes.append(key)
@@ -99,6 +109,8 @@ class Harness:
         *,
         policy: str = "",
         accounts: dict[str, str] | None = None,
+        config: dict[str, str] | None = None,
+        projects: list[dict[str, Any]] | None = None,
     ) -> None:
         self.cluster = FakeCluster()
         scratch = tempfile.mkdtemp(prefix="gitopsd-server-unit-")
@@ -106,13 +118,13 @@ class Harness:
         self.ctx = build_context(settings, self.cluster)  # type: ignore[arg-type]
         passwords = {"admin": "admin-pass", **(accounts or {})}
         secret = {"server.secretkey": b64(KEY)}
-        config = {}
+        config = dict(config or {})
         for name, password in passwords.items():
             hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()
             field = "admin.password" if name == "admin" else f"accounts.{name}.password"
             secret[field] = b64(hashed)
             if name != "admin":
-                config[f"accounts.{name}"] = "login"
+                config.setdefault(f"accounts.{name}", "login")
         caches = self.ctx.caches
         fill(caches.applications, *apps)
         server_secret = {
@@ -127,8 +139,15 @@ class Harness:
         )
         rbac = {"metadata": {"name": "gitopsd-rbac-cm", "namespace": NAMESPACE}}
         fill(caches.rbac, {**rbac, "data": {"policy.csv": policy}})
-        for cache in (caches.projects, caches.appsets, caches.clusters, caches.events):
+        for project in projects or []:
+            self.cluster.objects[ResourceKey.of(project)] = project
+        fill(caches.projects, *(projects or []))
+        for cache in (caches.appsets, caches.clusters, caches.events):
             fill(cache)
+
+    def sync_cache(self, cache: WatchCache, key: ResourceKey) -> None:
+        """What a watch event does: the cache takes the object as the cluster has it."""
+        fill(cache, self.cluster.objects[key])
 
     def run(self, scenario: Callable[[TestClient[Any, Any]], Awaitable[T]]) -> T:
         async def main() -> T:

@@ -100,7 +100,7 @@ def test_a_kind_still_unknown_is_named_and_never_written() -> None:
     assert admission.manifest_violations(TENANT, desired, server=SERVER, cluster_name="") == []
     assert admission.unknown_kinds_message(desired) == (
         "kinds not served by the cluster and not defined by a CustomResourceDefinition in the"
-        " manifests; their objects are not applied until they are served:"
+        " manifests; their objects are never applied and fail a sync:"
         " Widget.example.com (Widget/team-a-web/w)"
     )
     # ...and the apply stage never writes it, even if the kind appeared meanwhile.

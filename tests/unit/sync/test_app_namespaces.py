@@ -115,7 +115,7 @@ def test_an_unlisted_namespace_gets_the_condition_and_nothing_else() -> None:
     assert "not permitted in project team" in result.status["operationState"]["message"]
     assert not (result.status["operationState"].get("syncResult") or {}).get("resources")
     assert result.clear_operation
-    assert next(e.reason for e in result.events) == "InvalidSpecError"
+    assert result.events[0].reason == "InvalidSpecError"
 
 
 def test_a_listed_namespace_goes_on_to_its_destination() -> None:

@@ -103,3 +103,18 @@ def test_backoff_delays() -> None:
     backoff = SelfHealBackoff()
     assert [backoff.delay(n) for n in range(5)] == [0.0, 2.0, 6.0, 18.0, 54.0]
     assert backoff.delay(20) == 300.0
+
+
+def test_a_new_revision_of_any_source_of_a_multi_source_app_is_synced() -> None:
+    """Argo CD: a commit to the values repository (the second source) redeploys."""
+    sources = [{"repoURL": "https://charts.example.com", "chart": "web"}, SOURCE]
+    synced = {
+        "phase": "Succeeded",
+        "syncResult": {"revisions": ["1.2.3@sha256:" + "c" * 64, "a" * 40], "sources": sources},
+    }
+    unchanged = ["1.2.3@sha256:" + "c" * 64, "a" * 40]
+    values_commit = ["1.2.3@sha256:" + "c" * 64, "b" * 40]
+    common = {"target_sources": sources, "last_operation": synced}
+    assert not decide({}, target_revisions=unchanged, **common).start
+    decision = decide({}, target_revisions=values_commit, **common)
+    assert decision.start and "1.2.3@sha256:cccccccccccc,bbbbbbb" in decision.reason

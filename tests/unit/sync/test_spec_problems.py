@@ -52,14 +52,16 @@ def test_good_durations_still_parse() -> None:
     assert parse_duration("250ms", 0) == 0.25
 
 
-def test_plugin_and_jsonnet_sources_are_recognised_but_empty_leftovers_are_not() -> None:
+def test_plugin_and_jsonnet_sources_are_recognised_and_empty_leftovers_are_empty() -> None:
     base = {"repoURL": "https://git.example.com/r.git", "path": "x"}
-    assert parse_source({**base, "plugin": {}}).plugin
-    assert not parse_source(base).plugin
+    assert parse_source({**base, "plugin": {}}).plugin is not None
+    assert parse_source(base).plugin is None
     settings = {"directory": {"jsonnet": {"tlas": [{"name": "env", "value": "prod"}]}}}
-    assert parse_source({**base, **settings}).directory.jsonnet  # type: ignore[union-attr]
+    jsonnet = parse_source({**base, **settings}).directory.jsonnet  # type: ignore[union-attr]
+    assert [variable.name for variable in jsonnet.tlas] == ["env"]
     leftover = {"directory": {"recurse": True, "jsonnet": {}}}
-    assert not parse_source({**base, **leftover}).directory.jsonnet  # type: ignore[union-attr]
+    empty = parse_source({**base, **leftover}).directory.jsonnet  # type: ignore[union-attr]
+    assert not (empty.ext_vars or empty.tlas or empty.libs)
 
 
 def test_a_bad_global_ignore_entry_refuses_the_configmap_naming_the_key() -> None:

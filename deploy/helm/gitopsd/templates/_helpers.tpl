@@ -75,3 +75,15 @@ app.kubernetes.io/component: server
 {{- define "gitopsd.sharded" -}}
 {{- if or .Values.sharding.enabled (gt (int .Values.replicaCount) 1) -}}true{{- end -}}
 {{- end }}
+
+{{/*
+The ConfigManagementPlugin documents of plugins.sidecars, as a YAML list: gitopsd-cm
+declares them for the controller and each sidecar reads its own.
+*/}}
+{{- define "gitopsd.pluginDocuments" -}}
+{{- $plugins := list }}
+{{- range .Values.plugins.sidecars }}
+{{- $plugins = append $plugins (dict "apiVersion" "argoproj.io/v1alpha1" "kind" "ConfigManagementPlugin" "metadata" (dict "name" .name) "spec" .spec) }}
+{{- end }}
+{{- toYaml $plugins }}
+{{- end }}

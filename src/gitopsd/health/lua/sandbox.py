@@ -54,11 +54,13 @@ class LuaSandbox:
         self,
         limits: LuaLimits | None = None,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.thread_time,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         # Both clocks are injectable so tests can drive them: ``clock`` measures the time
-        # budget, ``wall_clock`` is what ``os.time()`` and ``os.date()`` call "now".
+        # budget, ``wall_clock`` is what ``os.time()`` and ``os.date()`` call "now". The
+        # budget is the running thread's CPU time: a script is charged for the work it does,
+        # not for the time a loaded machine spends on other processes.
         self._limits = limits or LuaLimits()
         self._lock = threading.Lock()
         self._lupa = runtime_module()

@@ -158,7 +158,7 @@ async def _write(
         )
         raise
     audit(request, action, "applications", "allowed", obj=obj, project=project, message=description)
-    await blocking(ctx.audit.event, updated, reason, f"{who.username} {description}")
+    await blocking(ctx.audit.event, updated, reason, f"{who.display_name} {description}")
     return updated
 
 
@@ -219,7 +219,10 @@ async def rollback_application(request: web.Request) -> web.StreamResponse:
         raise ConfigError(f"id {history_id!r}: expected a history id") from error
     base = rollback_request(entry, prune=bool(body.get("prune", False)))
     request_ = SyncRequest(
-        revision=base.revision, prune=base.prune, dry_run=bool(body.get("dryRun"))
+        revision=base.revision,
+        revisions=base.revisions,
+        prune=base.prune,
+        dry_run=bool(body.get("dryRun")),
     )
     return reply(await _request_operation(request, app, request_, "rollback"))
 
@@ -228,7 +231,7 @@ async def _request_operation(
     request: web.Request, app: dict[str, Any], sync: SyncRequest, action: str
 ) -> dict[str, Any]:
     who = principal(request)
-    operation = build_operation(sync, username=who.username, request_id=uuid.uuid4().hex)
+    operation = build_operation(sync, username=who.display_name, request_id=uuid.uuid4().hex)
     patch = {
         "metadata": {"resourceVersion": app["metadata"]["resourceVersion"]},
         "operation": operation,
@@ -252,10 +255,14 @@ async def terminate_operation(request: web.Request) -> web.StreamResponse:
 
 async def patch_spec(request: web.Request) -> web.StreamResponse:
     """A JSON merge patch of ``spec``; only ``syncPolicy.automated`` for now (pause and
-    resume with ``enabled``, and the prune/selfHeal/allowEmpty switches)."""
+    resume with ``enabled``, the prune/selfHeal/allowEmpty switches, ``null`` for off)."""
     app = application(request, "update")
     body = await json_body(request)
     automated = _automated_patch(body)
+    patch: dict[str, Any] | None
+    if automated is None:  # automated sync off altogether (``app set --sync-policy none``)
+        off = {"spec": {"syncPolicy": {"automated": None}}}
+        return reply(await _write(request, app, off, "update", "turned automated sync off"))
     if set(automated) == {"enabled"}:
         patch = pause_patch(app.get("spec") or {}, paused=not automated["enabled"])
         what = "resumed automated sync" if automated["enabled"] else "paused automated sync"
@@ -267,11 +274,13 @@ async def patch_spec(request: web.Request) -> web.StreamResponse:
     return reply(await _write(request, app, patch, "update", what))
 
 
-def _automated_patch(body: dict[str, Any]) -> dict[str, Any]:
+def _automated_patch(body: dict[str, Any]) -> dict[str, Any] | None:
     policy = body.get("syncPolicy")
     automated = policy.get("automated") if isinstance(policy, dict) else None
     if set(body) != {"syncPolicy"} or set(policy or {}) != {"automated"}:
         fail(Code.INVALID_ARGUMENT, "only spec.syncPolicy.automated can be patched here")
+    if automated is None:
+        return None
     if not isinstance(automated, dict) or not automated or set(automated) - AUTOMATED_FIELDS:
         fail(Code.INVALID_ARGUMENT, "syncPolicy.automated: enabled, prune, selfHeal, allowEmpty")
     if not all(isinstance(v, bool) for v in automated.values()):
@@ -294,7 +303,7 @@ async def delete_application(request: web.Request) -> web.StreamResponse:
             ctx.audit.event,
             app,
             "ResourceDeleted",
-            f"{principal(request).username} deleted the application {how}",
+            f"{principal(request).display_name} deleted the application {how}",
         )
     await blocking(ctx.cluster.delete, _key(app), propagation="Background")
     return reply({})

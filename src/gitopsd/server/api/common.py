@@ -108,11 +108,15 @@ def audit(
     project: str = "",
     message: str = "",
     user: str | None = None,
+    groups: tuple[str, ...] | None = None,
 ) -> None:
-    who = request.get(PRINCIPAL)
+    found = request.get(PRINCIPAL)
+    who = found if isinstance(found, Principal) else None
     record = AuditRecord(
-        user=user if user is not None else (who.username if isinstance(who, Principal) else ""),
-        groups=who.groups if isinstance(who, Principal) else (),
+        user=user if user is not None else (who.username if who else ""),
+        groups=groups if groups is not None else (who.groups if who else ()),
+        # SSO users: the e-mail beside the subject, so people recognise them.
+        extra={"email": who.email} if who and who.email else {},
         action=action,
         resource=resource,
         object=obj,

@@ -23,7 +23,7 @@ from gitopsd.server.api.common import (
     audit,
     context,
 )
-from gitopsd.server.authn import authenticate
+from gitopsd.server.authn import authenticate, prepare
 from gitopsd.server.csrf import CSRF_HEADER, csrf_ok, csrf_token
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,7 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
     if not token:
         raise ApiError(Code.UNAUTHENTICATED, "no session: sign in first")
     try:
+        await prepare(ctx.authenticators, token)
         principal = authenticate(ctx.authenticators, token, now=ctx.clock())
     except AuthError as error:
         audit(request, request.method, "session", "denied", message=str(error))

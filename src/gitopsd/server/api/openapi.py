@@ -101,6 +101,48 @@ SCHEMAS: dict[str, Any] = {
             }
         },
     },
+    "Settings": {
+        "type": "object",
+        "properties": {
+            "url": _STR,
+            "userLoginsDisabled": _BOOL,
+            "oidcConfig": {
+                "type": "object",
+                "description": "Present when SSO is configured (never the client secret)",
+                "properties": {
+                    "name": _STR,
+                    "issuer": _STR,
+                    "clientID": _STR,
+                    "cliClientID": _STR,
+                    "scopes": {"type": "array", "items": _STR},
+                    "idTokenClaims": _OBJECT,
+                    "enablePKCEAuthentication": _BOOL,
+                },
+            },
+        },
+    },
+    "TokenCreateRequest": {
+        "type": "object",
+        "properties": {
+            "expiresIn": {"type": "integer", "description": "seconds; 0 or absent: never"},
+            "id": _STR,
+        },
+    },
+    "TokenResponse": {"type": "object", "properties": {"token": _STR}},
+    "RepositoryCreateRequest": {
+        "type": "object",
+        "required": ["repo"],
+        "properties": {
+            "repo": _STR,
+            "type": _STR,
+            "name": _STR,
+            "project": _STR,
+            "username": _STR,
+            "password": {"type": "string", "format": "password"},
+            "sshPrivateKey": {"type": "string", "format": "password"},
+            "insecure": _BOOL,
+        },
+    },
     "ApplicationTree": {
         "type": "object",
         "properties": {"nodes": {"type": "array", "items": _OBJECT}},
@@ -116,6 +158,14 @@ def openapi_path(path: str) -> str:
 
 
 def _response(route: Route) -> dict[str, Any]:
+    if route.response == "redirect":
+        return {
+            "303": {"description": "See Other: the browser goes on to Location"},
+            "default": {
+                "description": "An error",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+        }
     if route.response == "stream":
         content = {"text/event-stream": {"schema": _STR}}
     elif route.response == "html":

@@ -12,10 +12,24 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from gitopsd.server.api import account, applications, catalog, resources, session, static, stream
+from gitopsd.server.api import (
+    account,
+    app_create,
+    applications,
+    catalog,
+    repositories,
+    resources,
+    session,
+    sso,
+    static,
+    stream,
+    tokens,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 APP = "/api/v1/applications/{name}"
+ROLE_TOKEN = "/api/v1/projects/{name}/roles/{role}/token"
+ACCOUNT = "/api/v1/account/{name}"
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,25 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", "/api/v1/account/password", account.update_password,
           "Change a local account's password (ends its earlier sessions)", "account",
           body="PasswordUpdateRequest"),
+    Route("GET", "/api/v1/settings", sso.settings,
+          "Public settings: the server's url and whether SSO is configured", "settings",
+          response="Settings", public=True),
+    Route("GET", "/auth/login", sso.login,
+          "SSO: redirect to the identity provider (return_url: a path on this server)",
+          "session", query=("return_url",), response="redirect", public=True),
+    Route("GET", "/auth/callback", sso.callback,
+          "SSO: the identity provider's redirect back; signs in and redirects to return_url",
+          "session", query=("code", "state"), response="redirect", public=True),
+    Route("GET", ACCOUNT, tokens.get_account, "A local account and its API keys' ids",
+          "account", rbac="accounts get"),
+    Route("POST", f"{ACCOUNT}/token", tokens.create_account_token,
+          "Issue an API key for an account with the apiKey capability", "account",
+          rbac="accounts update", body="TokenCreateRequest", response="TokenResponse"),
+    Route("DELETE", f"{ACCOUNT}/token/{{id}}", tokens.delete_account_token,
+          "Revoke an account's API key", "account", rbac="accounts update"),
+    Route("POST", "/api/v1/applications", app_create.create_application,
+          "Create an application", "applications", rbac="applications create",
+          body="Application", response="Application"),
     Route("GET", "/api/v1/applications", applications.list_applications,
           "List applications the user may get", "applications", rbac="applications get",
           query=LIST_FILTERS, response="ApplicationList"),
@@ -101,6 +134,18 @@ ROUTES: tuple[Route, ...] = (
           rbac="projects get"),
     Route("GET", "/api/v1/projects/{name}", catalog.get_project, "Get a project", "projects",
           rbac="projects get"),
+    Route("POST", ROLE_TOKEN, tokens.create_project_token,
+          "Issue a JWT for a project role (recorded in its jwtTokens)", "projects",
+          rbac="projects update", body="TokenCreateRequest", response="TokenResponse"),
+    Route("DELETE", f"{ROLE_TOKEN}/{{iat}}", tokens.delete_project_token,
+          "Revoke a project role's token(s) issued at iat (?id= narrows)", "projects",
+          rbac="projects update", query=("id",)),
+    Route("GET", "/api/v1/repositories", repositories.list_repositories,
+          "List repositories (never their credentials)", "repositories",
+          rbac="repositories get"),
+    Route("POST", "/api/v1/repositories", repositories.create_repository,
+          "Add a repository (a repository Secret; credentials write-only)", "repositories",
+          rbac="repositories create", body="RepositoryCreateRequest"),
     Route("GET", "/api/v1/applicationsets", catalog.list_appsets, "List ApplicationSets",
           "applicationsets", rbac="applicationsets get"),
     Route("GET", "/api/v1/applicationsets/{name}", catalog.get_appset, "Get an ApplicationSet",

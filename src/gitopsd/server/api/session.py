@@ -19,16 +19,19 @@ from gitopsd.server.api.common import (
     audit,
     blocking,
     context,
+    fail,
     json_body,
     principal,
     reply,
     source_ip,
 )
 from gitopsd.server.api.middleware import TOKEN_COOKIE, bearer_token, public
-from gitopsd.server.authn import authenticate
+from gitopsd.server.authn import authenticate, prepare
 from gitopsd.server.csrf import CSRF_COOKIE, csrf_token
+from gitopsd.server.oidc.flow import logout_url
 from gitopsd.server.passwords import verify_password
 from gitopsd.server.secrets import revoke_session
+from gitopsd.server.tokens import NEVER
 
 MAX_NAME = 256
 MAX_PASSWORD = 1024
@@ -64,23 +67,40 @@ async def create_session(request: web.Request) -> web.StreamResponse:
     token, claims = ctx.signer().issue(username, now=ctx.clock(), lifetime_seconds=lifetime)
     audit(request, "login", "session", "allowed", user=username)
     response = reply({"token": token})
+    set_session_cookies(request, response, token, claims.session_id)
+    return response
+
+
+def set_session_cookies(
+    request: web.Request, response: web.StreamResponse, token: str, session_id: str
+) -> None:
+    """The HttpOnly session cookie and the readable CSRF cookie bound to the session."""
+    ctx = context(request)
+    lifetime = ctx.settings.session_seconds
     secure = ctx.settings.secure_cookie
     common = {"path": "/", "samesite": "Strict", "secure": secure, "max_age": int(lifetime)}
     response.set_cookie(TOKEN_COOKIE, token, httponly=True, **common)  # type: ignore[arg-type]
     key = ctx.secret_data().get("server.secretkey", "")
-    response.set_cookie(CSRF_COOKIE, csrf_token(key, claims.session_id), **common)  # type: ignore[arg-type]
-    return response
+    response.set_cookie(CSRF_COOKIE, csrf_token(key, session_id), **common)  # type: ignore[arg-type]
 
 
 async def delete_session(request: web.Request) -> web.StreamResponse:
+    """Sign out: the session is revoked on every replica. An SSO user's answer carries
+    the identity provider's ``logoutURL`` (Argo CD's), where a browser goes next."""
     ctx = context(request)
     who = principal(request)
+    if who.expires_at == NEVER:
+        fail(Code.FAILED_PRECONDITION, "API tokens are revoked by deleting them, not by logout")
     await blocking(
         revoke_session, ctx.cluster, ctx.namespace, who.session_id, who.expires_at, ctx.clock
     )
     ctx.revoked_here.add(who.session_id)
     audit(request, "logout", "session", "allowed")
-    response = reply({})
+    sso = ctx.sso.current()
+    answer = {}
+    if sso is not None and who.issuer == sso.config.issuer and sso.config.logout_url:
+        answer["logoutURL"] = logout_url(sso.config.logout_url, sso.url)
+    response = reply(answer)
     response.del_cookie(TOKEN_COOKIE, path="/")
     response.del_cookie(CSRF_COOKIE, path="/")
     return response
@@ -95,6 +115,7 @@ async def userinfo(request: web.Request) -> web.StreamResponse:
     if not token:
         return reply({"loggedIn": False})
     try:
+        await prepare(ctx.authenticators, token)
         who = authenticate(ctx.authenticators, token, now=ctx.clock())
     except GitopsdError:  # any refusal reads as "not signed in" here
         return reply({"loggedIn": False})

@@ -1,0 +1,168 @@
+// Read-only pages: AppProjects, ApplicationSets and clusters, as the server lists them
+// for the signed-in user (it keeps only what RBAC lets them see; clusters never carry
+// credentials).
+
+import { get } from "../api.js";
+import { h, replace } from "../dom.js";
+import { IN_CLUSTER, formatTime, nameOf } from "../format.js";
+
+function page(ctx, container, heading, intro, load) {
+  const h1 = h("h1", { tabindex: "-1" }, heading);
+  const body = h("div", { class: "catalog", "aria-busy": "true" }, h("p", { class: "loading", role: "status" }, "Loading…"));
+  replace(container, h("div", { class: "page" }, h("header", { class: "page-head" }, h1, h("p", { class: "muted" }, intro)), body));
+  ctx.focusHeading(h1);
+  async function run() {
+    try {
+      const answer = await load();
+      replace(body, answer);
+    } catch (error) {
+      replace(
+        body,
+        h("div", { class: "notice notice-error", role: "alert" }, h("p", null, error.message), h("button", { type: "button", class: "button button-secondary", onclick: run }, "Retry")),
+      );
+    } finally {
+      body.setAttribute("aria-busy", "false");
+    }
+  }
+  run();
+  return {};
+}
+
+function chips(values) {
+  if (!values || !values.length) return h("span", { class: "muted" }, "none");
+  return h("ul", { class: "chips" }, values.map((value) => h("li", { class: "chip" }, value)));
+}
+
+function facts(rows) {
+  return h("dl", { class: "facts" }, rows.flatMap(([term, value]) => [h("dt", null, term), h("dd", null, value)]));
+}
+
+function empty(text) {
+  return h("p", { class: "empty-inline" }, text);
+}
+
+function destinationText(d) {
+  const where = d.name || (d.server === IN_CLUSTER ? "in-cluster" : d.server) || "*";
+  return `${where} / ${d.namespace || "*"}`;
+}
+
+function kindText(k) {
+  return `${k.group ? `${k.group}/` : ""}${k.kind || "*"}`;
+}
+
+export const projects = {
+  title: "Projects",
+  mount(container, params, ctx) {
+    return page(ctx, container, "Projects", "Where applications may deploy from and to, and what they may create.", async () => {
+      const { items = [] } = await get("/api/v1/projects");
+      if (!items.length) return empty("No projects you may see.");
+      return h(
+        "ul",
+        { class: "cards" },
+        items.map((project) => {
+          const spec = project.spec || {};
+          return h(
+            "li",
+            { class: "card" },
+            h("h2", null, nameOf(project)),
+            spec.description ? h("p", { class: "muted" }, spec.description) : null,
+            facts([
+              ["Source repositories", chips(spec.sourceRepos)],
+              ["Destinations", chips((spec.destinations || []).map(destinationText))],
+              ["Source namespaces", chips(spec.sourceNamespaces)],
+              ["Cluster resources allowed", chips((spec.clusterResourceWhitelist || []).map(kindText))],
+              ["Namespaced resources denied", chips((spec.namespaceResourceBlacklist || []).map(kindText))],
+              ["Roles", chips((spec.roles || []).map((role) => role.name))],
+              ["Sync windows", chips((spec.syncWindows || []).map((w) => `${w.kind || ""} ${w.schedule || ""} for ${w.duration || ""}`.trim()))],
+            ]),
+          );
+        }),
+      );
+    });
+  },
+};
+
+function generatorKinds(spec) {
+  return (spec.generators || []).map((generator) => Object.keys(generator || {}).join("+") || "?");
+}
+
+export const appsets = {
+  title: "ApplicationSets",
+  mount(container, params, ctx) {
+    return page(ctx, container, "ApplicationSets", "Templates that generate applications from lists, clusters and Git.", async () => {
+      const { items = [] } = await get("/api/v1/applicationsets");
+      if (!items.length) return empty("No ApplicationSets you may see.");
+      return h(
+        "ul",
+        { class: "cards" },
+        items.map((appset) => {
+          const spec = appset.spec || {};
+          const template = spec.template || {};
+          const source = template.spec?.source || {};
+          const generated = (appset.status?.resources || []).map((r) => r.name);
+          return h(
+            "li",
+            { class: "card" },
+            h("h2", null, nameOf(appset)),
+            facts([
+              ["Generators", chips(generatorKinds(spec))],
+              ["Application name", h("span", { class: "mono" }, template.metadata?.name || "")],
+              ["Project", template.spec?.project || "default"],
+              ["Repository", h("span", { class: "mono" }, source.repoURL || "—")],
+              ["Path", h("span", { class: "mono" }, source.path || "—")],
+              ["Applications", chips(generated)],
+              ["Created", formatTime(appset.metadata?.creationTimestamp) || "—"],
+            ]),
+            (appset.status?.conditions || []).length
+              ? h("ul", { class: "condition-list" }, appset.status.conditions.map((c) => h("li", null, h("strong", null, `${c.type}: `), c.message || c.reason || "")))
+              : null,
+          );
+        }),
+      );
+    });
+  },
+};
+
+export const clusters = {
+  title: "Clusters",
+  mount(container, params, ctx) {
+    return page(ctx, container, "Clusters", "Clusters applications deploy to. Credentials are never shown.", async () => {
+      const { items = [] } = await get("/api/v1/clusters");
+      if (!items.length) return empty("No clusters you may see.");
+      return h(
+        "div",
+        { class: "table-scroll" },
+        h(
+          "table",
+          { class: "data-table" },
+          h("caption", { class: "visually-hidden" }, "Clusters"),
+          h("thead", null, h("tr", null, ["Name", "Server", "Namespaces", "Project"].map((t) => h("th", { scope: "col" }, t)))),
+          h(
+            "tbody",
+            null,
+            items.map((cluster) =>
+              h(
+                "tr",
+                null,
+                h("th", { scope: "row" }, cluster.name || ""),
+                h("td", { class: "mono" }, cluster.server || ""),
+                h("td", null, (cluster.namespaces || []).length ? cluster.namespaces.join(", ") : "all"),
+                h("td", null, cluster.project || "—"),
+              ),
+            ),
+          ),
+        ),
+      );
+    });
+  },
+};
+
+export const notFound = {
+  title: "Not found",
+  mount(container, params, ctx) {
+    const h1 = h("h1", { tabindex: "-1" }, "Page not found");
+    replace(container, h("div", { class: "page" }, h1, h("p", null, "There is nothing at this address. "), h("p", null, h("a", { href: "/applications" }, "Go to the applications"))));
+    ctx.focusHeading(h1);
+    return {};
+  },
+};

@@ -1,2 +1,0 @@
-local x = 1;
-{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "j" } }
