@@ -342,7 +342,7 @@ def test_three_replicas_from_the_chart_share_and_hand_over(
             api = Api.connect(kubectl.kubeconfig, namespace)
             owners = expected_owners(namespace, names, pods)
             kubectl.wait_for(
-                lambda: api.all_synced(names) and api.writers() == owners,
+                lambda: api.synced_by(names, owners),
                 timeout=120,
                 what="every Application Synced and Healthy, written by its one owner",
                 interval=0.5,

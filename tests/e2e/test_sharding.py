@@ -79,7 +79,7 @@ def synced_by(
     kubectl: Kubectl, api: Api, names: list[str], owners: dict[str, str], timeout: float = 120
 ) -> None:
     kubectl.wait_for(
-        lambda: api.all_synced(names) and api.writers() == owners,
+        lambda: api.synced_by(names, owners),
         timeout=timeout,
         what="every Application Synced and Healthy, written by its owner",
         interval=0.5,

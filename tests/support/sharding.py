@@ -86,11 +86,13 @@ class Api:
         items = self.cluster.list(APPLICATION, namespace=self.namespace)
         return {a["metadata"]["name"]: a for a in items}
 
-    def writers(self) -> dict[str, str]:
-        """Application name -> the replica its status names ("" for none)."""
+    def writers(self, apps: dict[str, dict[str, Any]] | None = None) -> dict[str, str]:
+        """Application name -> the replica its status names ("" for none), from ``apps``
+        (one read of the Applications) or a fresh read."""
+        apps = self.applications() if apps is None else apps
         return {
             name: str(((app.get("status") or {}).get("controller") or {}).get("replica") or "")
-            for name, app in self.applications().items()
+            for name, app in apps.items()
         }
 
     def leases(self) -> dict[str, dict[str, Any]]:
@@ -110,8 +112,17 @@ class Api:
     def configmap(self, name: str) -> dict[str, Any] | None:
         return self.cluster.get(ResourceKey("", "ConfigMap", self.namespace, name))
 
-    def all_synced(self, names: Iterable[str]) -> bool:
+    def synced_by(self, names: Iterable[str], owners: dict[str, str]) -> bool:
+        """Every one of ``names`` Synced and Healthy by a status its owner in ``owners``
+        wrote, judged from one read: from two reads, a stale status of a frozen replica
+        could pass the first check and its successor's first write the second."""
         apps = self.applications()
+        return self.all_synced(names, apps) and self.writers(apps) == owners
+
+    def all_synced(
+        self, names: Iterable[str], apps: dict[str, dict[str, Any]] | None = None
+    ) -> bool:
+        apps = self.applications() if apps is None else apps
         for name in names:
             status = (apps.get(name) or {}).get("status") or {}
             if (status.get("sync") or {}).get("status") != "Synced":
