@@ -8,6 +8,7 @@ The one place that reads the environment. Everything else receives a frozen
 from __future__ import annotations
 
 import os
+import re
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +31,56 @@ def default_cache_dir() -> Path:
 
 
 def default_identity() -> str:
-    """This replica's name in the leader Lease: the Pod's name in a cluster."""
-    return os.environ.get("POD_ID") or f"{socket.gethostname()}-{os.getpid()}"
+    """This replica's name (``--replica-id``): the Pod's name in a cluster, where the
+    chart passes it through the downward API; otherwise the host name and process id."""
+    explicit = os.environ.get("GITOPSD_REPLICA_ID") or os.environ.get("POD_ID")
+    if explicit:
+        return explicit
+    host = re.sub(r"[^a-z0-9.-]+", "-", socket.gethostname().lower()).strip("-.") or "host"
+    return f"{host}-{os.getpid()}"
+
+
+# A replica's Lease is named after it; a Lease name is a DNS subdomain of at most 253
+# characters, and a replica id is also written into status and metric labels.
+REPLICA_ID_MAX = 200
+_REPLICA_ID = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
+
+
+def replica_id_problem(replica_id: str) -> str | None:
+    """Why ``replica_id`` cannot name a replica (and its Lease), or None."""
+    if not replica_id:
+        return "must not be empty"
+    if len(replica_id) > REPLICA_ID_MAX:
+        return f"longer than {REPLICA_ID_MAX} characters"
+    if not _REPLICA_ID.fullmatch(replica_id):
+        return "must be lower-case letters, digits, '-' and '.', starting and ending alphanumeric"
+    return None
+
+
+@dataclass(frozen=True)
+class LeaseTiming:
+    """client-go's leader-election times, for each replica's own Lease when sharding.
+
+    ``lease_seconds`` is published in the Lease (``leaseDurationSeconds``): another
+    replica considers the Lease expired once it has seen no change to it for that long on
+    its own clock. A replica stops acting when it has not renewed within
+    ``renew_deadline_seconds`` (shorter, so it has stopped before anyone may take over),
+    and renews every ``retry_period_seconds``.
+    """
+
+    lease_seconds: float = 15.0
+    renew_deadline_seconds: float = 10.0
+    retry_period_seconds: float = 2.0
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.lease_seconds < 1:
+            found.append("the lease duration must be at least 1s")
+        if not 0 < self.renew_deadline_seconds < self.lease_seconds:
+            found.append("the renew deadline must be positive and shorter than the lease duration")
+        if not 0 < self.retry_period_seconds < self.renew_deadline_seconds:
+            found.append("the retry period must be positive and shorter than the renew deadline")
+        return found
 
 
 @dataclass(frozen=True)
@@ -51,9 +100,11 @@ class ControllerSettings:
     workers: int = 8
     log_format: str = "text"  # or "json"
     cache_dir: Path = field(default_factory=default_cache_dir)
-    peering: str = ""  # kopf peering name; empty: standalone
-    leader_elect: bool = False  # only the holder of the Lease reconciles (replicas > 1)
-    identity: str = field(default_factory=default_identity)
+    # Several replicas: each holds a Lease of its own and reconciles only its share of
+    # the Applications and ApplicationSets (gitopsd.sharding). Off: one replica does all.
+    sharding: bool = False
+    identity: str = field(default_factory=default_identity)  # --replica-id
+    lease_timing: LeaseTiming = field(default_factory=LeaseTiming)
     argocd_metrics: bool = False
     self_heal_initial_seconds: float = 2.0
     self_heal_factor: float = 3.0
@@ -76,6 +127,10 @@ def parse_application_namespaces(text: str, *, source: str) -> tuple[str, ...]:
 
 
 APPLICATION_NAMESPACES_KEY = "application.namespaces"
+# Sharding's Lease times; they override the flags and apply without a restart.
+LEASE_DURATION_KEY = "controller.sharding.leaseDuration"
+RENEW_DEADLINE_KEY = "controller.sharding.renewDeadline"
+RETRY_PERIOD_KEY = "controller.sharding.retryPeriod"
 
 
 @dataclass(frozen=True)
@@ -89,7 +144,29 @@ class ConfigMapSettings:
     resource_filters: ResourceFilters = field(default_factory=ResourceFilters)
     # Added to --application-namespaces; read again whenever gitopsd-cm changes.
     application_namespaces: tuple[str, ...] = ()
+    # Sharding's Lease times (seconds) where gitopsd-cm sets them; None: the flag's.
+    lease_seconds: float | None = None
+    renew_deadline_seconds: float | None = None
+    retry_period_seconds: float | None = None
     raw: dict[str, str] = field(default_factory=dict)
+
+    def lease_timing(self, flags: LeaseTiming) -> LeaseTiming:
+        """The flags' timing with what this ConfigMap sets; ConfigError when the result
+        is inconsistent (a renew deadline not shorter than the lease, ...)."""
+        timing = LeaseTiming(
+            lease_seconds=_or(self.lease_seconds, flags.lease_seconds),
+            renew_deadline_seconds=_or(self.renew_deadline_seconds, flags.renew_deadline_seconds),
+            retry_period_seconds=_or(self.retry_period_seconds, flags.retry_period_seconds),
+        )
+        problems = timing.problems()
+        if problems:
+            keys = f"{LEASE_DURATION_KEY}, {RENEW_DEADLINE_KEY}, {RETRY_PERIOD_KEY}"
+            raise ConfigError(f"gitopsd-cm: {keys} with the flags: {'; '.join(problems)}")
+        return timing
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value
 
 
 def parse_configmap(data: dict[str, str] | None) -> ConfigMapSettings:
@@ -112,6 +189,9 @@ def parse_configmap(data: dict[str, str] | None) -> ConfigMapSettings:
     )
     return ConfigMapSettings(
         reconciliation_seconds=interval,
+        lease_seconds=_seconds(data, LEASE_DURATION_KEY),
+        renew_deadline_seconds=_seconds(data, RENEW_DEADLINE_KEY),
+        retry_period_seconds=_seconds(data, RETRY_PERIOD_KEY),
         global_ignore_differences=ignore,
         resource_filters=filters,
         application_namespaces=parse_application_namespaces(
@@ -120,6 +200,20 @@ def parse_configmap(data: dict[str, str] | None) -> ConfigMapSettings:
         ),
         raw=data,
     )
+
+
+def _seconds(data: dict[str, str], key: str) -> float | None:
+    """A positive duration (``15s``, ``1m``) under ``key``, or None when absent."""
+    text = data.get(key, "").strip()
+    if not text:
+        return None
+    try:
+        seconds = parse_duration(text, 0.0)
+    except Exception as error:
+        raise ConfigError(f"gitopsd-cm: {key}: {error}") from error
+    if seconds <= 0:
+        raise ConfigError(f"gitopsd-cm: {key}: must be a positive duration, got {text!r}")
+    return seconds
 
 
 def _filters(data: dict[str, str], key: str) -> tuple[ResourceFilter, ...]:

@@ -29,7 +29,9 @@ GitopsdError
 │   ├── NotFound
 │   ├── Conflict
 │   ├── Forbidden
-│   └── Invalid                 the server rejected an object (includes immutable fields)
+│   ├── Invalid                 the server rejected an object (includes immutable fields)
+│   └── Fenced                  refused before sending: this replica does not own the
+│                               Application (or ApplicationSet) now
 ├── DesiredSetError             duplicates, unknown kinds in the desired set
 ├── HealthScriptError           a Lua health script failed (reported as Unknown, never raised
 │                               out of the health package)
@@ -137,6 +139,12 @@ class Forbidden(ClusterError):
 
 class Invalid(ClusterError):
     """The server rejected the object (schema, immutable field, admission)."""
+
+
+class Fenced(ClusterError):
+    """A write refused before it was sent: with sharding, this replica may not act on the
+    Application or ApplicationSet now (another replica owns it, or this replica's Lease
+    was not renewed in time). Nothing was written."""
 
 
 class DesiredSetError(GitopsdError):

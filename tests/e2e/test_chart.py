@@ -25,21 +25,26 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.controller import RunningController, controller
+from tests.support.controller import RunningController, controller, start_controller
 from tests.support.kube import Kubectl, condition_true
 from tests.support.seed import application, seed_repo
 from tests.support.server import admin_password, server
+from tests.support.sharding import (
+    Api,
+    create_small_apps,
+    expected_owners,
+    lease_expiry,
+    small_apps_repo,
+    wall,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "deploy" / "helm" / "gitopsd"
 DEPLOYMENT = "dev-guestbook"
-KOPF_CRD = "kopfpeerings.kopf.dev"
 CRDS = (
     "applications.gitopsd.io",
     "applicationsets.gitopsd.io",
     "appprojects.gitopsd.io",
-    "clusterkopfpeerings.kopf.dev",
-    KOPF_CRD,
 )
 # Every key the controller reads from gitopsd-secret but Bitbucket Cloud's UUID.
 GENERATED_WEBHOOK_KEYS = [
@@ -86,10 +91,6 @@ def _set_args(sets: tuple[str, ...]) -> list[str]:
 @contextmanager
 def installed(kubectl: Kubectl, *sets: str) -> Iterator[Release]:
     """``helm install`` into a fresh namespace; uninstall and delete it afterwards."""
-    if kubectl.ok("get", "customresourcedefinition", KOPF_CRD):
-        # kopf's CRDs are the chart's templates: another release (or a run that was
-        # killed) owns them, and helm refuses to adopt them.
-        sets = (*sets, "peering.createCRDs=false")
     suffix = uuid.uuid4().hex[:5]
     release = Release(f"chart-{suffix}", f"chart-e2e-{suffix}", kubectl.kubeconfig, sets)
     release.helm("install", release.name, str(CHART), "--create-namespace", *_set_args(sets))
@@ -223,7 +224,6 @@ def test_chart_lints_renders_and_installs_every_object(
         ("ConfigMap", "gitopsd-cm"),
         ("Secret", "gitopsd-secret"),
         ("Deployment", full),
-        ("KopfPeering", "gitopsd"),
         ("Deployment", f"{full}-server"),
         ("Service", f"{full}-server"),
         ("ServiceAccount", f"{full}-server"),
@@ -272,7 +272,7 @@ def test_the_service_account_alone_syncs_an_application(
     )
     namespace, env = chart_controller(kubectl, release)
     assert namespace == release.namespace
-    assert env == {"GITOPSD_PEERING": "gitopsd"}
+    assert env == {}  # one replica: no sharding, no kopf peering
     repo = seed_repo(tmp_path)
     destination = f"{release.namespace}-dest"
     try:
@@ -294,14 +294,6 @@ def test_the_service_account_alone_syncs_an_application(
                 if e["involvedObject"].get("name") == "guestbook"
             }
             assert {"OperationStarted", "OperationCompleted"} <= reasons
-            # kopf peering: the controller keeps itself alive in the chart's peering object.
-            kubectl.wait_for(
-                lambda: (kubectl.get("kopfpeering", "-n", namespace, "gitopsd") or {}).get(
-                    "status"
-                ),
-                timeout=30,
-                what="a keep-alive in the KopfPeering's status",
-            )
             # The webhook secret the chart generated is the one the controller checks.
             push = json.dumps({"repoURL": repo.url, "ref": "refs/heads/main"}).encode()
             assert post_webhook(ctl, push, None)[0] == 401
@@ -314,6 +306,79 @@ def test_the_service_account_alone_syncs_an_application(
         assert "forbidden" not in log.lower(), log[-4000:]
     finally:
         kubectl.run("delete", "namespace", destination, "--wait=false", check=False)
+
+
+def test_three_replicas_from_the_chart_share_and_hand_over(
+    kubectl: Kubectl, tmp_path: Path
+) -> None:
+    """``replicaCount=3`` with the chart's own Lease times: each replica (a process with the
+    chart's environment, its ServiceAccount's token and its Pod name as replica id)
+    reconciles its share; when one dies, a manual edit to one of its Applications made
+    right after is healed within 5 s of its Lease expiring, by a replica whose caches are
+    warm; nothing is refused by RBAC."""
+    with installed(kubectl, "replicaCount=3") as release:
+        kubeconfig = token_kubeconfig(kubectl, release, tmp_path / "token-kubeconfig")
+        namespace, env = chart_controller(kubectl, release)
+        assert env == {
+            "GITOPSD_SHARDING": "true",
+            "GITOPSD_LEASE_DURATION": "15s",
+            "GITOPSD_RENEW_DEADLINE": "10s",
+            "GITOPSD_RETRY_PERIOD": "2s",
+        }
+        pods = tuple(
+            f"{release.fullname}-7d4b9c-{suffix}" for suffix in ("x2k4p", "m9q7z", "t5w3n")
+        )
+        replicas: dict[str, RunningController] = {}
+        try:
+            for pod in pods:  # what the downward API gives each Pod
+                replicas[pod] = start_controller(
+                    namespace,
+                    tmp_path / pod,
+                    kubeconfig=kubeconfig,
+                    env={**env, "GITOPSD_REPLICA_ID": pod},
+                )
+            repo = small_apps_repo(tmp_path, 18)
+            names = create_small_apps(kubectl, namespace, repo.url, 18)
+            api = Api.connect(kubectl.kubeconfig, namespace)
+            owners = expected_owners(namespace, names, pods)
+            kubectl.wait_for(
+                lambda: api.synced_by(names, owners),
+                timeout=120,
+                what="every Application Synced and Healthy, written by its one owner",
+                interval=0.5,
+            )
+            victim = pods[0]
+            lost = sorted(n for n, o in owners.items() if o == victim)
+            assert lost, owners
+            replicas[victim].kill()
+            expiry = lease_expiry(api.leases()[victim])
+            patch = '{"data":{"colour":"red"}}'
+            kubectl.run("patch", "configmap", "-n", namespace, lost[0], "--type=merge", "-p", patch)
+
+            def healed() -> float | None:
+                found = api.configmap(lost[0]) or {}
+                return wall() if (found.get("data") or {}).get("colour") == "blue" else None
+
+            healed_at = kubectl.wait_for(
+                healed,
+                timeout=max(expiry - wall(), 0) + 5,
+                what="the edit healed within 5 s of the dead replica's Lease expiring",
+                interval=0.1,
+            )
+            print(f"\nchart defaults: healed {healed_at - expiry:.1f} s after the Lease expired")
+            assert healed_at >= expiry
+            survivors = expected_owners(namespace, names, pods[1:])
+            kubectl.wait_for(
+                lambda: api.writers() == survivors,
+                timeout=30,
+                what="the dead replica's share written by the survivors",
+            )
+            for pod in pods[1:]:
+                log = replicas[pod].log()
+                assert "forbidden" not in log.lower(), log[-4000:]
+        finally:
+            for running in replicas.values():
+                running.stop()
 
 
 @dataclass(frozen=True)
@@ -329,7 +394,6 @@ def namespaced(kubectl: Kubectl) -> Iterator[NamespacedInstall]:
     sets = (
         "rbac.clusterWide=false",
         f"rbac.namespaces={{{destination}}}",
-        "peering.enabled=false",  # one release owns kopf's CRDs: the cluster-wide one
     )
     try:
         with installed(kubectl, *sets) as release:

@@ -317,7 +317,6 @@ def test_the_charts_rbac_serves_application_namespaces_and_nothing_more(
         "rbac.clusterWide=false",
         f"rbac.namespaces={{{destination}}}",
         f"controller.applicationNamespaces={{{apps}}}",
-        "peering.enabled=false",  # kopf's CRDs belong to a cluster-wide release, if any
     )
     try:
         with installed(kubectl, *sets) as release:

@@ -1,7 +1,8 @@
 """Running ``gitopsd run`` as a real process against the test cluster.
 
 Each e2e story gets its own controller watching its own namespace, so stories run in
-parallel without seeing each other's Applications.
+parallel without seeing each other's Applications. ``start_replicas`` starts several
+sharded replicas of one controller, each under its own replica id.
 """
 
 from __future__ import annotations
@@ -39,11 +40,20 @@ class RunningController:
 
     def kill(self) -> None:
         """SIGKILL: the controller gets no chance to finish anything."""
-        self.process.send_signal(signal.SIGKILL)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
+
+    def pause(self) -> None:
+        """SIGSTOP: frozen mid-whatever, as a stalled node or a long GC pause would be."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
 
     def stop(self) -> None:
         if self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)  # a paused process cannot stop
             self.process.terminate()
             try:
                 self.process.wait(timeout=15)
@@ -115,3 +125,41 @@ def controller(namespace: str, workdir: Path, **kwargs: object) -> Iterator[Runn
         yield running
     finally:
         running.stop()
+
+
+# Short Lease times for tests: a replica stops acting 4 s after its last renewal, and the
+# others take its share 6 s after they last saw its Lease change.
+TEST_LEASE_ARGS = ("--lease-duration", "6s", "--renew-deadline", "4s", "--retry-period", "1s")
+
+
+def sharded_args(replica: str) -> tuple[str, ...]:
+    return ("--sharding", "--replica-id", replica, *TEST_LEASE_ARGS)
+
+
+def start_replicas(
+    namespace: str,
+    workdir: Path,
+    replicas: tuple[str, ...],
+    *,
+    kubeconfig: str,
+    reconcile_interval: str = "120s",
+    extra_args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> dict[str, RunningController]:
+    """Sharded replicas of one controller, each with its own cache directory."""
+    started: dict[str, RunningController] = {}
+    try:
+        for replica in replicas:
+            started[replica] = start_controller(
+                namespace,
+                workdir / replica,
+                kubeconfig=kubeconfig,
+                reconcile_interval=reconcile_interval,
+                extra_args=(*sharded_args(replica), *extra_args),
+                env=env,
+            )
+    except BaseException:
+        for running in started.values():
+            running.stop()
+        raise
+    return started

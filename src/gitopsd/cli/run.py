@@ -6,7 +6,15 @@ import argparse
 import os
 from pathlib import Path
 
-from gitopsd.config import ControllerSettings, env_flag_default, parse_application_namespaces
+from gitopsd.config import (
+    ControllerSettings,
+    LeaseTiming,
+    default_identity,
+    env_flag_default,
+    parse_application_namespaces,
+    replica_id_problem,
+)
+from gitopsd.errors import ConfigError
 from gitopsd.spec import parse_duration
 
 
@@ -45,19 +53,45 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--log-level", default=env_flag_default("log-level", "INFO"))
     parser.add_argument("--cache-dir", default=env_flag_default("cache-dir", ""))
     parser.add_argument(
-        "--peering", default=env_flag_default("peering", ""), help="kopf peering name (HA)"
-    )
-    parser.add_argument(
         "--argocd-metrics",
         action="store_true",
         default=env_flag_default("argocd-metrics", "") == "true",
         help="also export Argo CD-compatible metric names",
     )
-    parser.add_argument(
-        "--leader-elect",
+    sharding = parser.add_argument_group(
+        "sharding",
+        "several replicas, each reconciling its share of the Applications and "
+        "ApplicationSets; each holds the Lease gitopsd-controller-<replica id> in --namespace "
+        "(the gitopsd-cm keys controller.sharding.leaseDuration, .renewDeadline and "
+        ".retryPeriod override the times below without a restart)",
+    )
+    sharding.add_argument(
+        "--sharding",
         action="store_true",
-        default=env_flag_default("leader-elect", "") == "true",
-        help="reconcile only while holding the gitopsd-controller Lease (several replicas)",
+        default=env_flag_default("sharding", "") == "true",
+        help="spread Applications and ApplicationSets over the replicas holding a Lease",
+    )
+    sharding.add_argument(
+        "--replica-id",
+        default=default_identity(),
+        help="this replica's name: unique among the replicas (default: $GITOPSD_REPLICA_ID, "
+        "else $POD_ID, else host name and process id)",
+    )
+    sharding.add_argument(
+        "--lease-duration",
+        default=env_flag_default("lease-duration", "15s"),
+        help="another replica takes this one's share after seeing its Lease unchanged "
+        "this long (default 15s)",
+    )
+    sharding.add_argument(
+        "--renew-deadline",
+        default=env_flag_default("renew-deadline", "10s"),
+        help="stop acting when the Lease was not renewed within this (default 10s)",
+    )
+    sharding.add_argument(
+        "--retry-period",
+        default=env_flag_default("retry-period", "2s"),
+        help="renew the Lease and look at the others this often (default 2s)",
     )
     # Argo CD's names for the self-heal back-off: 2 s, times 3 per attempt, capped at 5 min.
     parser.add_argument(
@@ -97,14 +131,35 @@ def settings_from(args: argparse.Namespace) -> ControllerSettings:
         workers=args.workers,
         log_format=args.log_format,
         cache_dir=Path(args.cache_dir) if args.cache_dir else base.cache_dir,
-        peering=args.peering,
         argocd_metrics=args.argocd_metrics,
-        leader_elect=args.leader_elect,
+        sharding=args.sharding,
+        identity=args.replica_id,
+        lease_timing=lease_timing(args),
         self_heal_initial_seconds=args.self_heal_backoff_timeout_seconds,
         self_heal_factor=args.self_heal_backoff_factor,
         self_heal_max_seconds=args.self_heal_backoff_cap_seconds,
         operation_timeout_seconds=parse_duration(args.operation_timeout, 3600.0),
     )
+
+
+def lease_timing(args: argparse.Namespace) -> LeaseTiming:
+    """The sharding flags, checked together (ConfigError names what is wrong)."""
+    problem = replica_id_problem(args.replica_id) if args.sharding else None
+    if problem:
+        raise ConfigError(f"--replica-id {args.replica_id!r}: {problem}")
+    timing = LeaseTiming(
+        lease_seconds=parse_duration(args.lease_duration, 15.0, field_name="--lease-duration"),
+        renew_deadline_seconds=parse_duration(
+            args.renew_deadline, 10.0, field_name="--renew-deadline"
+        ),
+        retry_period_seconds=parse_duration(args.retry_period, 2.0, field_name="--retry-period"),
+    )
+    problems = timing.problems()
+    if problems:
+        raise ConfigError(
+            f"--lease-duration, --renew-deadline, --retry-period: {'; '.join(problems)}"
+        )
+    return timing
 
 
 def run(args: argparse.Namespace) -> int:

@@ -354,11 +354,22 @@ class KubeCluster:
         )
         return result
 
-    def replace_status(self, key: ResourceKey, status: dict[str, Any]) -> KubeObject:
+    def replace_status(
+        self,
+        key: ResourceKey,
+        status: dict[str, Any],
+        *,
+        expect: Mapping[str, Any] | None = None,
+    ) -> KubeObject:
         """Make ``status`` the whole status: nothing of the previous one is left behind
-        (a merge patch would keep nested keys the new status no longer has)."""
+        (a merge patch would keep nested keys the new status no longer has). ``expect``
+        maps JSON pointers to the values they must still hold, or the server refuses the
+        write (``Invalid``)."""
+        tests = [
+            {"op": "test", "path": path, "value": value} for path, value in (expect or {}).items()
+        ]
         return self.json_patch(
-            key, [{"op": "add", "path": "/status", "value": status}], subresource="status"
+            key, [*tests, {"op": "add", "path": "/status", "value": status}], subresource="status"
         )
 
     def create_event(self, event: KubeObject) -> None:

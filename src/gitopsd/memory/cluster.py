@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from gitopsd.errors import ClusterError
+from gitopsd.errors import ClusterError, Invalid
 from gitopsd.memory.calls import Call, Verb
 from gitopsd.memory.faults import Fault, FaultBook
 from gitopsd.memory.selectors import parse_selector
@@ -163,14 +163,28 @@ class MemoryCluster:
             lambda: self._server.write_status(key, status, DEFAULT_MANAGER, what, merge=True),
         )
 
-    def replace_status(self, key: ResourceKey, status: dict[str, Any]) -> KubeObject:
+    def replace_status(
+        self,
+        key: ResourceKey,
+        status: dict[str, Any],
+        *,
+        expect: Mapping[str, Any] | None = None,
+    ) -> KubeObject:
         """Make ``status`` the whole status (as ``KubeCluster.replace_status``, which the
-        operator uses so that no key of the previous status survives)."""
+        operator uses so that no key of the previous status survives); each JSON pointer
+        in ``expect`` must still hold its value, or ``Invalid``, as a failed JSON patch
+        ``test`` is answered."""
         call = Call(Verb.REPLACE_STATUS, str(key), key, field_manager=DEFAULT_MANAGER)
         what = f"{key} status replace failed"
-        return self._call(
-            call, lambda: self._server.write_status(key, status, DEFAULT_MANAGER, what)
-        )
+
+        def write() -> KubeObject:
+            live = self._server.require(key, what)
+            for pointer, value in (expect or {}).items():
+                if _at_pointer(live, pointer) != value:
+                    raise Invalid(f"{what}: test of {pointer} failed", status=422)
+            return self._server.write_status(key, status, DEFAULT_MANAGER, what)
+
+        return self._call(call, write)
 
     # --- what tests and emulated controllers do (never recorded, never faulted) -------
     def stored(self, key: ResourceKey) -> KubeObject | None:
@@ -268,6 +282,22 @@ class MemoryCluster:
     def _record(self, call: Call) -> None:
         if self._recording:
             self.calls.append(call)
+
+
+_MISSING = object()
+
+
+def _at_pointer(obj: Any, pointer: str) -> Any:
+    """The value at an RFC 6901 pointer, or a marker no value equals when absent."""
+    for raw in pointer.split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(obj, dict) and token in obj:
+            obj = obj[token]
+        elif isinstance(obj, list) and token.isdigit() and int(token) < len(obj):
+            obj = obj[int(token)]
+        else:
+            return _MISSING
+    return obj
 
 
 def _what(call: Call) -> str:

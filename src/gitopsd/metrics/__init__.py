@@ -6,7 +6,13 @@ none of them imports ``prometheus_client``.
 """
 
 from gitopsd.metrics.redact import strip_credentials
-from gitopsd.metrics.registry import AppState, ConnectionStatus, GitRequestType, Metrics
+from gitopsd.metrics.registry import (
+    AppState,
+    ConnectionStatus,
+    GitRequestType,
+    Metrics,
+    ShardState,
+)
 from gitopsd.metrics.serving import BackgroundHTTPServer, serve_metrics
 
 __all__ = [
@@ -15,6 +21,7 @@ __all__ = [
     "ConnectionStatus",
     "GitRequestType",
     "Metrics",
+    "ShardState",
     "serve_metrics",
     "strip_credentials",
 ]

@@ -13,11 +13,14 @@ CD's application controller and repo server expose, so existing dashboards and a
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from gitopsd.metrics.families import StateGauge, WithoutCreatedSeries
 from gitopsd.metrics.redact import strip_credentials
@@ -29,6 +32,7 @@ GIT_REQUEST_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0)
 _APP = ("namespace", "name", "project")
 _APP_INFO = (
     *_APP,
+    "replica",
     "repo",
     "dest_server",
     "dest_namespace",
@@ -36,7 +40,7 @@ _APP_INFO = (
     "health_status",
     "autosync_enabled",
 )
-_ARGOCD_APP_INFO = (*_APP_INFO, "operation")
+_ARGOCD_APP_INFO = (*(n for n in _APP_INFO if n != "replica"), "operation")
 # Phases pre-created at 0 when an app is first seen, so the first failure shows in
 # increase() instead of being the invisible first sample of a new series.
 _FAILURE_PHASES = ("Failed", "Error")
@@ -75,12 +79,69 @@ class AppState:
     operation: str = ""
 
 
-class Metrics:
-    """gitopsd's metrics registry; one per process, shared by every component."""
+@dataclass(frozen=True)
+class ShardState:
+    """This replica's part in sharding, read at every scrape."""
 
-    def __init__(self, *, argocd_compat: bool = False) -> None:
+    members: int  # live members in the view this replica has published
+    applications: int  # Applications it may act on now
+    appsets: int  # ApplicationSets it may act on now
+    lease_valid: bool  # renewed within the renew deadline
+    refused_writes: int  # writes refused because it did not own the object's app
+
+
+class _ShardCollector(Collector):
+    """``gitopsd_shard_*``, computed from the live membership when scraped."""
+
+    def __init__(self, replica: str, state: Callable[[], ShardState]) -> None:
+        self.replica = replica
+        self.state = state
+
+    def describe(self) -> Iterable[Metric]:
+        return []  # computed at scrape time; nothing to check at registration
+
+    def collect(self) -> Iterable[Metric]:
+        state = self.state()
+        members = GaugeMetricFamily(
+            "gitopsd_shard_members",
+            "Live controller replicas in the membership this replica acts on.",
+            labels=["replica"],
+        )
+        members.add_metric([self.replica], state.members)
+        owned = GaugeMetricFamily(
+            "gitopsd_shard_owned",
+            "Applications and ApplicationSets this replica may act on now.",
+            labels=["replica", "kind"],
+        )
+        owned.add_metric([self.replica, "Application"], state.applications)
+        owned.add_metric([self.replica, "ApplicationSet"], state.appsets)
+        valid = GaugeMetricFamily(
+            "gitopsd_shard_lease_valid",
+            "1 while this replica renewed its Lease within the renew deadline, else 0.",
+            labels=["replica"],
+        )
+        valid.add_metric([self.replica], 1.0 if state.lease_valid else 0.0)
+        refused = CounterMetricFamily(
+            "gitopsd_shard_writes_refused",
+            "Writes refused before they were sent: the Application or ApplicationSet "
+            "was not this replica's to act on at that moment.",
+            labels=["replica"],
+        )
+        refused.add_metric([self.replica], state.refused_writes)
+        return [members, owned, valid, refused]
+
+
+class Metrics:
+    """gitopsd's metrics registry; one per process, shared by every component.
+
+    ``replica`` (with sharding: this replica's id) labels ``gitopsd_app_info`` and the
+    ``gitopsd_shard_*`` metrics; empty for a single unsharded controller.
+    """
+
+    def __init__(self, *, argocd_compat: bool = False, replica: str = "") -> None:
         self.registry = CollectorRegistry()
         self.argocd_compat = argocd_compat
+        self.replica = replica
         self._define_gitopsd()
         self._argocd = _ArgoCDSet(self.registry) if argocd_compat else None
 
@@ -160,12 +221,31 @@ class Metrics:
             (*_APP[:2], "kind"),
             registry=reg,
         )
+        self._handovers = Counter(
+            "gitopsd_shard_handovers_total",
+            "Applications this replica took over from others (gained) or handed over (lost).",
+            ("replica", "direction"),
+            registry=reg,
+        )
+
+    # --- Sharding -----------------------------------------------------------------------
+
+    def watch_shard(self, state: Callable[[], ShardState]) -> None:
+        """Export ``gitopsd_shard_*`` from ``state``, called at every scrape."""
+        self.registry.register(_ShardCollector(self.replica, state))
+
+    def count_handovers(self, gained: int, lost: int) -> None:
+        if gained:
+            self._handovers.labels(self.replica, "gained").inc(gained)
+        if lost:
+            self._handovers.labels(self.replica, "lost").inc(lost)
 
     # --- Applications -------------------------------------------------------------------
 
     def set_app(self, state: AppState) -> None:
         """Report ``state`` as the Application's only info series (the old one goes)."""
         labels = _app_info_labels(state)
+        labels["replica"] = self.replica
         self._app_info.set(_app_key(state), {n: labels[n] for n in _APP_INFO})
         for phase in _FAILURE_PHASES:
             self._sync.labels(state.namespace, state.name, state.project, phase, "false")
@@ -317,7 +397,7 @@ class _ArgoCDSet:
         )
 
     def set_app(self, state: AppState, labels: dict[str, str]) -> None:
-        self.app_info.set(_app_key(state), labels)
+        self.app_info.set(_app_key(state), {n: labels[n] for n in _ARGOCD_APP_INFO})
         for phase in _FAILURE_PHASES:
             self.sync.labels(
                 state.namespace, state.name, state.project, state.dest_server, phase, "false"

@@ -7,6 +7,10 @@ runtime constructs, starts and stops the loop and calls :meth:`requeue_all` when
 Secrets change. Every ApplicationSet is also looked at again each reconcile interval, which
 is what notices new commits and repairs hand-deleted Applications.
 
+With sharding, ApplicationSets are spread over the replicas as Applications are: a
+replica queues and processes only the ones it owns, and every write of a pass is checked
+against ownership right before it is sent (:mod:`gitopsd.sharding.gate`).
+
 Safety comes from the core: a failed generation plans no actions at all, so nothing here
 ever deletes on an error. For an ApplicationSet that an Application's sync wrote (it
 carries that Application's tracking-id), this loop reads the Application and its
@@ -40,30 +44,32 @@ from gitopsd.appset import (
     refused,
     rendered_by,
 )
-from gitopsd.appset.vocab import ConditionReason, ConditionType
 from gitopsd.cluster import KubeCluster
-from gitopsd.errors import ClusterError, Conflict, GitopsdError, SpecError
+from gitopsd.errors import ClusterError, Conflict, Fenced, GitopsdError, SpecError
 from gitopsd.model.annotations import GROUP
 from gitopsd.model.finalizers import is_resources_finalizer
 from gitopsd.model.keys import GroupKind, ResourceKey
 from gitopsd.model.times import format_time
+from gitopsd.operator.appset_status import apply_failed_conditions, appset_status, is_owned_by
 from gitopsd.operator.clusters import ClusterRegistry
 from gitopsd.operator.queue import AppKey, WorkQueue, run_worker
 from gitopsd.ports import Clock
 from gitopsd.project import find_project, parse_project
+from gitopsd.sharding import Ownership, Unsharded, WriteGate, appset_key
 
 log = logging.getLogger(__name__)
 
 APPLICATIONSET = GroupKind(GROUP, "ApplicationSet")
 APPLICATION = GroupKind(GROUP, "Application")
 APPPROJECT = GroupKind(GROUP, "AppProject")
-APPLICATION_VERSION = "v1alpha1"
 # A failed generation (Git down, bad template) is retried this soon, at the latest.
 ERROR_RETRY_SECONDS = 10.0
 # Another writer changed an Application between our read and our write: read again soon.
 CONFLICT_RETRY_SECONDS = 1.0
 # Events on one ApplicationSet arriving together are handled in one pass.
 EVENT_DELAY_SECONDS = 0.1
+# An ApplicationSet this replica owns while its Lease is late: look again this soon.
+LEASE_WAIT_SECONDS = 1.0
 
 
 def registered_clusters(registry: ClusterRegistry) -> list[ClusterInfo]:
@@ -94,6 +100,7 @@ class AppSetController:
         options: PolicyOptions | None = None,
         workers: int = 2,
         jitter: float = 0.2,
+        gate: WriteGate | None = None,
     ) -> None:
         self.local = local
         self.repos = repos
@@ -104,9 +111,8 @@ class AppSetController:
         self.workers = workers
         self.jitter = jitter
         self.queue = WorkQueue()
-        # Set when leader election is on: only the leader processes keys.
-        self.leading: Callable[[], bool] | None = None
-        self._known: set[AppKey] = set()
+        self.gate = gate or WriteGate(Unsharded())
+        self._known: set[AppKey] = set()  # every ApplicationSet, owned or not
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
@@ -132,24 +138,59 @@ class AppSetController:
             return
         with self._lock:
             self._known.add(key)
-        self.queue.add(key, EVENT_DELAY_SECONDS)
+        if self.assigned(key):
+            self.queue.add(key, EVENT_DELAY_SECONDS)
 
     def enqueue(self, namespace: str, name: str, delay: float = 0.0) -> None:
-        self.queue.add((namespace, name), delay)
+        if self.assigned((namespace, name)):
+            self.queue.add((namespace, name), delay)
 
     def requeue_all(self) -> None:
         """Look at every known ApplicationSet again (the cluster list changed)."""
         with self._lock:
             known = sorted(self._known)
         for key in known:
-            self.queue.add(key, EVENT_DELAY_SECONDS)
+            self.enqueue(*key, EVENT_DELAY_SECONDS)
+
+    # --- ownership ------------------------------------------------------------------
+    def known(self) -> list[AppKey]:
+        with self._lock:
+            return sorted(self._known)
+
+    def assigned(self, key: AppKey) -> bool:
+        return self.gate.shard.assigned(appset_key(*key))
+
+    def on_ownership(self, before: Ownership, after: Ownership) -> None:
+        """Queue the ApplicationSets this replica now owns; drop the ones it lost."""
+        with self._lock:
+            known = sorted(self._known)
+        for key in known:
+            was, will = before.assigns(appset_key(*key)), after.assigns(appset_key(*key))
+            if will and not was:
+                self.queue.add(key, EVENT_DELAY_SECONDS, background=True)
+            elif was and not will:
+                self.queue.forget(key)
 
     # --- work -----------------------------------------------------------------------
     def _work(self) -> None:
-        run_worker(self.queue, self.process, "ApplicationSet", self.leading)
+        run_worker(self.queue, self.process, "ApplicationSet")
 
     def process(self, key: AppKey) -> float | None:
-        """One pass over one ApplicationSet; returns when to look again (None: it is gone)."""
+        """One pass over one ApplicationSet; returns when to look again (None: it is gone,
+        or another replica's)."""
+        if not self.assigned(key):
+            self.queue.forget(key)
+            return None
+        if not self.gate.shard.owns(appset_key(*key)):
+            return LEASE_WAIT_SECONDS
+        with self.gate.turn(appset_key(*key)) as turn:
+            delay = self._process(key)
+            if turn.spoiled():
+                log.info("ApplicationSet %s/%s: ownership changed during the pass", *key)
+                return LEASE_WAIT_SECONDS if self.assigned(key) else None
+            return delay
+
+    def _process(self, key: AppKey) -> float | None:
         appset_key = ResourceKey(APPLICATIONSET.group, APPLICATIONSET.kind, *key)
         try:
             appset = self.local.get(appset_key)
@@ -238,6 +279,8 @@ class AppSetController:
                 continue
             try:
                 result = self._apply_one(action, preserve=preserve)
+            except Fenced:
+                break  # not ours any more: nothing else of this pass is written
             except GitopsdError as error:
                 conflicted = conflicted or isinstance(error, Conflict)
                 failures.append(f"{action.key} {action.verb} failed: {error}")
@@ -254,11 +297,13 @@ class AppSetController:
         """Create, update or delete one Application; the live body after, None if deleted."""
         body = action.body or {}
         if action.verb == ActionVerb.CREATE:
-            created = self.local.create(body)
+            with self.gate.write():
+                created = self.local.create(body)
             log.info("%s created", action.key)
             return created
         if action.verb == ActionVerb.UPDATE:
-            updated = self.local.replace(body)
+            with self.gate.write():
+                updated = self.local.replace(body)
             log.info("%s updated", action.key)
             return updated
         self._delete(action, body, preserve=preserve)
@@ -272,8 +317,10 @@ class AppSetController:
         if preserve and kept != finalizers:
             # Without the resources finalizer the Application goes and its resources stay.
             patch = {"metadata": {"finalizers": kept, "resourceVersion": meta["resourceVersion"]}}
-            self.local.merge_patch(action.key, patch)
-        self.local.delete(action.key, propagation="Background")
+            with self.gate.write():
+                self.local.merge_patch(action.key, patch)
+        with self.gate.write():
+            self.local.delete(action.key, propagation="Background")
 
     # --- status ---------------------------------------------------------------------
     def _write_status(
@@ -288,7 +335,10 @@ class AppSetController:
         if all(previous.get(field) == value for field, value in status.items()):
             return  # unchanged: no write, so no event, so no pass of our own making
         try:
-            self.local.patch_status(key, status)
+            with self.gate.write():
+                self.local.patch_status(key, status)
+        except Fenced as refused:
+            log.info("%s", refused)
         except ClusterError as error:
             log.warning("%s: status update failed: %s", key, error)
 
@@ -303,80 +353,6 @@ class Applied:
 
 
 # --- pure helpers ---------------------------------------------------------------------
-def is_owned_by(app: dict[str, Any], uid: str) -> bool:
-    references = (app.get("metadata") or {}).get("ownerReferences") or []
-    return bool(uid) and any(ref.get("uid") == uid for ref in references)
-
-
-def apply_failed_conditions(message: str) -> tuple[AppSetCondition, ...]:
-    """Generation worked but writing Applications did not (the reason says which)."""
-    return (
-        AppSetCondition(
-            ConditionType.ERROR_OCCURRED, True, ConditionReason.ERROR_OCCURRED, message
-        ),
-        AppSetCondition(
-            ConditionType.PARAMETERS_GENERATED,
-            True,
-            ConditionReason.PARAMETERS_GENERATED,
-            "Successfully generated parameters for all Applications",
-        ),
-        AppSetCondition(
-            ConditionType.RESOURCES_UP_TO_DATE, False, ConditionReason.ERROR_OCCURRED, message
-        ),
-    )
-
-
-def appset_status(
-    previous: dict[str, Any],
-    conditions: Sequence[AppSetCondition],
-    applications: Sequence[dict[str, Any]],
-    *,
-    now: str,
-) -> dict[str, Any]:
-    """``status.conditions`` and ``status.resources``; a condition keeps its
-    ``lastTransitionTime`` while its status stays the same (Kubernetes' convention)."""
-    return {
-        "conditions": stamp_conditions(previous.get("conditions") or [], conditions, now),
-        "resources": resource_entries(applications),
-    }
-
-
-def stamp_conditions(
-    previous: Sequence[dict[str, Any]], conditions: Sequence[AppSetCondition], now: str
-) -> list[dict[str, Any]]:
-    before = {str(c.get("type")): c for c in previous}
-    stamped = []
-    for condition in sorted(conditions, key=lambda c: str(c.type)):
-        earlier = before.get(str(condition.type)) or {}
-        entry = condition.to_dict(now)
-        if earlier.get("status") == entry["status"] and earlier.get("lastTransitionTime"):
-            entry["lastTransitionTime"] = earlier["lastTransitionTime"]
-        stamped.append(entry)
-    return stamped
-
-
-def resource_entries(applications: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One entry per owned Application with its sync and health, sorted by name."""
-    entries = []
-    for app in applications:
-        meta, status = app.get("metadata") or {}, app.get("status") or {}
-        entry: dict[str, Any] = {
-            "group": GROUP,
-            "version": APPLICATION_VERSION,
-            "kind": APPLICATION.kind,
-            "namespace": str(meta.get("namespace") or ""),
-            "name": str(meta.get("name") or ""),
-            "status": str((status.get("sync") or {}).get("status") or ""),
-        }
-        health = status.get("health") or {}
-        if health.get("status"):
-            entry["health"] = {"status": str(health["status"])}
-            if health.get("message"):
-                entry["health"]["message"] = str(health["message"])
-        entries.append(entry)
-    return sorted(entries, key=lambda e: (e["name"], e["namespace"]))
-
-
 def _name_of(app: dict[str, Any]) -> str:
     return str((app.get("metadata") or {}).get("name") or "")
 

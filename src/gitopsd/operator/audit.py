@@ -26,7 +26,11 @@ log = logging.getLogger("gitopsd.audit")
 INSTANCE = socket.gethostname()
 
 
-def event_body(app: dict[str, Any], event: AppEvent, now: dt.datetime) -> dict[str, Any]:
+def event_body(
+    app: dict[str, Any], event: AppEvent, now: dt.datetime, instance: str = ""
+) -> dict[str, Any]:
+    """A core/v1 Event about ``app``; ``instance`` (the replica, with sharding; the host
+    name otherwise) says which controller process reported it."""
     meta = app.get("metadata") or {}
     stamp, micro = format_time(now), format_micro_time(now)
     return {
@@ -46,7 +50,7 @@ def event_body(app: dict[str, Any], event: AppEvent, now: dt.datetime) -> dict[s
         "type": event.type,
         "source": {"component": "gitopsd"},
         "reportingComponent": "gitopsd",
-        "reportingInstance": INSTANCE,
+        "reportingInstance": instance or INSTANCE,
         "firstTimestamp": stamp,
         "lastTimestamp": stamp,
         "eventTime": micro,
@@ -131,6 +135,7 @@ def record(
     app: dict[str, Any],
     events: list[AppEvent],
     now: dt.datetime,
+    instance: str = "",
 ) -> None:
     """Log each event and post it as a Kubernetes Event (through ``cluster`` itself, or
     handed to an :class:`EventSink`)."""
@@ -140,7 +145,7 @@ def record(
     initiator = operation.get("initiatedBy") or {}
     history = status.get("history") or [{}]
     for event in events:
-        body = event_body(app, event, now)
+        body = event_body(app, event, now, instance)
         if isinstance(cluster, EventSink):
             cluster.post(body)
         else:

@@ -6,11 +6,19 @@ Only Applications in the controller's scope (its own namespace and the ones
 ``application.namespaces`` enables) are queued or processed; any other key is dropped
 without being read, so nothing is ever written to an Application outside the scope.
 
-Write order matters for crash and fault safety: the status is written first, replacing
-the old one whole; a consumed ``operation`` request is cleared only once that write
-succeeded (and only if the request is still the one consumed), and events are recorded
-only for a pass whose status was recorded. A failed pass or write backs off
-(:mod:`gitopsd.operator.backoff`).
+With sharding, only the Applications this replica owns are queued and processed, and
+every write of a pass (the reconciler's, through ``FencedCluster``, and the ones below)
+is checked against ownership right before it is sent (:mod:`gitopsd.sharding.gate`). A
+pass during which a write was refused records nothing. ``status.controller`` names the
+replica that wrote the status, and that write is conditional on the previous value, so
+a replica that lost the Application meanwhile cannot overwrite its new owner's status.
+When ownership changes, Applications gained are queued (those whose objects changed
+lately first, the rest in the background) and what was held for Applications lost is
+dropped: queue entries, dry-run predictions, reconciler state, metrics.
+
+What a pass decided is written by :mod:`gitopsd.operator.app_writes`, in the order that
+keeps a crash or a refused write from losing or repeating work. A failed pass or write
+backs off (:mod:`gitopsd.operator.backoff`).
 """
 
 from __future__ import annotations
@@ -19,57 +27,47 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from gitopsd.cluster import KubeCluster
-from gitopsd.errors import ClusterError, Conflict, GitopsdError, Invalid, NotFound
+from gitopsd.errors import ClusterError, GitopsdError
 from gitopsd.metrics import AppState, Metrics
 from gitopsd.model.annotations import (
-    ARGOCD_PREFIX,
-    GITOPSD_PREFIX,
     REFRESH,
     TERMINATE_OPERATION_ANNOTATION,
     annotation,
 )
 from gitopsd.model.keys import GroupKind, ResourceKey
-from gitopsd.operator.audit import EventSink, record
+from gitopsd.operator.app_writes import (
+    APPLICATION,
+    ApplicationWriter,
+    Written,
+)
+from gitopsd.operator.audit import EventSink
 from gitopsd.operator.backoff import FailureBackoff, FailureCounts
+from gitopsd.operator.known import KnownApplications, key_of
 from gitopsd.operator.queue import AppKey, WorkQueue, run_worker
 from gitopsd.operator.watcher import ManagedObjectWatcher
 from gitopsd.ports import Clock
 from gitopsd.project import ApplicationNamespaces
+from gitopsd.sharding import (
+    FencedCluster,
+    Ownership,
+    Turn,
+    Unsharded,
+    WriteGate,
+    application_key,
+)
 from gitopsd.spec import parse_application_spec
 from gitopsd.sync.reconciler import Reconciler, ReconcileResult
 
 log = logging.getLogger(__name__)
 
-APPLICATION = GroupKind("gitopsd.io", "Application")
-# Timestamps change every pass; a status that differs only in them is written at most
-# once per this many seconds (reconciledAt stays roughly current without a write per pass).
-STATUS_HEARTBEAT_SECONDS = 300.0
-# After a finalizer patch lost a race with another writer: look again soon.
-CONFLICT_RETRY_SECONDS = 1.0
 
-
-def _intent(app: dict[str, Any]) -> tuple[Any, ...]:
-    """What in an Application asks for a pass: everything but status and bookkeeping.
-    For custom resources the generation moves with spec and ``operation``; annotations,
-    labels, finalizers and deletion are metadata and are compared as they are."""
-    meta = app.get("metadata") or {}
-    return (
-        meta.get("generation"),
-        repr(sorted((meta.get("annotations") or {}).items())),
-        tuple(meta.get("finalizers") or ()),
-        meta.get("deletionTimestamp"),
-    )
-
-
-@dataclass(frozen=True)
-class _Written:
-    recorded: bool  # the status is what the pass computed (or needed no write)
-    retry_after: float | None = None  # a write lost a race: look again this soon
+# An Application this replica owns while its Lease is late: look again this soon.
+LEASE_WAIT_SECONDS = 1.0
+# Applications taken over in one go: first look after this long, in the background.
+TAKEOVER_DELAY_SECONDS = 0.2
 
 
 class Controller:
@@ -85,6 +83,7 @@ class Controller:
         workers: int = 4,
         change_delay_seconds: float = 0.2,
         scope: ApplicationNamespaces | None = None,
+        gate: WriteGate | None = None,
     ) -> None:
         self.local = local
         self.scope = scope or reconciler.settings.app_namespaces
@@ -96,16 +95,17 @@ class Controller:
         self.workers = workers
         self.change_delay = change_delay_seconds
         self.queue = WorkQueue()
-        # Set when leader election is on: only the leader processes keys.
-        self.leading: Callable[[], bool] | None = None
-        self.watchers: dict[str, ManagedObjectWatcher] = {}
-        self._tracking: dict[str, AppKey] = {}  # tracking label value -> app
-        self._threads: list[threading.Thread] = []
-        self._lock = threading.Lock()
-        self._written_at: dict[AppKey, float] = {}
+        self.gate = gate or WriteGate(Unsharded())
         # Events are posted from a thread of their own: workers do not wait on them.
         self.events = EventSink(local)
-        self._intents: dict[AppKey, tuple[Any, ...]] = {}
+        self.writer = ApplicationWriter(local, self.gate, clock, self.events)
+        self.known = KnownApplications()
+        self.watchers: dict[str, ManagedObjectWatcher] = {}
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        # Objects of each owned Application (by destination server), for dropping their
+        # dry-run predictions when another replica takes the Application over.
+        self._inventory: dict[AppKey, tuple[str, tuple[ResourceKey, ...]]] = {}
         self.failures = FailureCounts()
 
     def backoff(self) -> FailureBackoff:
@@ -137,60 +137,125 @@ class Controller:
     def set_scope(self, scope: ApplicationNamespaces) -> None:
         """Change where Applications are taken from; keys now outside it are dropped."""
         self.scope = scope
-        with self._lock:
-            gone = [key for key in self._intents if not scope.includes(key[0])]
-            for key in gone:
-                del self._intents[key]
+        gone = [key for key in self.known.listed() if not scope.includes(key[0])]
         for key in gone:
+            self.known.forget(key)
             self._forget(key)
+
+    # --- ownership ------------------------------------------------------------------
+    def owns(self, key: AppKey) -> bool:
+        return self.gate.shard.owns(application_key(*key))
+
+    def assigned(self, key: AppKey) -> bool:
+        return self.gate.shard.assigned(application_key(*key))
+
+    def on_ownership(self, before: Ownership, after: Ownership) -> tuple[int, int]:
+        """The membership changed what this replica owns: queue what it gained (objects
+        changed lately first), drop what it lost. Returns how many of each."""
+        gained, lost = [], []
+        for key in self.known.listed():
+            shard_key = application_key(*key)
+            was, will = before.assigns(shard_key), after.assigns(shard_key)
+            if will and not was:
+                gained.append(key)
+            elif was and not will:
+                lost.append(key)
+        for key in lost:
+            self._drop(key)
+        now = time.monotonic()
+        for key in gained:
+            if self.known.touched(key, now):
+                self.queue.add(key)
+            else:
+                self.queue.add(key, TAKEOVER_DELAY_SECONDS, background=True)
+        if gained or lost:
+            log.info(
+                "sharding: %d Application(s) taken over, %d handed over",
+                len(gained),
+                len(lost),
+            )
+        return len(gained), len(lost)
+
+    def _drop(self, key: AppKey) -> None:
+        """Another replica owns ``key`` now: keep nothing of it but what ``known`` holds."""
+        self._forget(key)
+        self.writer.forget(key)
+        with self._lock:
+            inventory = self._inventory.pop(key, None)
+        if inventory is not None:
+            server, objects = inventory
+            memo = self.reconciler.env.memo_for(server)
+            for obj in objects:
+                memo.forget(obj)
 
     # --- inputs ---------------------------------------------------------------------
     def enqueue(
-        self, namespace: str, name: str, delay: float = 0.0, *, urgent: bool = False
+        self,
+        namespace: str,
+        name: str,
+        delay: float = 0.0,
+        *,
+        urgent: bool = False,
+        background: bool = False,
     ) -> None:
-        if self.scope.includes(namespace):
-            self.queue.add((namespace, name), delay, urgent=urgent)
+        key = (namespace, name)
+        if self.scope.includes(namespace) and self.assigned(key):
+            self.queue.add(key, delay, urgent=urgent, background=background)
 
     def on_application_event(self, event_type: str, app: dict[str, Any]) -> bool:
-        """Queue an Application whose intent changed (returns whether it did). Our own
-        status writes come back as events too; they change nothing the reconciler reads,
-        so they are not queued."""
-        meta = app.get("metadata") or {}
-        key = (str(meta.get("namespace")), str(meta.get("name")))
+        """Queue an owned Application whose intent changed (returns whether it did, for
+        any Application). Status writes, ours and other replicas', come back as events
+        too; they change nothing the reconciler reads, so they are not queued."""
+        key = key_of(app)
         if not self.scope.includes(key[0]):
             return False
         if event_type == "DELETED":
-            with self._lock:
-                self._intents.pop(key, None)
-            self._forget(key)
+            self.known.forget(key)
+            self._drop(key)
             return True
-        intent = _intent(app)
-        with self._lock:
-            unchanged = self._intents.get(key) == intent
-            self._intents[key] = intent
-        if not unchanged:
+        changed = self.known.observe(app)
+        if changed and self.assigned(key):
             self.queue.add(key, urgent=True)  # someone changed what it asks for
-        return not unchanged
+        return changed
 
     def _on_managed_change(self, label: str, event_type: str, obj: dict[str, Any]) -> None:
-        with self._lock:
-            key = self._tracking.get(label)
-        if key is not None and self.scope.includes(key[0]):
-            log.debug("managed %s %s changed: requeue %s/%s", event_type, ResourceKey.of(obj), *key)
-            # A change to what it manages (a manual edit, a status update): before the
-            # routine refreshes that may be waiting in the queue.
-            self.queue.add(key, self.change_delay, urgent=True)
+        key = self.known.by_label(label)
+        if key is None or not self.scope.includes(key[0]):
+            return
+        if not self.assigned(key):
+            self.known.touch(key, time.monotonic())  # another replica's: remember it
+            return
+        log.debug("managed %s %s changed: requeue %s/%s", event_type, ResourceKey.of(obj), *key)
+        # A change to what it manages (a manual edit, a status update): before the routine
+        # refreshes that may be waiting in the queue.
+        self.queue.add(key, self.change_delay, urgent=True)
 
     # --- work -----------------------------------------------------------------------
     def _work(self) -> None:
-        run_worker(self.queue, self.process, "Application", self.leading)
+        run_worker(self.queue, self.process, "Application")
 
     def process(self, key: AppKey) -> float | None:
         """Reconcile one Application; returns when to look again (None: it is gone)."""
-        namespace, name = key
-        if not self.scope.includes(namespace):  # outside the scope: not even read
+        if not self.scope.includes(key[0]):  # outside the scope: not even read
             self._forget(key)
             return None
+        if not self.assigned(key):  # another replica's: not even read
+            self._forget(key)
+            return None
+        if not self.owns(key):  # ours, but our Lease is late: wait, do nothing
+            return LEASE_WAIT_SECONDS
+        with self.gate.turn(application_key(*key)) as turn:
+            delay = self._process(key, turn)
+            if turn.refused:
+                log.info(
+                    "Application %s/%s: ownership changed during the pass; nothing recorded",
+                    *key,
+                )
+                return LEASE_WAIT_SECONDS if self.assigned(key) else None
+            return delay
+
+    def _process(self, key: AppKey, turn: Turn) -> float | None:
+        namespace, name = key
         try:
             app = self.local.get(ResourceKey(APPLICATION.group, APPLICATION.kind, namespace, name))
         except ClusterError as error:  # e.g. the API server restarting: no traceback
@@ -211,10 +276,15 @@ class Controller:
             log.exception("Application %s/%s: reconcile failed", namespace, name)
             return self.backoff().delay(self.failures.failed(key))
         elapsed = time.monotonic() - started
-        self._remember_tracking(app)
+        if turn.spoiled():  # a write of the pass was refused: record nothing of it
+            return None
+        self.known.remember_label(key)
+        self._remember_inventory(key, app, result)
         written = self._write(app, result)
+        if turn.spoiled():
+            return None
         if refresh and written.recorded:
-            self._clear_refresh(app)
+            self.writer.clear_refresh(app)
         self._watch_kinds(app, result)
         self._report(app, result, elapsed)
         if result.failed or not written.recorded:
@@ -226,15 +296,28 @@ class Controller:
             return result.requeue_after
         return self.interval * (1 + random.random() * self.jitter)
 
-    def _remember_tracking(self, app: dict[str, Any]) -> None:
-        from gitopsd.desired import tracking_label_value
-
-        meta = app["metadata"]
-        with self._lock:
-            self._tracking[tracking_label_value(meta["namespace"], meta["name"])] = (
-                meta["namespace"],
-                meta["name"],
+    def _remember_inventory(
+        self, key: AppKey, app: dict[str, Any], result: ReconcileResult
+    ) -> None:
+        if not self.gate.sharded:
+            return  # nothing is ever handed over
+        objects = tuple(
+            ResourceKey(
+                str(e.get("group") or ""),
+                str(e.get("kind") or ""),
+                str(e.get("namespace") or ""),
+                str(e.get("name") or ""),
             )
+            for e in result.status.get("resources") or []
+        )
+        try:
+            _, server = self.reconciler.env.cluster_for(
+                parse_application_spec(app.get("spec") or {}).destination
+            )
+        except GitopsdError:
+            return  # no destination: nothing was compared, so nothing is in the memo
+        with self._lock:
+            self._inventory[key] = (server, objects)
 
     def _forget(self, key: AppKey) -> None:
         self.queue.forget(key)
@@ -243,90 +326,8 @@ class Controller:
         if self.metrics is not None:
             self.metrics.forget_app(*key)
 
-    def _write(self, app: dict[str, Any], result: ReconcileResult) -> _Written:
-        """Record what the pass decided, in the order that keeps a crash or a refused write
-        from losing or repeating work (see the module docstring)."""
-        meta = app["metadata"]
-        key = ResourceKey(APPLICATION.group, APPLICATION.kind, meta["namespace"], meta["name"])
-        recorded = self._write_status(key, app.get("status") or {}, result.status)
-        if result.clear_operation and recorded and app.get("operation") is not None:
-            self._clear_operation(key, app["operation"])
-        retry_after = None
-        if result.remove_finalizers:
-            retry_after = self._remove_finalizers(key, meta, result.remove_finalizers)
-        if result.events and recorded:
-            app = {**app, "status": result.status}
-            record(self.events, app, result.events, self.clock.now())
-        return _Written(recorded=recorded, retry_after=retry_after)
-
-    def _write_status(
-        self, key: ResourceKey, previous: dict[str, Any], status: dict[str, Any]
-    ) -> bool:
-        """Replace the status when it changed; False when the API server refused it."""
-        app_key = (key.namespace, key.name)
-        if not self._status_changed(previous, status, app_key):
-            return True
-        try:
-            self.local.replace_status(key, status)
-        except NotFound:
-            return True  # deleted meanwhile: nothing left to record
-        except ClusterError as error:
-            log.warning("%s: status update failed, will retry: %s", key, error)
-            return False
-        self._written_at[app_key] = time.monotonic()
-        return True
-
-    def _clear_operation(self, key: ResourceKey, consumed: dict[str, Any]) -> None:
-        """Remove ``operation`` only if it is still the request this pass consumed: a new
-        request written meanwhile must survive (the server refuses the patch then)."""
-        try:
-            self.local.json_patch(
-                key,
-                [
-                    {"op": "test", "path": "/operation", "value": consumed},
-                    {"op": "remove", "path": "/operation"},
-                ],
-            )
-        except (Invalid, NotFound):
-            log.info("%s: operation changed since it was read; left for the next pass", key)
-        except ClusterError as error:
-            log.warning("%s: clearing the consumed operation failed: %s", key, error)
-
-    def _remove_finalizers(
-        self, key: ResourceKey, meta: dict[str, Any], done: tuple[str, ...]
-    ) -> float | None:
-        """Drop finalizers whose work is done; a lost race (409) is retried soon."""
-        kept = [f for f in meta.get("finalizers") or [] if f not in done]
-        patch = {"metadata": {"finalizers": kept, "resourceVersion": meta["resourceVersion"]}}
-        try:
-            self.local.merge_patch(key, patch)
-        except NotFound:
-            return None
-        except Conflict:
-            log.info("%s: changed while its finalizer was being removed; retrying", key)
-            return CONFLICT_RETRY_SECONDS
-        return None
-
-    def _status_changed(
-        self, previous: dict[str, Any], status: dict[str, Any], key: AppKey
-    ) -> bool:
-        volatile = ("reconciledAt", "observedAt")
-        before = {k: v for k, v in previous.items() if k not in volatile}
-        after = {k: v for k, v in status.items() if k not in volatile}
-        now = time.monotonic()
-        return before != after or now - self._written_at.get(key, 0.0) > STATUS_HEARTBEAT_SECONDS
-
-    def _clear_refresh(self, app: dict[str, Any]) -> None:
-        meta = app["metadata"]
-        key = ResourceKey(APPLICATION.group, APPLICATION.kind, meta["namespace"], meta["name"])
-        annotations: dict[str, None] = {
-            f"{prefix}{REFRESH}": None for prefix in (GITOPSD_PREFIX, ARGOCD_PREFIX)
-        }
-        annotations[TERMINATE_OPERATION_ANNOTATION] = None
-        try:
-            self.local.merge_patch(key, {"metadata": {"annotations": annotations}})
-        except ClusterError as error:
-            log.warning("%s: clearing the refresh annotation failed: %s", key, error)
+    def _write(self, app: dict[str, Any], result: ReconcileResult) -> Written:
+        return self.writer.write(app, result)
 
     def _watch_kinds(self, app: dict[str, Any], result: ReconcileResult) -> None:
         try:
@@ -334,6 +335,8 @@ class Controller:
             cluster, server = self.reconciler.env.cluster_for(spec.destination)
         except GitopsdError:
             return
+        if isinstance(cluster, FencedCluster):
+            cluster = cluster.cluster
         if not isinstance(cluster, KubeCluster):
             return
         watcher = self.watcher_for(server, cluster)

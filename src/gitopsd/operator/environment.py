@@ -2,7 +2,9 @@
 clusters, Git and rendering, AppProjects, health customizations and dry-run memos.
 
 AppProjects are kept per namespace as the watch reports them; the watch covers the
-control-plane namespace only, and the reconciler asks for that namespace's projects."""
+control-plane namespace only, and the reconciler asks for that namespace's projects.
+With sharding, the clusters it hands out check every write against ownership first
+(``FencedCluster``)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from gitopsd.operator.clusters import ClusterRegistry
 from gitopsd.ports import ClusterPort
 from gitopsd.project import Project, parse_project
 from gitopsd.render import GeneratedManifests, ManifestGenerator, RenderContext
+from gitopsd.sharding import FencedCluster, WriteGate
 from gitopsd.source import ChartRepositories, GitRepositories
 from gitopsd.spec import ApplicationSpec, Destination
 from gitopsd.sync.compare import DryRunMemo
@@ -27,8 +30,10 @@ class ControllerEnvironment:
         assessor: HealthAssessor,
         repos: GitRepositories,
         charts: ChartRepositories | None = None,
+        gate: WriteGate | None = None,
     ) -> None:
         self.clusters = clusters
+        self.gate = gate
         self.repos = repos
         self.charts = charts
         self.manifests = manifests
@@ -40,6 +45,8 @@ class ControllerEnvironment:
     # --- Environment --------------------------------------------------------------
     def cluster_for(self, destination: Destination) -> tuple[ClusterPort, str]:
         entry = self.clusters.resolve(destination)
+        if self.gate is not None and self.gate.sharded:
+            return FencedCluster(entry.cluster, self.gate), entry.server
         return entry.cluster, entry.server
 
     def generate(

@@ -42,11 +42,11 @@ def register(runtime: Runtime, registry: kopf.OperatorRegistry) -> None:
         settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
             prefix="kopf.gitopsd.io", key="last-handled-configuration"
         )
-        if runtime.settings.peering:
-            settings.peering.name = runtime.settings.peering
-            settings.peering.standalone = False
-        else:
-            settings.peering.standalone = True
+        # kopf's peering is off: by default kopf looks for a KopfPeering named "default"
+        # and, if one exists, pauses this operator whenever a peer with a higher priority
+        # is alive. gitopsd's one way to run several replicas is sharding over Leases.
+        settings.peering.standalone = True
+        settings.peering.mandatory = False
         runtime.start()
 
     @kopf.on.login(registry=registry)
@@ -61,7 +61,7 @@ def register(runtime: Runtime, registry: kopf.OperatorRegistry) -> None:
     @kopf.on.event("gitopsd.io", "v1alpha1", "applications", registry=registry)
     def application_event(event: kopf.RawEvent, **_: Any) -> None:
         body: dict[str, Any] = dict(event.get("object") or {})
-        changed = runtime.controller.on_application_event(str(event.get("type")), body)
+        changed = runtime.application_event(str(event.get("type")), body)
         # A generated Application edited or deleted by hand: its ApplicationSet repairs it.
         meta = body.get("metadata") or {}
         for owner in meta.get("ownerReferences") or []:

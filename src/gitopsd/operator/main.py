@@ -108,8 +108,7 @@ def run(settings: ControllerSettings, *, log_level: str = "INFO") -> int:
             kopf.operator(
                 registry=registry,
                 namespaces=[settings.namespace],
-                standalone=not settings.peering,
-                peering_name=settings.peering or None,
+                standalone=True,  # no kopf peering: sharding over Leases instead
                 stop_flag=None,
             )
         )

@@ -7,33 +7,37 @@ handlers call into it; it never imports kopf.
 
 Where Applications may live is ``--application-namespaces`` plus gitopsd-cm's
 ``application.namespaces``, applied again whenever the ConfigMap changes (no restart).
+
+With ``--sharding`` it also holds this replica's ``ShardMember`` (the membership
+protocol, run by a ``MembershipLoop`` thread), the ``WriteGate`` every write of the
+controller, the ApplicationSet loop and the reconciler passes through, and a
+``RepoWarmer`` keeping every Application's repository fetched for takeovers. Without it
+one replica owns everything and nothing is fenced.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import logging
-import posixpath
 import threading
+import time
 from dataclasses import replace
-from secrets import token_hex
 from typing import Any
 
 from gitopsd.appset import CheckoutRepoFiles
 from gitopsd.cluster import KubeCluster, default_client
 from gitopsd.config import ControllerSettings, parse_configmap
-from gitopsd.errors import ClusterError, GitopsdError, SpecError
+from gitopsd.errors import ClusterError, GitopsdError
 from gitopsd.health import HealthAssessor, customizations_from_configmap
-from gitopsd.metrics import ConnectionStatus, GitRequestType, Metrics, serve_metrics
+from gitopsd.metrics import ConnectionStatus, GitRequestType, Metrics, ShardState, serve_metrics
 from gitopsd.model.annotations import (
     CONFIGMAP_NAME,
-    MANIFEST_GENERATE_PATHS,
+    GITOPSD_PREFIX,
+    GROUP,
+    REFRESH,
     SECRET_TYPE_LABEL,
     SECRET_TYPE_REPO_CREDS,
     SECRET_TYPE_REPOSITORY,
-    annotation,
 )
 from gitopsd.model.keys import ResourceKey
 from gitopsd.operator.app_namespaces import ApplicationWatcher, list_applications
@@ -42,20 +46,29 @@ from gitopsd.operator.audit import event_body
 from gitopsd.operator.clusters import ClusterEntry, ClusterRegistry
 from gitopsd.operator.controller import Controller
 from gitopsd.operator.environment import ControllerEnvironment
-from gitopsd.operator.leader import LeaderElector
+from gitopsd.operator.pushes import app_ref, webhook_secrets
+from gitopsd.operator.warming import RepoWarmer
 from gitopsd.ports import SystemClock
 from gitopsd.project import ApplicationNamespaces
 from gitopsd.render import CachedRenderer, ManifestGenerator
 from gitopsd.render.plugins import PluginRegistry, registry_from_configmap
 from gitopsd.render.rendering import RenderExtensions
+from gitopsd.sharding import (
+    MembershipLoop,
+    Ownership,
+    Shard,
+    ShardMember,
+    Unsharded,
+    WriteGate,
+    application_key,
+    appset_key,
+)
 from gitopsd.source import ChartRepositories, GitRepositories, credentials_from_secrets
-from gitopsd.spec import Source, parse_application_spec
 from gitopsd.sync.decide import SelfHealBackoff
 from gitopsd.sync.environment import ReconcileSettings
 from gitopsd.sync.passes import AppEvent
 from gitopsd.sync.reconciler import Reconciler
 from gitopsd.webhook import (
-    AppRef,
     Provider,
     PushEvent,
     WebhookSecrets,
@@ -66,7 +79,6 @@ from gitopsd.webhook import (
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_SECRET_NAME = "gitopsd-secret"
 REFS_MAX_AGE_SECONDS = 5.0
 CLUSTER_PROBE_SECONDS = 30.0
 
@@ -74,9 +86,21 @@ CLUSTER_PROBE_SECONDS = 30.0
 class Runtime:
     def __init__(self, settings: ControllerSettings, *, metrics: Metrics | None = None) -> None:
         self.settings = settings
-        self.metrics = metrics or Metrics(argocd_compat=settings.argocd_metrics)
+        replica = settings.identity if settings.sharding else ""
+        self.metrics = metrics or Metrics(argocd_compat=settings.argocd_metrics, replica=replica)
         on_request = self.metrics.count_k8s_request
         self.local = KubeCluster(default_client(settings.kubeconfig), on_request=on_request)
+        self.member: ShardMember | None = None
+        shard: Shard = Unsharded()
+        if settings.sharding:
+            self.member = shard = ShardMember(
+                self.local,
+                settings.namespace,
+                settings.identity,
+                timing=settings.lease_timing,
+                on_change=self._ownership_changed,
+            )
+        self.gate = WriteGate(shard)
         self.clusters = ClusterRegistry(
             self.local,
             make_cluster=lambda creds: _remote(creds, on_request),
@@ -96,7 +120,12 @@ class Runtime:
         self.renderer = CachedRenderer(extensions=RenderExtensions(charts=self.charts))
         self.manifests = ManifestGenerator(self.repos, self.renderer, self.charts)
         self.env = ControllerEnvironment(
-            self.clusters, self.manifests, HealthAssessor(), self.repos, self.charts
+            self.clusters,
+            self.manifests,
+            HealthAssessor(),
+            self.repos,
+            self.charts,
+            gate=self.gate,
         )
         clock = SystemClock()
         scope = ApplicationNamespaces(settings.namespace, settings.application_namespaces)
@@ -122,21 +151,33 @@ class Runtime:
             jitter=settings.reconcile_jitter,
             workers=settings.workers,
             scope=scope,
+            gate=self.gate,
         )
-        self.app_watcher = ApplicationWatcher(self.local, self.controller.on_application_event)
+        self.app_watcher = ApplicationWatcher(self.local, self.application_event)
         self.appsets = AppSetController(
             self.local,
             repos=CheckoutRepoFiles(self.repos.resolve, self.repos.checkout),
             clusters=lambda: registered_clusters(self.clusters),
             clock=clock,
             interval_seconds=settings.reconcile_interval_seconds,
+            gate=self.gate,
         )
+        self.warmer: RepoWarmer | None = None
+        self._membership: MembershipLoop | None = None
+        if self.member is not None:
+            self.warmer = RepoWarmer(
+                self.repos,
+                self.env,
+                lambda: self.controller.scope,
+                interval_seconds=settings.reconcile_interval_seconds,
+            )
+            self._membership = MembershipLoop(self.member)
+            self.metrics.watch_shard(self._shard_state)
         self._repo_secrets: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._servers: list[Any] = []
         self._webhook: WebhookServer | None = None
         self._allow_unsigned: frozenset[Provider] = frozenset()
-        self._elector: LeaderElector | None = None
         self._stopping = threading.Event()
 
     # --- lifecycle ------------------------------------------------------------------
@@ -145,13 +186,11 @@ class Runtime:
         self.configure_from(self._configmap(), requeue=False)
         # Also when gitopsd-cm was unreadable: the flag's namespaces are watched regardless.
         self.app_watcher.configure(self.controller.scope)
-        if self.settings.leader_elect:
-            elector = LeaderElector(
-                self.local, self.settings.namespace, self.settings.identity, clock=SystemClock()
-            )
-            self.controller.leading = self.appsets.leading = elector.is_leader
-            elector.start()
-            self._elector = elector
+        if self._membership is not None:
+            self._membership.start()
+            log.info("sharding: replica %s joins", self.settings.identity)
+        if self.warmer is not None:
+            self.warmer.start()
         self.controller.start()
         self.appsets.start()
         self.controller.watcher_for(self.clusters.local.server, self.local)
@@ -175,14 +214,49 @@ class Runtime:
         log.info("gitopsd controller started in namespace %s", self.settings.namespace)
 
     def stop(self) -> None:
+        if self._stopping.is_set():
+            return
         self._stopping.set()
-        if self._elector is not None:
-            self._elector.stop()
         self.app_watcher.stop()
         self.controller.stop()
         self.appsets.stop()
+        if self.warmer is not None:
+            self.warmer.stop()
+        if self._membership is not None:
+            # After the queues closed: leaving waits for writes under way, then releases
+            # the Lease, so the others take this replica's share at once.
+            self._membership.stop()
         for server in self._servers:
             server.stop()
+
+    # --- sharding -------------------------------------------------------------------
+    def application_event(self, event_type: str, app: dict[str, Any]) -> bool:
+        """An Application event from kopf or the other-namespaces watcher."""
+        if self.warmer is not None and self.controller.scope.includes(
+            str((app.get("metadata") or {}).get("namespace"))
+        ):
+            self.warmer.note(event_type, app)
+        return self.controller.on_application_event(event_type, app)
+
+    def _ownership_changed(self, before: Ownership, after: Ownership) -> None:
+        gained, lost = self.controller.on_ownership(before, after)
+        self.appsets.on_ownership(before, after)
+        self.metrics.count_handovers(gained, lost)
+
+    def _shard_state(self) -> ShardState:
+        member = self.member
+        assert member is not None
+        apps = [k for k in self.controller.known.listed() if member.owns(application_key(*k))]
+        appsets = [k for k in self.appsets.known() if member.owns(appset_key(*k))]
+        return ShardState(
+            members=len(member.ownership.members),
+            applications=len(apps),
+            appsets=len(appsets),
+            lease_valid=member.ownership.valid(
+                time.monotonic(), member.timing.renew_deadline_seconds
+            ),
+            refused_writes=self.gate.refusals,
+        )
 
     def _probe_clusters(self) -> None:
         """Every registered cluster's connection status, for ``gitopsd_cluster_info``."""
@@ -199,7 +273,7 @@ class Runtime:
     # --- inputs from handlers --------------------------------------------------------
     def requeue_all(self) -> None:
         for namespace, name in self._applications():
-            self.controller.enqueue(namespace, name, 0.1)
+            self.controller.enqueue(namespace, name, 0.1, background=True)
 
     def _applications(self) -> list[tuple[str, str]]:
         apps = list_applications(self.local, self.controller.scope)
@@ -253,6 +327,7 @@ class Runtime:
             settings = parse_configmap((configmap or {}).get("data"))
             assessor = HealthAssessor(customizations_from_configmap(configmap or {}))
             unsigned = allowed_unsigned(settings.raw)
+            timing = settings.lease_timing(self.settings.lease_timing)
         except GitopsdError as error:
             self._refuse_configmap(configmap, str(error))
             if requeue:
@@ -265,6 +340,9 @@ class Runtime:
             plugins = PluginRegistry()
         self.env.set_assessor(assessor)
         self.renderer.set_extensions(replace(self.renderer.extensions, plugins=plugins))
+        if self.member is not None and timing != self.member.timing:
+            self.member.set_timing(timing)
+            log.info("sharding: Lease times now %s", timing)
         self._allow_unsigned = unsigned
         if self._webhook is not None:
             self._webhook.receiver.allow_unsigned(unsigned)
@@ -302,35 +380,30 @@ class Runtime:
 
     # --- webhook --------------------------------------------------------------------
     def on_push(self, event: PushEvent) -> list[str]:
+        """Refresh the Applications a push concerns. With sharding the push reaches one
+        replica (the webhook Service picks one): Applications owned elsewhere get the
+        refresh annotation, which their owner sees, as Argo CD's webhook handler does."""
         for url in event.repo_urls:
             self.repos.forget_refs(url)
-        refs = [_app_ref(app) for app in list_applications(self.local, self.controller.scope)]
+        refs = [app_ref(app) for app in list_applications(self.local, self.controller.scope)]
         matched = match_applications(event, refs)
         for ref in matched:
-            self.controller.enqueue(ref.namespace, ref.name, urgent=True)
+            if self.controller.assigned((ref.namespace, ref.name)):
+                self.controller.enqueue(ref.namespace, ref.name, urgent=True)
+            else:
+                self._ask_owner_to_refresh(ref.namespace, ref.name)
         return [f"{ref.namespace}/{ref.name}" for ref in matched]
 
-    def _webhook_secrets(self) -> WebhookSecrets:
-        key = ResourceKey("", "Secret", self.settings.namespace, WEBHOOK_SECRET_NAME)
+    def _ask_owner_to_refresh(self, namespace: str, name: str) -> None:
+        key = ResourceKey(GROUP, "Application", namespace, name)
+        patch = {"metadata": {"annotations": {f"{GITOPSD_PREFIX}{REFRESH}": "normal"}}}
         try:
-            secret = self.local.get(key) or {}
-        except ClusterError:
-            secret = {}
-        data: dict[str, str] = {}
-        for key, value in (secret.get("data") or {}).items():
-            try:
-                data[key] = base64.b64decode(value, validate=True).decode()
-            except (binascii.Error, UnicodeDecodeError, TypeError):
-                # Fail closed: a secret nobody knows, so that provider's pushes are refused
-                # (dropping the key could leave every provider unverified). Named, never
-                # shown: the value is a secret even when it is malformed.
-                data[key] = token_hex(32)
-                log.warning(
-                    "%s: data.%s is not valid base64 UTF-8; its webhooks are refused",
-                    WEBHOOK_SECRET_NAME,
-                    key,
-                )
-        return WebhookSecrets.from_data(data)
+            self.local.merge_patch(key, patch, field_manager="gitopsd-webhook")
+        except ClusterError as error:
+            log.warning("%s: asking its owner to refresh failed: %s", key, error)
+
+    def _webhook_secrets(self) -> WebhookSecrets:
+        return webhook_secrets(self.local, self.settings.namespace)
 
     def _git_request(self, repo: str, request_type: str, seconds: float, ok: bool) -> None:
         kind = GitRequestType.LS_REMOTE if request_type == "ls-remote" else GitRequestType.FETCH
@@ -341,38 +414,6 @@ class Runtime:
     def _cluster_added(self, entry: ClusterEntry) -> None:
         self.controller.watcher_for(entry.server, entry.cluster)
         self.metrics.set_cluster(entry.server, entry.name, ConnectionStatus.SUCCESSFUL)
-
-
-def _app_ref(app: dict[str, Any]) -> AppRef:
-    try:
-        sources = parse_application_spec(app.get("spec") or {}).sources
-    except SpecError:
-        sources = ()  # an invalid spec is not synced, so no push needs to refresh it
-    return AppRef(
-        namespace=app["metadata"]["namespace"],
-        name=app["metadata"]["name"],
-        repo_urls=tuple(source.repo_url for source in sources),
-        target_revisions=tuple(source.target_revision for source in sources),
-        watch_paths=_generate_paths(app, sources),
-    )
-
-
-def _generate_paths(app: dict[str, Any], sources: tuple[Source, ...]) -> tuple[str, ...]:
-    """Argo CD's ``manifest-generate-paths`` annotation: a push that changes none of these
-    paths does not refresh the app. ``.`` is the source path; relative entries are relative
-    to it, ``/``-rooted ones to the repository."""
-    value = annotation(app, MANIFEST_GENERATE_PATHS)
-    if not value:
-        return ()
-    base = sources[0].path if sources else "."
-    paths = []
-    for raw in value.split(";"):
-        entry = raw.strip()
-        if not entry:
-            continue
-        joined = entry.lstrip("/") if entry.startswith("/") else posixpath.join(base, entry)
-        paths.append(posixpath.normpath(joined))
-    return tuple(paths)
 
 
 def _remote(creds: Any, on_request: Any) -> KubeCluster:

@@ -29,7 +29,8 @@ OPTION_SETS = {
     "defaults": (),
     "namespaced-rbac": ("rbac.clusterWide=false", "rbac.namespaces={team-a,team-b}"),
     "monitoring": ("serviceMonitor.enabled=true", "prometheusRule.enabled=true"),
-    "standalone": ("peering.enabled=false", "replicaCount=1", "rbac.create=false"),
+    "standalone": ("replicaCount=1", "rbac.create=false"),
+    "sharded": ("replicaCount=3",),
 }
 
 
@@ -126,7 +127,8 @@ def test_cluster_wide_rbac_manages_everything() -> None:
     own = _only(docs, "Role", "gd-gitopsd")
     resources = {r for rule in _rules(own) for r in rule["resources"]}
     assert {"applications", "applications/status", "events", "leases", "secrets"} <= resources
-    assert "kopfpeerings" in resources
+    leases = next(rule for rule in _rules(own) if "leases" in rule["resources"])
+    assert {"get", "list", "create", "update", "delete"} <= set(leases["verbs"])
 
 
 def test_namespaced_rbac_manages_only_the_listed_namespaces() -> None:
@@ -194,20 +196,32 @@ def test_cluster_wide_rbac_needs_nothing_more_for_application_namespaces() -> No
     assert not [d for d in docs if d["metadata"]["name"] == "gd-gitopsd-applications"]
 
 
-def test_kopf_peering_crds_and_objects_come_with_peering() -> None:
-    names = {(d["kind"], d["metadata"]["name"]) for d in _render()}
-    assert {
-        ("CustomResourceDefinition", "kopfpeerings.kopf.dev"),
-        ("CustomResourceDefinition", "clusterkopfpeerings.kopf.dev"),
-        ("KopfPeering", "gitopsd"),
-        ("ClusterKopfPeering", "gitopsd"),
-    } <= names
-    shared_crds = {(d["kind"], d["metadata"]["name"]) for d in _render("peering.createCRDs=false")}
-    assert ("KopfPeering", "gitopsd") in shared_crds
-    assert not [kind for kind, _ in shared_crds if kind == "CustomResourceDefinition"]
-    standalone = _render(*OPTION_SETS["standalone"])
-    assert not [d for d in standalone if "kopf" in d["apiVersion"] or "Kopf" in d["kind"]]
-    assert not [d for d in standalone if d["kind"].endswith(("Role", "RoleBinding"))]
+def test_no_kopf_peering_anywhere() -> None:
+    """One way to run several replicas (sharding over Leases): kopf's peering CRDs,
+    objects and RBAC are not part of the chart, whatever the values."""
+    for sets in OPTION_SETS.values():
+        for doc in _render(*sets):
+            assert "kopf" not in yaml.safe_dump(doc).lower(), doc["metadata"]["name"]
+
+
+def test_several_replicas_shard_with_their_pod_names_and_hand_over_by_rolling_update() -> None:
+    sharded = _only(_render("replicaCount=3"), "Deployment", "gd-gitopsd")
+    assert sharded["spec"]["replicas"] == 3
+    assert sharded["spec"]["strategy"]["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}
+    (container,) = sharded["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["GITOPSD_SHARDING"]["value"] == "true"
+    assert env["GITOPSD_REPLICA_ID"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
+    times = {n: env[n]["value"] for n in ("GITOPSD_LEASE_DURATION", "GITOPSD_RENEW_DEADLINE")}
+    assert times == {"GITOPSD_LEASE_DURATION": "15s", "GITOPSD_RENEW_DEADLINE": "10s"}
+    # One replica without sharding: never two controllers at once, even during a rollout.
+    single = _only(_render(), "Deployment", "gd-gitopsd")
+    assert single["spec"]["strategy"] == {"type": "Recreate"}
+    (alone,) = single["spec"]["template"]["spec"]["containers"]
+    assert not {"GITOPSD_SHARDING", "GITOPSD_REPLICA_ID"} & {e["name"] for e in alone["env"]}
+    forced = _only(_render("sharding.enabled=true"), "Deployment", "gd-gitopsd")
+    (one,) = forced["spec"]["template"]["spec"]["containers"]
+    assert "GITOPSD_SHARDING" in {e["name"] for e in one["env"]}
 
 
 def _webhook_secret(*sets: str) -> dict[str, str]:
@@ -271,15 +285,25 @@ def test_controller_arguments_and_environment_are_flags_of_gitopsd_run() -> None
         for name in env
         if name.startswith("GITOPSD_")
     }
-    assert flags == {"--cache-dir", "--peering"}
+    assert flags == {"--cache-dir"}
     assert flags <= options
-    assert env["GITOPSD_PEERING"] == "gitopsd"
     mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
     assert env["GITOPSD_CACHE_DIR"] == mounts["git-cache"]
-    assert "valueFrom" in next(e for e in container["env"] if e["name"] == "POD_ID")  # kopf's
-    standalone = _only(_render(*OPTION_SETS["standalone"]), "Deployment", "gd-gitopsd")
-    (alone,) = standalone["spec"]["template"]["spec"]["containers"]
-    assert "GITOPSD_PEERING" not in {e["name"] for e in alone["env"]}
+    sharded = _only(_render(*OPTION_SETS["sharded"]), "Deployment", "gd-gitopsd")
+    (replica,) = sharded["spec"]["template"]["spec"]["containers"]
+    sharding_flags = {
+        "--" + e["name"].removeprefix("GITOPSD_").lower().replace("_", "-")
+        for e in replica["env"]
+        if e["name"].startswith("GITOPSD_")
+    }
+    assert sharding_flags - {"--cache-dir"} == {
+        "--sharding",
+        "--replica-id",
+        "--lease-duration",
+        "--renew-deadline",
+        "--retry-period",
+    }
+    assert sharding_flags <= options
 
 
 def test_settings_config_map_carries_the_values_as_strings() -> None:

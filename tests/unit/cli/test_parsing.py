@@ -8,7 +8,7 @@ from gitopsd.cli.app_context import application_ref
 from gitopsd.cli.main import build_parser, main
 from gitopsd.cli.output import OutputFormat
 from gitopsd.cli.run import settings_from
-from gitopsd.errors import ConfigError
+from gitopsd.errors import ConfigError, GitopsdError
 from gitopsd.model.operations import ResourceSelector, parse_resource_selector, parse_sync_option
 
 
@@ -163,3 +163,38 @@ def test_run_takes_application_namespaces_from_the_flag_or_the_environment(
     args = build_parser("run").parse_args(["run", "--application-namespaces", "ok,/(/"])
     with pytest.raises(ConfigError, match=r"^--application-namespaces: /\(/: invalid regular"):
         settings_from(args)
+
+
+def test_run_shards_with_a_replica_id_and_lease_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITOPSD_SHARDING", "true")
+    monkeypatch.setenv("GITOPSD_REPLICA_ID", "gitopsd-7d4b9c-x2k4p")
+    monkeypatch.setenv("GITOPSD_LEASE_DURATION", "30s")
+    settings = settings_from(build_parser("run").parse_args(["run", "--renew-deadline", "20s"]))
+    assert settings.sharding
+    assert settings.identity == "gitopsd-7d4b9c-x2k4p"
+    timing = settings.lease_timing
+    assert (timing.lease_seconds, timing.renew_deadline_seconds) == (30.0, 20.0)
+    assert timing.retry_period_seconds == 2.0
+    assert not settings_from(build_parser("run").parse_args(["run"])).identity.startswith("-")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--replica-id", "Replica_A"], r"--replica-id 'Replica_A': must be lower-case"),
+        (["--renew-deadline", "15s"], r"renew deadline must be positive and shorter"),
+        (["--retry-period", "12s"], r"retry period must be positive and shorter"),
+        (["--lease-duration", "soon"], r"--lease-duration: invalid duration"),
+    ],
+)
+def test_run_refuses_inconsistent_sharding_flags(argv: list[str], message: str) -> None:
+    args = build_parser("run").parse_args(["run", "--sharding", *argv])
+    with pytest.raises(GitopsdError, match=message):
+        settings_from(args)
+
+
+def test_run_has_no_kopf_peering_and_no_leader_election(capsys: pytest.CaptureFixture[str]) -> None:
+    for flag in ("--peering", "--leader-elect"):
+        with pytest.raises(SystemExit):
+            build_parser("run").parse_args(["run", flag, "x"])
+    capsys.readouterr()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gitopsd.config import parse_configmap
+from gitopsd.config import LeaseTiming, parse_configmap
 from gitopsd.errors import ConfigError
 
 EXCLUSIONS = """
@@ -70,3 +70,28 @@ def test_application_namespaces_from_the_configmap() -> None:
     assert parse_configmap({}).application_namespaces == ()
     with pytest.raises(ConfigError, match=r"^gitopsd-cm: application.namespaces: /\[/: invalid"):
         parse_configmap({"application.namespaces": "team-a,/[/"})
+
+
+def test_sharding_lease_times_override_the_flags() -> None:
+    flags = LeaseTiming()
+    settings = parse_configmap(
+        {"controller.sharding.leaseDuration": "30s", "controller.sharding.renewDeadline": "20s"}
+    )
+    assert settings.lease_timing(flags) == LeaseTiming(30.0, 20.0, 2.0)
+    assert parse_configmap({}).lease_timing(flags) == flags
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"controller.sharding.leaseDuration": "5s"},
+            "renew deadline must be positive and shorter",
+        ),
+        ({"controller.sharding.retryPeriod": "0s"}, "retryPeriod: must be a positive duration"),
+        ({"controller.sharding.renewDeadline": "later"}, "renewDeadline: invalid duration"),
+    ],
+)
+def test_inconsistent_sharding_lease_times_are_refused(data: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_configmap(data).lease_timing(LeaseTiming())

@@ -78,6 +78,7 @@ def test_application_columns_show_sync_health_and_revision() -> None:
         ("Health", ".status.health.status", 0),
         ("Revision", ".status.sync.revision", 0),
         ("Project", ".spec.project", 1),
+        ("Replica", ".status.controller.replica", 1),  # with sharding: who reconciles it
         ("Age", ".metadata.creationTimestamp", 0),
     ]
 

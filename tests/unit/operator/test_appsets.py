@@ -15,12 +15,8 @@ from gitopsd.appset.reconcile import failed_conditions, succeeded_conditions
 from gitopsd.cluster import KubeCluster, from_credentials
 from gitopsd.cluster.connection import ClusterCredentials
 from gitopsd.model.annotations import IN_CLUSTER_SERVER
-from gitopsd.operator.appsets import (
-    apply_failed_conditions,
-    appset_status,
-    is_owned_by,
-    registered_clusters,
-)
+from gitopsd.operator.appset_status import apply_failed_conditions, appset_status, is_owned_by
+from gitopsd.operator.appsets import registered_clusters
 from gitopsd.operator.clusters import ClusterRegistry
 from gitopsd.spec import Destination
 

@@ -13,8 +13,9 @@ import pytest
 
 from gitopsd.errors import Conflict, Forbidden, Invalid
 from gitopsd.model.keys import ResourceKey
+from gitopsd.operator.app_writes import CONFLICT_RETRY_SECONDS
 from gitopsd.operator.backoff import FailureBackoff
-from gitopsd.operator.controller import CONFLICT_RETRY_SECONDS, Controller
+from gitopsd.operator.controller import Controller
 from gitopsd.project import ApplicationNamespaces
 from gitopsd.sync.environment import ReconcileSettings
 from gitopsd.sync.passes import AppEvent

@@ -65,6 +65,28 @@ def test_forget_and_close() -> None:
     assert queue.get() is None
 
 
+def test_background_keys_wait_while_ordinary_ones_are_due() -> None:
+    clock = FakeTime()
+    queue = WorkQueue(clock)
+    for index in range(3):
+        queue.add(("ns", f"batch-{index}"), background=True)
+    clock.now += 1
+    queue.add(("ns", "edited"))  # due later than the batch, but ordinary
+    assert queue.get(timeout=0) == ("ns", "edited")
+    assert queue.get(timeout=0) == ("ns", "batch-0")
+
+
+def test_an_ordinary_add_promotes_a_background_key() -> None:
+    clock = FakeTime()
+    queue = WorkQueue(clock)
+    queue.add(("ns", "a"), background=True)
+    queue.add(("ns", "b"), background=True)
+    queue.add(("ns", "b"), delay=5)  # promoted, keeping the earlier due time
+    assert len(queue) == 2
+    assert queue.get(timeout=0) == ("ns", "b")
+    assert queue.get(timeout=0) == ("ns", "a")
+
+
 def test_due_urgent_keys_go_before_a_backlog_of_routine_ones() -> None:
     """At 500 apps on a loaded machine the periodic refreshes kept eight workers busy and a
     manual edit waited behind them for seconds."""
@@ -115,3 +137,25 @@ def test_urgency_survives_a_key_being_processed() -> None:
     queue.done(key)
     assert queue.get(timeout=0) == ("ns", "a")
     assert queue.get(timeout=0) == ("ns", "routine")
+
+
+def test_urgent_then_routine_then_background_when_all_are_due() -> None:
+    clock = FakeTime()
+    queue = WorkQueue(clock)
+    queue.add(("ns", "taken-over"), background=True)
+    queue.add(("ns", "refresh"))
+    queue.add(("ns", "edited"), urgent=True)
+    assert [queue.get(timeout=0) for _ in range(3)] == [
+        ("ns", "edited"),
+        ("ns", "refresh"),
+        ("ns", "taken-over"),
+    ]
+
+
+def test_an_urgent_add_promotes_a_background_key_past_routine_ones() -> None:
+    clock = FakeTime()
+    queue = WorkQueue(clock)
+    queue.add(("ns", "refresh"))
+    queue.add(("ns", "taken-over"), background=True)
+    queue.add(("ns", "taken-over"), urgent=True)
+    assert queue.get(timeout=0) == ("ns", "taken-over")

@@ -71,6 +71,11 @@ app.kubernetes.io/component: server
 {{- default (printf "%s-server" (include "gitopsd.fullname" .)) .Values.server.serviceAccount.name }}
 {{- end }}
 
+{{- /* "true" when the controller runs sharded: more than one replica, or asked for. */}}
+{{- define "gitopsd.sharded" -}}
+{{- if or .Values.sharding.enabled (gt (int .Values.replicaCount) 1) -}}true{{- end -}}
+{{- end }}
+
 {{/*
 The ConfigManagementPlugin documents of plugins.sidecars, as a YAML list: gitopsd-cm
 declares them for the controller and each sidecar reads its own.

@@ -1,0 +1,86 @@
+"""Git warming for takeovers: every replica fetches and checks out the repositories of all
+Applications in its scope, but only what their projects permit, and forgets deleted
+Applications."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from gitopsd.errors import SourceError
+from gitopsd.operator.warming import RepoWarmer
+from gitopsd.project import ApplicationNamespaces, Project, parse_project
+
+SCOPE = ApplicationNamespaces("gitopsd", ("team-a",))
+
+
+class FakeRepos:
+    def __init__(self) -> None:
+        self.checked_out: list[tuple[str, str]] = []
+
+    def resolve(self, url: str, revision: str) -> str:
+        if "broken" in url:
+            raise SourceError(f"{url}: unreachable")
+        return f"sha-of-{revision}"
+
+    def checkout(self, url: str, sha: str) -> None:
+        self.checked_out.append((url, sha))
+
+
+class FakeEnv:
+    def projects(self, namespace: str) -> Mapping[str, Project]:
+        assert namespace == "gitopsd"
+        team = {
+            "metadata": {"name": "team", "namespace": "gitopsd"},
+            "spec": {
+                "sourceRepos": ["https://git.example.com/team/*"],
+                "sourceNamespaces": ["team-a"],
+                "destinations": [{"server": "*", "namespace": "*"}],
+            },
+        }
+        return {"team": parse_project(team)}
+
+
+def app(namespace: str, name: str, project: str, *sources: tuple[str, str]) -> dict[str, Any]:
+    spec: dict[str, Any] = {"project": project}
+    spec["sources"] = [{"repoURL": url, "targetRevision": rev} for url, rev in sources]
+    return {"metadata": {"namespace": namespace, "name": name}, "spec": spec}
+
+
+def warmer() -> tuple[RepoWarmer, FakeRepos]:
+    repos = FakeRepos()
+    return RepoWarmer(repos, FakeEnv(), lambda: SCOPE, interval_seconds=60.0), repos  # type: ignore[arg-type]
+
+
+def test_every_permitted_repository_is_fetched_and_checked_out_once() -> None:
+    w, repos = warmer()
+    w.note("ADDED", app("gitopsd", "a", "default", ("https://git.example.com/x.git", "main")))
+    w.note("ADDED", app("gitopsd", "b", "default", ("https://git.example.com/x.git", "main")))
+    w.note("ADDED", app("team-a", "c", "team", ("https://git.example.com/team/y.git", "v1")))
+    assert w.warm() == 2
+    assert sorted(repos.checked_out) == [
+        ("https://git.example.com/team/y.git", "sha-of-v1"),
+        ("https://git.example.com/x.git", "sha-of-main"),
+    ]
+
+
+def test_what_the_project_or_the_scope_refuses_is_never_fetched() -> None:
+    w, repos = warmer()
+    # Outside the team project's sourceRepos.
+    w.note("ADDED", app("team-a", "a", "team", ("https://evil.example.com/z.git", "main")))
+    # The default project admits only the control-plane namespace.
+    w.note("ADDED", app("team-a", "b", "default", ("https://git.example.com/x.git", "main")))
+    # A namespace the controller does not serve, and a project that does not exist.
+    w.note("ADDED", app("team-b", "c", "team", ("https://git.example.com/team/y.git", "v1")))
+    w.note("ADDED", app("gitopsd", "d", "missing", ("https://git.example.com/x.git", "main")))
+    assert w.warm() == 0
+    assert repos.checked_out == []
+
+
+def test_deleted_applications_and_unreachable_repositories_are_skipped() -> None:
+    w, repos = warmer()
+    w.note("ADDED", app("gitopsd", "a", "default", ("https://git.example.com/broken.git", "main")))
+    w.note("ADDED", app("gitopsd", "b", "default", ("https://git.example.com/x.git", "main")))
+    w.note("DELETED", app("gitopsd", "b", "default"))
+    assert w.warm() == 0
+    assert repos.checked_out == []
