@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +29,6 @@ from gitopsd.model.annotations import (
 )
 from gitopsd.model.keys import GroupKind, ResourceKey
 from gitopsd.operator.audit import EventSink, record
-from gitopsd.operator.queue import AppKey
 from gitopsd.ports import Clock
 from gitopsd.sharding import WriteGate
 from gitopsd.sync.reconciler import ReconcileResult
@@ -38,9 +36,11 @@ from gitopsd.sync.reconciler import ReconcileResult
 log = logging.getLogger(__name__)
 
 APPLICATION = GroupKind("gitopsd.io", "Application")
-# Timestamps change every pass; a status that differs only in them is written at most
-# once per this many seconds (reconciledAt stays roughly current without a write per pass).
-STATUS_HEARTBEAT_SECONDS = 300.0
+# Timestamps change every pass; a status that differs only in them is not written, so an
+# unchanged pass (and a restart over unchanged apps) makes no write at all. reconciledAt
+# is therefore the time of the last pass that changed something; how recently each app
+# was looked at is in the reconcile metrics.
+VOLATILE_STATUS_FIELDS = ("reconciledAt", "observedAt")
 # After a finalizer patch lost a race with another writer: look again soon.
 CONFLICT_RETRY_SECONDS = 1.0
 
@@ -59,10 +59,6 @@ class ApplicationWriter:
         self.events = events
         self.gate = gate
         self.clock = clock
-        self._written_at: dict[AppKey, float] = {}
-
-    def forget(self, key: AppKey) -> None:
-        self._written_at.pop(key, None)
 
     def write(self, app: dict[str, Any], result: ReconcileResult) -> Written:
         """Record what the pass decided, in the order that keeps a crash or a refused write
@@ -109,8 +105,7 @@ class ApplicationWriter:
         With sharding the write holds only if ``status.controller`` is still what this
         pass read: a replica that lost the Application meanwhile cannot overwrite the
         status its new owner wrote."""
-        app_key = (key.namespace, key.name)
-        if not self._status_changed(previous, status, app_key):
+        if not self._status_changed(previous, status):
             return True
         expect = None
         if self.gate.sharded and "controller" in previous:
@@ -136,7 +131,6 @@ class ApplicationWriter:
         except ClusterError as error:
             log.warning("%s: status update failed, will retry: %s", key, error)
             return False
-        self._written_at[app_key] = time.monotonic()
         return True
 
     def _clear_operation(self, key: ResourceKey, consumed: dict[str, Any]) -> None:
@@ -174,14 +168,11 @@ class ApplicationWriter:
             return CONFLICT_RETRY_SECONDS
         return None
 
-    def _status_changed(
-        self, previous: dict[str, Any], status: dict[str, Any], key: AppKey
-    ) -> bool:
-        volatile = ("reconciledAt", "observedAt")
-        before = {k: v for k, v in previous.items() if k not in volatile}
-        after = {k: v for k, v in status.items() if k not in volatile}
-        now = time.monotonic()
-        return before != after or now - self._written_at.get(key, 0.0) > STATUS_HEARTBEAT_SECONDS
+    @staticmethod
+    def _status_changed(previous: dict[str, Any], status: dict[str, Any]) -> bool:
+        before = {k: v for k, v in previous.items() if k not in VOLATILE_STATUS_FIELDS}
+        after = {k: v for k, v in status.items() if k not in VOLATILE_STATUS_FIELDS}
+        return before != after
 
     def clear_refresh(self, app: dict[str, Any]) -> None:
         meta = app["metadata"]

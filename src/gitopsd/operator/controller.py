@@ -179,7 +179,6 @@ class Controller:
     def _drop(self, key: AppKey) -> None:
         """Another replica owns ``key`` now: keep nothing of it but what ``known`` holds."""
         self._forget(key)
-        self.writer.forget(key)
         with self._lock:
             inventory = self._inventory.pop(key, None)
         if inventory is not None:

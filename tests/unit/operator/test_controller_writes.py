@@ -182,3 +182,26 @@ def test_an_unexpected_exception_is_logged_once_and_backed_off() -> None:
     ctl.reconciler = Exploding(ReconcileResult(status={}))  # type: ignore[assignment]
     delay = ctl.process(("gitopsd", "web"))
     assert delay is not None and delay < 10
+
+
+def test_a_status_that_differs_only_in_its_timestamps_is_never_written() -> None:
+    """An unchanged pass makes no write: not on the next pass, not after a restart (a new
+    controller over the same Application), however much time has passed."""
+    written = {
+        "sync": {"status": "Synced"},
+        "health": {"status": "Healthy"},
+        "reconciledAt": "2026-11-23T11:00:00Z",
+        "observedAt": "2026-11-23T11:00:00Z",
+    }
+    local = FakeLocal(application(status=written))
+    same = {**written, "reconciledAt": "2026-11-23T12:00:00Z", "observedAt": "2026-11-23T12:00:00Z"}
+    result = ReconcileResult(status=same)
+    for ctl in (controller(local, result), controller(local, result)):
+        for _ in range(3):
+            ctl.process(("gitopsd", "web"))
+        assert ctl.events.flush(timeout=10.0)
+    assert local.writes == []
+    # A real change is written at once, whole.
+    changed = {**same, "health": {"status": "Degraded"}}
+    controller(local, ReconcileResult(status=changed)).process(("gitopsd", "web"))
+    assert local.writes == [("status", changed)]
