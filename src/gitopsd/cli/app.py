@@ -30,19 +30,19 @@ from gitopsd.cli.app_context import (
     connect,
     get_application,
 )
-from gitopsd.cli.app_views import format_history, format_list, format_resources, format_summary
+from gitopsd.cli.app_views import application_text, format_list, history_text
 from gitopsd.cli.app_wait import Poller, WaitFor, add_timeout_flag, unmet_conditions
 from gitopsd.cli.app_write import write_application
-from gitopsd.cli.output import ExitCode, OutputFormat, dump, print_list
+from gitopsd.cli.output import ExitCode, add_output_flag, print_list
 from gitopsd.model.app_patches import finalizers_patch, sync_policy_patch
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("app", help="list, inspect, sync and roll back Applications")
     verbs = parser.add_subparsers(dest="app_command", metavar="VERB", required=True)
-    _with_output(_verb(verbs, "list", "list Applications", run_list, app=False))
-    _with_output(_verb(verbs, "get", "show an Application and its resources", run_get))
-    _with_output(_verb(verbs, "history", "list the deployments of an Application", run_history))
+    add_output_flag(_verb(verbs, "list", "list Applications", run_list, app=False))
+    add_output_flag(_verb(verbs, "get", "show an Application and its resources", run_get))
+    add_output_flag(_verb(verbs, "history", "list the deployments of an Application", run_history))
     diff = _verb(verbs, "diff", "diff Git against the live cluster", run_diff)
     diff.add_argument("--revision", default="", help="diff against this revision instead")
     diff.add_argument("--cache-dir", help="Git cache (default: a temporary directory)")
@@ -87,17 +87,6 @@ def _verb(
     return parser
 
 
-def _with_output(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-o",
-        "--output",
-        type=OutputFormat,
-        choices=list(OutputFormat),
-        default=OutputFormat.TABLE,
-        help="table (default), json or yaml",
-    )
-
-
 def _register_set(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sync-policy", choices=["automated", "none"], help="automated or none")
     parser.add_argument(
@@ -121,22 +110,13 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_get(args: argparse.Namespace) -> int:
     app = get_application(connect(args), *application_ref(args))
-    if args.output is not OutputFormat.TABLE:
-        sys.stdout.write(dump(app, args.output))
-        return ExitCode.OK
-    sys.stdout.write(format_summary(app))
-    resources = format_resources(app)
-    if resources:
-        sys.stdout.write("\n" + resources)
+    sys.stdout.write(application_text(app, args.output))
     return ExitCode.OK
 
 
 def run_history(args: argparse.Namespace) -> int:
     app = get_application(connect(args), *application_ref(args))
-    if args.output is OutputFormat.TABLE:
-        sys.stdout.write(format_history(app))
-    else:
-        sys.stdout.write(dump((app.get("status") or {}).get("history") or [], args.output))
+    sys.stdout.write(history_text(app, args.output))
     return ExitCode.OK
 
 

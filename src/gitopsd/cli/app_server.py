@@ -19,10 +19,10 @@ from dataclasses import replace
 from typing import Any
 
 from gitopsd.cli.app_context import application_ref
-from gitopsd.cli.app_views import format_history, format_list, format_resources, format_summary
+from gitopsd.cli.app_views import application_text, format_list, history_text
 from gitopsd.cli.app_wait import Poller, ProgressTracker, WaitFor, unmet_conditions
 from gitopsd.cli.login import add_config_flag, config_path
-from gitopsd.cli.output import ExitCode, OutputFormat, dump, print_list, short_revision
+from gitopsd.cli.output import ExitCode, print_list, short_revision
 from gitopsd.cli.server_client import ServerClient
 from gitopsd.cli.server_config import LocalConfig, ServerContext
 from gitopsd.diff import DiffOptions, diff_object, format_diffs
@@ -131,13 +131,7 @@ def run_list(args: argparse.Namespace, client: ServerClient) -> int:
 def run_get(args: argparse.Namespace, client: ServerClient) -> int:
     refresh = refresh_kind(args)
     app = fetch(args, client, **({"refresh": refresh} if refresh else {}))
-    if args.output is not OutputFormat.TABLE:
-        sys.stdout.write(dump(app, args.output))
-        return ExitCode.OK
-    sys.stdout.write(format_summary(app))
-    resources = format_resources(app)
-    if resources:
-        sys.stdout.write("\n" + resources)
+    sys.stdout.write(application_text(app, args.output))
     return ExitCode.OK
 
 
@@ -150,10 +144,7 @@ def refresh_kind(args: argparse.Namespace) -> str:
 @server_verb("history")
 def run_history(args: argparse.Namespace, client: ServerClient) -> int:
     app = fetch(args, client)
-    if args.output is OutputFormat.TABLE:
-        sys.stdout.write(format_history(app))
-    else:
-        sys.stdout.write(dump((app.get("status") or {}).get("history") or [], args.output))
+    sys.stdout.write(history_text(app, args.output))
     return ExitCode.OK
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from gitopsd.cli.output import format_table, human_age, short_revision
+from gitopsd.cli.output import OutputFormat, dump, format_table, human_age, short_revision
 from gitopsd.model.keys import ResourceKey
 from gitopsd.spec import raw_sources
 
@@ -181,3 +181,18 @@ def format_history(app: dict[str, Any]) -> str:
         for entry in sorted(history, key=lambda e: int(e.get("id", 0)))
     ]
     return format_table(HISTORY_HEADERS, rows)
+
+
+def application_text(app: dict[str, Any], output: OutputFormat) -> str:
+    """``app get``: the summary and the resources table, or the whole Application dumped."""
+    if output is not OutputFormat.TABLE:
+        return dump(app, output)
+    resources = format_resources(app)
+    return format_summary(app) + ("\n" + resources if resources else "")
+
+
+def history_text(app: dict[str, Any], output: OutputFormat) -> str:
+    """``app history``: the deployments as a table, or ``status.history`` dumped."""
+    if output is OutputFormat.TABLE:
+        return format_history(app)
+    return dump((app.get("status") or {}).get("history") or [], output)

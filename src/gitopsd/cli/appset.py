@@ -25,6 +25,7 @@ from gitopsd.cli.app_context import add_connection_flags, connect
 from gitopsd.cli.output import (
     ExitCode,
     OutputFormat,
+    add_output_flag,
     dump,
     format_table,
     human_age,
@@ -71,14 +72,7 @@ def _live_verb(
 ) -> argparse.ArgumentParser:
     parser = verbs.add_parser(name, help=help_text, description=help_text)
     add_connection_flags(parser)
-    parser.add_argument(
-        "-o",
-        "--output",
-        type=OutputFormat,
-        choices=list(OutputFormat),
-        default=OutputFormat.TABLE,
-        help="table (default), json or yaml",
-    )
+    add_output_flag(parser)
     parser.set_defaults(func=func)
     return parser
 

@@ -6,6 +6,7 @@ Pure formatting: callers pass ``now`` for ages and write the returned text thems
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import sys
@@ -104,6 +105,34 @@ def read_application(path: Path) -> dict[str, Any]:
     if not (apps[0].get("metadata") or {}).get("name"):
         raise SpecError(f"{path}: the Application has no metadata.name")
     return apps[0]
+
+
+def add_output_flag(parser: argparse.ArgumentParser) -> None:
+    """``-o/--output`` for the verbs that show things: a table for people (the default),
+    or a JSON or YAML dump for scripts."""
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=OutputFormat,
+        choices=list(OutputFormat),
+        default=OutputFormat.TABLE,
+        help="table (default), json or yaml",
+    )
+
+
+def print_rows(
+    items: Sequence[dict[str, Any]],
+    output: OutputFormat,
+    headers: Sequence[str],
+    row: Callable[[dict[str, Any]], list[str]],
+) -> int:
+    """``list`` verbs whose items are already in order: a table of ``row(item)`` under
+    ``headers``, or a dump of the items."""
+    if output is OutputFormat.TABLE:
+        sys.stdout.write(format_table(headers, [row(item) for item in items]))
+    else:
+        sys.stdout.write(dump(list(items), output))
+    return ExitCode.OK
 
 
 def print_list(

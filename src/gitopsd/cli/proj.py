@@ -13,7 +13,14 @@ from typing import Any
 
 from gitopsd.cli.app_context import add_connection_flags, connect
 from gitopsd.cli.app_server import add_server_flags, server_target
-from gitopsd.cli.output import ExitCode, OutputFormat, dump, format_table
+from gitopsd.cli.output import (
+    ExitCode,
+    OutputFormat,
+    add_output_flag,
+    dump,
+    format_table,
+    print_rows,
+)
 from gitopsd.cli.server_client import ServerClient
 from gitopsd.errors import NotFound
 from gitopsd.model.annotations import GROUP
@@ -32,14 +39,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     get.add_argument("project", metavar="PROJECT")
     get.set_defaults(func=run_get)
     for verb in (listing, get):
-        verb.add_argument(
-            "-o",
-            "--output",
-            type=OutputFormat,
-            choices=list(OutputFormat),
-            default=OutputFormat.TABLE,
-            help="table (default), json or yaml",
-        )
+        add_output_flag(verb)
         add_connection_flags(verb)
         add_server_flags(verb)
 
@@ -51,11 +51,7 @@ def run_list(args: argparse.Namespace) -> int:
     else:
         projects = connect(args).list(APPPROJECT, namespace=args.namespace)
     projects = sorted(projects, key=lambda p: str(p["metadata"]["name"]))
-    if args.output is not OutputFormat.TABLE:
-        sys.stdout.write(dump(projects, args.output))
-        return ExitCode.OK
-    sys.stdout.write(format_table(HEADERS, [_row(p) for p in projects]))
-    return ExitCode.OK
+    return print_rows(projects, args.output, HEADERS, _row)
 
 
 def run_get(args: argparse.Namespace) -> int:

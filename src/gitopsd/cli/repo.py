@@ -18,7 +18,11 @@ from typing import Any
 
 from gitopsd.cli.app_context import add_connection_flags, connect
 from gitopsd.cli.app_server import add_server_flags, server_target
-from gitopsd.cli.output import ExitCode, OutputFormat, dump, format_table
+from gitopsd.cli.output import (
+    ExitCode,
+    add_output_flag,
+    print_rows,
+)
 from gitopsd.cli.server_client import ServerClient
 from gitopsd.errors import ConfigError
 from gitopsd.model.annotations import SECRET_TYPE_LABEL, SECRET_TYPE_REPOSITORY
@@ -32,14 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser("repo", help="list and add Git repositories")
     verbs = parser.add_subparsers(dest="repo_command", metavar="VERB", required=True)
     listing = verbs.add_parser("list", help="list repositories (never their credentials)")
-    listing.add_argument(
-        "-o",
-        "--output",
-        type=OutputFormat,
-        choices=list(OutputFormat),
-        default=OutputFormat.TABLE,
-        help="table (default), json or yaml",
-    )
+    add_output_flag(listing)
     listing.set_defaults(func=run_list)
     add = verbs.add_parser("add", help="add a repository")
     add.add_argument("repo", metavar="REPO", help="the repository URL")
@@ -68,11 +65,7 @@ def run_list(args: argparse.Namespace) -> int:
             label_selector=f"{SECRET_TYPE_LABEL}={SECRET_TYPE_REPOSITORY}",
         )
         items = sorted((repository_view(s) for s in secrets), key=lambda v: str(v["repo"]))
-    if args.output is not OutputFormat.TABLE:
-        sys.stdout.write(dump(items, args.output))
-        return ExitCode.OK
-    sys.stdout.write(format_table(HEADERS, [_row(item) for item in items]))
-    return ExitCode.OK
+    return print_rows(items, args.output, HEADERS, _row)
 
 
 def _row(item: dict[str, Any]) -> list[str]:

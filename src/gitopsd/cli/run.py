@@ -6,11 +6,11 @@ import argparse
 import os
 from pathlib import Path
 
+from gitopsd.cli.env_flags import add_log_flags, add_process_flags, env_flag, env_switch
 from gitopsd.config import (
     ControllerSettings,
     LeaseTiming,
     default_identity,
-    env_flag_default,
     parse_application_namespaces,
     replica_id_problem,
 )
@@ -20,44 +20,33 @@ from gitopsd.spec import parse_duration
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("run", help="run the controller")
-    parser.add_argument("--kubeconfig", default=os.environ.get("KUBECONFIG"))
-    parser.add_argument(
-        "--namespace",
-        default=env_flag_default("namespace", "gitopsd"),
-        help="the control-plane namespace: AppProjects, Secrets, gitopsd-cm and "
+    add_process_flags(
+        parser,
+        "gitopsd",
+        "the control-plane namespace: AppProjects, Secrets, gitopsd-cm and "
         "Applications (default gitopsd)",
     )
-    parser.add_argument(
-        "--application-namespaces",
-        default=env_flag_default("application-namespaces", ""),
+    env_flag(
+        parser,
+        "application-namespaces",
+        "",
         metavar="PATTERNS",
         help="other namespaces Applications may live in, comma-separated names, globs or "
         "/regex/ (Argo CD's application.namespaces); their projects must list them in "
         "sourceNamespaces",
     )
-    parser.add_argument(
-        "--metrics-port", type=int, default=int(env_flag_default("metrics-port", "8082"))
-    )
-    parser.add_argument(
-        "--webhook-port", type=int, default=int(env_flag_default("webhook-port", "8083"))
-    )
-    parser.add_argument(
-        "--reconcile-interval",
-        default=env_flag_default("reconcile-interval", "120s"),
+    env_flag(parser, "metrics-port", "8082", kind=int)
+    env_flag(parser, "webhook-port", "8083", kind=int)
+    env_flag(
+        parser,
+        "reconcile-interval",
+        "120s",
         help="how often every Application is refreshed from Git (plus jitter; default 120s)",
     )
-    parser.add_argument("--workers", type=int, default=int(env_flag_default("workers", "8")))
-    parser.add_argument(
-        "--log-format", choices=["text", "json"], default=env_flag_default("log-format", "text")
-    )
-    parser.add_argument("--log-level", default=env_flag_default("log-level", "INFO"))
-    parser.add_argument("--cache-dir", default=env_flag_default("cache-dir", ""))
-    parser.add_argument(
-        "--argocd-metrics",
-        action="store_true",
-        default=env_flag_default("argocd-metrics", "") == "true",
-        help="also export Argo CD-compatible metric names",
-    )
+    env_flag(parser, "workers", "8", kind=int)
+    add_log_flags(parser)
+    env_flag(parser, "cache-dir", "")
+    env_switch(parser, "argocd-metrics", "also export Argo CD-compatible metric names")
     sharding = parser.add_argument_group(
         "sharding",
         "several replicas, each reconciling its share of the Applications and "
@@ -65,11 +54,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(the gitopsd-cm keys controller.sharding.leaseDuration, .renewDeadline and "
         ".retryPeriod override the times below without a restart)",
     )
-    sharding.add_argument(
-        "--sharding",
-        action="store_true",
-        default=env_flag_default("sharding", "") == "true",
-        help="spread Applications and ApplicationSets over the replicas holding a Lease",
+    env_switch(
+        sharding,
+        "sharding",
+        "spread Applications and ApplicationSets over the replicas holding a Lease",
     )
     sharding.add_argument(
         "--replica-id",
@@ -77,41 +65,33 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="this replica's name: unique among the replicas (default: $GITOPSD_REPLICA_ID, "
         "else $POD_ID, else host name and process id)",
     )
-    sharding.add_argument(
-        "--lease-duration",
-        default=env_flag_default("lease-duration", "15s"),
+    env_flag(
+        sharding,
+        "lease-duration",
+        "15s",
         help="another replica takes this one's share after seeing its Lease unchanged "
         "this long (default 15s)",
     )
-    sharding.add_argument(
-        "--renew-deadline",
-        default=env_flag_default("renew-deadline", "10s"),
+    env_flag(
+        sharding,
+        "renew-deadline",
+        "10s",
         help="stop acting when the Lease was not renewed within this (default 10s)",
     )
-    sharding.add_argument(
-        "--retry-period",
-        default=env_flag_default("retry-period", "2s"),
+    env_flag(
+        sharding,
+        "retry-period",
+        "2s",
         help="renew the Lease and look at the others this often (default 2s)",
     )
     # Argo CD's names for the self-heal back-off: 2 s, times 3 per attempt, capped at 5 min.
-    parser.add_argument(
-        "--self-heal-backoff-timeout-seconds",
-        type=float,
-        default=float(env_flag_default("self-heal-backoff-timeout-seconds", "2")),
-    )
-    parser.add_argument(
-        "--self-heal-backoff-factor",
-        type=float,
-        default=float(env_flag_default("self-heal-backoff-factor", "3")),
-    )
-    parser.add_argument(
-        "--self-heal-backoff-cap-seconds",
-        type=float,
-        default=float(env_flag_default("self-heal-backoff-cap-seconds", "300")),
-    )
-    parser.add_argument(
-        "--operation-timeout",
-        default=env_flag_default("operation-timeout", "1h"),
+    env_flag(parser, "self-heal-backoff-timeout-seconds", "2", kind=float)
+    env_flag(parser, "self-heal-backoff-factor", "3", kind=float)
+    env_flag(parser, "self-heal-backoff-cap-seconds", "300", kind=float)
+    env_flag(
+        parser,
+        "operation-timeout",
+        "1h",
         help="end a sync attempt still running after this long, as Failed (0: never; default 1h)",
     )
     parser.set_defaults(func=run)

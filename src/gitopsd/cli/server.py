@@ -3,52 +3,42 @@
 from __future__ import annotations
 
 import argparse
-import os
 
-from gitopsd.config import ServerSettings, env_flag_default
+from gitopsd.cli.env_flags import add_log_flags, add_process_flags, env_flag, env_switch
+from gitopsd.config import ServerSettings
 from gitopsd.spec import parse_duration
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("server", help="run the HTTP API server")
     base = ServerSettings()
-    parser.add_argument("--kubeconfig", default=os.environ.get("KUBECONFIG"))
-    parser.add_argument(
-        "--namespace",
-        default=env_flag_default("namespace", base.namespace),
-        help="where Application resources live (default gitopsd)",
+    add_process_flags(parser, base.namespace, "where Application resources live (default gitopsd)")
+    env_flag(parser, "port", "8080", kind=int)
+    env_flag(parser, "address", base.address)
+    add_log_flags(parser)
+    env_flag(parser, "session-duration", "24h", help="how long a sign-in lasts (default 24h)")
+    env_switch(
+        parser,
+        "insecure-cookies",
+        "send the session cookie over plain HTTP too (only for http://localhost)",
     )
-    parser.add_argument("--port", type=int, default=int(env_flag_default("port", "8080")))
-    parser.add_argument("--address", default=env_flag_default("address", base.address))
-    parser.add_argument(
-        "--log-format", choices=["text", "json"], default=env_flag_default("log-format", "text")
-    )
-    parser.add_argument("--log-level", default=env_flag_default("log-level", "INFO"))
-    parser.add_argument(
-        "--session-duration",
-        default=env_flag_default("session-duration", "24h"),
-        help="how long a sign-in lasts (default 24h)",
-    )
-    parser.add_argument(
-        "--insecure-cookies",
-        action="store_true",
-        default=env_flag_default("insecure-cookies", "") == "true",
-        help="send the session cookie over plain HTTP too (only for http://localhost)",
-    )
-    parser.add_argument(
-        "--login-max-failures",
-        type=int,
-        default=int(env_flag_default("login-max-failures", str(base.login_max_failures))),
+    env_flag(
+        parser,
+        "login-max-failures",
+        str(base.login_max_failures),
+        kind=int,
         help="failed sign-ins per user name per 5 minutes before it is refused (default 5)",
     )
-    parser.add_argument(
-        "--static-dir",
-        default=env_flag_default("static-dir", ""),
+    env_flag(
+        parser,
+        "static-dir",
+        "",
         help="serve the web UI from this directory instead of the package's",
     )
-    parser.add_argument(
-        "--cache-dir",
-        default=env_flag_default("cache-dir", ""),
+    env_flag(
+        parser,
+        "cache-dir",
+        "",
         help="Git cache for managed-resources' target states (default ~/.cache/gitopsd/server)",
     )
     parser.set_defaults(func=run)

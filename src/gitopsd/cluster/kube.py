@@ -231,12 +231,10 @@ class KubeCluster:
     ) -> KubeObject:
         key = ResourceKey.of(obj)
         _, path = self.object_path(key)
-        query = {"fieldManager": field_manager, "force": "true" if force else "false"}
-        if dry_run:
-            query["dryRun"] = "All"
+        query = {**_write_query(field_manager, dry_run), "force": "true" if force else "false"}
         if field_validation:
             query["fieldValidation"] = field_validation
-        result: KubeObject = self.request(
+        return self._write(
             "PATCH",
             path,
             query=query,
@@ -246,24 +244,12 @@ class KubeCluster:
             what=f"{key} {'dry-run ' if dry_run else ''}apply failed",
             secret=is_secret(obj),
         )
-        return result
 
     def create(self, obj: KubeObject, *, dry_run: bool = False) -> KubeObject:
         key = ResourceKey.of(obj)
         resource = self.resource_for(key.group_kind)
-        query = {"fieldManager": "gitopsd"}
-        if dry_run:
-            query["dryRun"] = "All"
-        result: KubeObject = self.request(
-            "POST",
-            self.collection_path(resource, key.namespace),
-            query=query,
-            body=obj,
-            kind=key.kind,
-            what=f"{key} create failed",
-            secret=is_secret(obj),
-        )
-        return result
+        path = self.collection_path(resource, key.namespace)
+        return self._store("POST", path, obj, obj, dry_run=dry_run, verb="create")
 
     def replace(self, obj: KubeObject, *, dry_run: bool = False) -> KubeObject:
         key = ResourceKey.of(obj)
@@ -274,19 +260,7 @@ class KubeCluster:
             if live is None:
                 return self.create(obj, dry_run=dry_run)
             body["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
-        query = {"fieldManager": "gitopsd"}
-        if dry_run:
-            query["dryRun"] = "All"
-        result: KubeObject = self.request(
-            "PUT",
-            path,
-            query=query,
-            body=body,
-            kind=key.kind,
-            what=f"{key} replace failed",
-            secret=is_secret(obj),
-        )
-        return result
+        return self._store("PUT", path, obj, body, dry_run=dry_run, verb="replace")
 
     def delete(
         self,
@@ -314,7 +288,7 @@ class KubeCluster:
         """A JSON merge patch; ``field_manager`` names the writer in ``managedFields``
         (empty: the server derives one from the client's user agent)."""
         _, path = self.object_path(key)
-        result: KubeObject = self.request(
+        return self._write(
             "PATCH",
             path,
             query={"fieldManager": field_manager} if field_manager else None,
@@ -323,7 +297,6 @@ class KubeCluster:
             kind=key.kind,
             what=f"{key} patch failed",
         )
-        return result
 
     def json_patch(
         self, key: ResourceKey, operations: builtins.list[dict[str, Any]], *, subresource: str = ""
@@ -331,7 +304,7 @@ class KubeCluster:
         """An RFC 6902 JSON patch. A failing ``test`` operation makes the server refuse the
         whole patch (``Invalid``), which is how a write is made conditional on a field."""
         _, path = self.object_path(key)
-        result: KubeObject = self.request(
+        return self._write(
             "PATCH",
             f"{path}/{subresource}" if subresource else path,
             body=operations,
@@ -339,12 +312,11 @@ class KubeCluster:
             kind=key.kind,
             what=f"{key} {subresource + ' ' if subresource else ''}patch failed",
         )
-        return result
 
     def patch_status(self, key: ResourceKey, status: dict[str, Any]) -> KubeObject:
         """Merge-patch the status subresource."""
         _, path = self.object_path(key)
-        result: KubeObject = self.request(
+        return self._write(
             "PATCH",
             f"{path}/status",
             body={"status": status},
@@ -352,7 +324,6 @@ class KubeCluster:
             kind=key.kind,
             what=f"{key} status patch failed",
         )
-        return result
 
     def replace_status(
         self,
@@ -371,6 +342,46 @@ class KubeCluster:
         return self.json_patch(
             key, [*tests, {"op": "add", "path": "/status", "value": status}], subresource="status"
         )
+
+    def _store(
+        self, method: str, path: str, obj: KubeObject, body: KubeObject, *, dry_run: bool, verb: str
+    ) -> KubeObject:
+        """Create or replace ``obj`` whole (sending ``body``) as gitopsd's field manager."""
+        key = ResourceKey.of(obj)
+        return self._write(
+            method,
+            path,
+            query=_write_query("gitopsd", dry_run),
+            body=body,
+            kind=key.kind,
+            what=f"{key} {verb} failed",
+            secret=is_secret(obj),
+        )
+
+    def _write(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any,
+        kind: str,
+        what: str,
+        query: Mapping[str, str] | None = None,
+        content_type: str = JSON,
+        secret: bool = False,
+    ) -> KubeObject:
+        """A write whose answer is the object as the server stored it."""
+        result: KubeObject = self.request(
+            method,
+            path,
+            query=query,
+            body=body,
+            content_type=content_type,
+            kind=kind,
+            what=what,
+            secret=secret,
+        )
+        return result
 
     def create_event(self, event: KubeObject) -> None:
         namespace = event["metadata"]["namespace"]
@@ -444,3 +455,12 @@ def _retry_after(headers: Any, attempt: int) -> float:
 
 def api_version_of(obj: KubeObject) -> tuple[str, str]:
     return split_api_version(str(obj.get("apiVersion", "")))
+
+
+def _write_query(field_manager: str, dry_run: bool) -> dict[str, str]:
+    """The query of a write by ``field_manager``; a dry run is checked and admitted by
+    the server but not stored."""
+    query = {"fieldManager": field_manager}
+    if dry_run:
+        query["dryRun"] = "All"
+    return query

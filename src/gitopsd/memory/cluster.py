@@ -37,12 +37,12 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from gitopsd.errors import ClusterError, Invalid
+from gitopsd.errors import ClusterError, ConfigError, Invalid
 from gitopsd.memory.calls import Call, Verb
 from gitopsd.memory.faults import Fault, FaultBook
-from gitopsd.memory.selectors import parse_selector
 from gitopsd.memory.server import CREATE_MANAGER, DEFAULT_MANAGER, ApiServer
 from gitopsd.model.keys import GroupKind, ResourceKey
+from gitopsd.model.selectors import parse_selector
 from gitopsd.ports import ApiResource, Clock, KubeObject, SystemClock
 
 T = TypeVar("T")
@@ -94,13 +94,18 @@ class MemoryCluster:
     ) -> builtins.list[KubeObject]:
         def read() -> builtins.list[KubeObject]:
             info = self._server.info(group_kind, f"list {group_kind}")
-            matches = parse_selector(label_selector)
+            try:
+                selector = parse_selector(label_selector)
+            except ConfigError as e:
+                raise Invalid(
+                    f"unable to parse requirement: {e}", status=400, reason="BadRequest"
+                ) from e
             found = []
             for key in self._server.store.of_kind(group_kind):
                 if info.resource.namespaced and namespace and key.namespace != namespace:
                     continue
                 obj = self._server.store.get(key)
-                if obj is not None and matches(obj["metadata"].get("labels") or {}):
+                if obj is not None and selector.matches(obj["metadata"].get("labels")):
                     found.append(copy.deepcopy(obj))
             return found
 

@@ -19,7 +19,7 @@ from collections import deque
 from typing import Any, Protocol
 
 from gitopsd.cluster import KubeCluster
-from gitopsd.model.times import format_micro_time, format_time
+from gitopsd.model.events import event_about
 from gitopsd.sync.reconciler import AppEvent
 
 log = logging.getLogger("gitopsd.audit")
@@ -31,32 +31,15 @@ def event_body(
 ) -> dict[str, Any]:
     """A core/v1 Event about ``app``; ``instance`` (the replica, with sharding; the host
     name otherwise) says which controller process reported it."""
-    meta = app.get("metadata") or {}
-    stamp, micro = format_time(now), format_micro_time(now)
-    return {
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": {"generateName": f"{meta.get('name')}.", "namespace": meta.get("namespace")},
-        "involvedObject": {
-            "apiVersion": app.get("apiVersion"),
-            "kind": app.get("kind"),
-            "name": meta.get("name"),
-            "namespace": meta.get("namespace"),
-            "uid": meta.get("uid"),
-            "resourceVersion": meta.get("resourceVersion"),
-        },
-        "reason": event.reason,
-        "message": event.message[:1000],
-        "type": event.type,
-        "source": {"component": "gitopsd"},
-        "reportingComponent": "gitopsd",
-        "reportingInstance": instance or INSTANCE,
-        "firstTimestamp": stamp,
-        "lastTimestamp": stamp,
-        "eventTime": micro,
-        "action": event.reason,
-        "count": 1,
-    }
+    return event_about(
+        app,
+        reason=event.reason,
+        message=event.message,
+        event_type=event.type,
+        now=now,
+        component="gitopsd",
+        instance=instance or INSTANCE,
+    )
 
 
 class EventPoster(Protocol):

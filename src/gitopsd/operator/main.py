@@ -11,42 +11,23 @@ from typing import Any
 import kopf
 
 from gitopsd.config import ControllerSettings
-from gitopsd.model.times import log_time
+from gitopsd.model.log_lines import JsonLines, UtcText
 from gitopsd.operator import handlers
 from gitopsd.operator.runtime import Runtime
 
 AUDIT_FIELDS = ("application", "revision", "author", "action", "initiator")
 
 
-class JsonFormatter(logging.Formatter):
+class JsonFormatter(JsonLines):
     """One JSON object per line, with the audit fields when a record carries them."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "time": log_time(record.created),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
-        for field in AUDIT_FIELDS:
-            if hasattr(record, field):
-                line[field] = getattr(record, field)
-        if record.exc_info:
-            line["error"] = self.formatException(record.exc_info)
-        return json.dumps(line)
+    def fields(self, record: logging.LogRecord) -> dict[str, Any]:
+        return {field: getattr(record, field) for field in AUDIT_FIELDS if hasattr(record, field)}
 
 
-class TextFormatter(logging.Formatter):
+class TextFormatter(UtcText):
     """One line per record; audit records end with their fields as ``key=value`` pairs,
     so a text log answers "who deployed what" as the JSON one does."""
-
-    def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
-        """UTC with its zone, whatever the host's local time is."""
-        del datefmt
-        return log_time(record.created)
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gitopsd.cluster import KubeCluster
-from gitopsd.model.times import format_micro_time, format_time
+from gitopsd.model.events import event_about
 
 log = logging.getLogger("gitopsd.audit")
 INSTANCE = socket.gethostname()
@@ -52,32 +52,15 @@ def log_record(record: AuditRecord) -> None:
 def event_body(
     app: dict[str, Any], reason: str, message: str, now: dt.datetime, event_type: str = "Normal"
 ) -> dict[str, Any]:
-    meta = app.get("metadata") or {}
-    stamp = now.astimezone(dt.UTC)
-    return {
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": {"generateName": f"{meta.get('name')}.", "namespace": meta.get("namespace")},
-        "involvedObject": {
-            "apiVersion": app.get("apiVersion"),
-            "kind": app.get("kind"),
-            "name": meta.get("name"),
-            "namespace": meta.get("namespace"),
-            "uid": meta.get("uid"),
-            "resourceVersion": meta.get("resourceVersion"),
-        },
-        "reason": reason,
-        "message": message[:1000],
-        "type": event_type,
-        "source": {"component": COMPONENT},
-        "reportingComponent": COMPONENT,
-        "reportingInstance": INSTANCE,
-        "firstTimestamp": format_time(stamp),
-        "lastTimestamp": format_time(stamp),
-        "eventTime": format_micro_time(stamp),
-        "action": reason,
-        "count": 1,
-    }
+    return event_about(
+        app,
+        reason=reason,
+        message=message,
+        event_type=event_type,
+        now=now.astimezone(dt.UTC),
+        component=COMPONENT,
+        instance=INSTANCE,
+    )
 
 
 class Audit:

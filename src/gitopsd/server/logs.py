@@ -9,37 +9,21 @@ request line could carry a query string).
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
-from gitopsd.model.times import log_time
+from gitopsd.model.log_lines import JsonLines, UtcText
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "time": log_time(record.created),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
+class JsonFormatter(JsonLines):
+    """The ``audit`` mapping of an audit record at the top level of its line."""
+
+    def fields(self, record: logging.LogRecord) -> dict[str, Any]:
         audit = getattr(record, "audit", None)
-        if isinstance(audit, dict):
-            line.update(audit)
-        if record.exc_info:
-            line["error"] = self.formatException(record.exc_info)
-        return json.dumps(line)
+        return audit if isinstance(audit, dict) else {}
 
 
-class TextFormatter(logging.Formatter):
-    def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
-        """UTC with its zone, whatever the host's local time is."""
-        del datefmt
-        return log_time(record.created)
+TextFormatter = UtcText
 
 
 def configure_logging(log_format: str, level: str = "INFO") -> None:

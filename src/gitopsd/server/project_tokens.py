@@ -67,13 +67,8 @@ def token_refusal(projects: Iterable[Mapping[str, Any]], claims: Claims) -> str:
 
 
 def _matches(entry: Any, issued_at: int, token_id: str) -> bool:
-    if not isinstance(entry, dict):
-        return False
-    try:
-        same_time = int(entry.get("iat") or 0) == issued_at
-    except (TypeError, ValueError):
-        return False
-    return same_time and str(entry.get("id") or "") in ("", token_id)
+    """The entry records this token (an entry without an id matches any id)."""
+    return _issued_at(entry, issued_at) and str(entry.get("id") or "") in ("", token_id)
 
 
 def roles_with_token(project: Mapping[str, Any], role: str, claims: Claims) -> list[Any]:
@@ -109,13 +104,18 @@ def roles_without_token(
 
 
 def _removed(entry: Any, issued_at: int, token_id: str) -> bool:
+    """The entry is one a revocation names (any id when none is given)."""
+    return _issued_at(entry, issued_at) and (not token_id or entry.get("id") == token_id)
+
+
+def _issued_at(entry: Any, issued_at: int) -> bool:
+    """A well-formed ``jwtTokens`` entry whose ``iat`` is ``issued_at``."""
     if not isinstance(entry, dict):
         return False
     try:
-        same_time = int(entry.get("iat") or 0) == issued_at
+        return int(entry.get("iat") or 0) == issued_at
     except (TypeError, ValueError):
         return False
-    return same_time and (not token_id or entry.get("id") == token_id)
 
 
 def _name(project: Mapping[str, Any]) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitopsd.server.selectors import LabelSelector, parse_selector
+from gitopsd.model.selectors import LabelSelector, parse_selector
 from gitopsd.spec import raw_sources
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gitopsd.errors import ConfigError
-from gitopsd.server.selectors import parse_selector
+from gitopsd.model.selectors import parse_selector
 from gitopsd.server.views import matches, parse_query
 from tests.unit.server.fakes import app
 

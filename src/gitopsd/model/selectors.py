@@ -1,6 +1,8 @@
 """Kubernetes label selectors in their string form (``app=web,tier!=db,env in (a,b),!x``).
 
-Used by the application list and stream filters (``?selector=``). Pure.
+One parser for every place that reads a selector: the server's application list and
+stream filters (``?selector=``) and ``MemoryCluster.list``, which answers a selector that
+does not parse as the API server does (400). Pure.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ class LabelSelector:
         return all(requirement(labels) for requirement in self.requirements)
 
 
-def parse_selector(text: str) -> LabelSelector:
-    """ConfigError names the part that is not a requirement."""
-    return LabelSelector(tuple(_requirement(part) for part in _split(text) if part.strip()))
+def parse_selector(text: str | None) -> LabelSelector:
+    """Every comma-separated requirement, all required; ConfigError names the part that
+    is not a requirement. No text selects everything."""
+    parts = _split(text or "")
+    return LabelSelector(tuple(_requirement(part) for part in parts if part.strip()))
 
 
 def _split(text: str) -> list[str]:
