@@ -35,7 +35,7 @@ ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
 MAX_BACKOFF_SECONDS = 30.0
 
 
-# What one cache holds: the objects it lists, then watches.
+# What one cache holds is what it lists, then watches: a Selection.
 CacheScope = Selection
 
 
