@@ -5,6 +5,6 @@ from a kubeconfig, the in-cluster service account or a registered cluster Secret
 """
 
 from gitopsd.cluster.connection import default_client, from_credentials, from_kubeconfig
-from gitopsd.cluster.kube import KubeCluster
+from gitopsd.cluster.kube import KubeCluster, Selection
 
-__all__ = ["KubeCluster", "default_client", "from_credentials", "from_kubeconfig"]
+__all__ = ["KubeCluster", "Selection", "default_client", "from_credentials", "from_kubeconfig"]

@@ -18,12 +18,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from gitopsd.cluster.kube import KubeCluster
+from gitopsd.cluster.kube import KubeCluster, Selection
 from gitopsd.errors import ClusterError, Forbidden
-from gitopsd.model.keys import GroupKind
 from gitopsd.ports import KubeObject
 
 log = logging.getLogger(__name__)
@@ -37,19 +35,8 @@ ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
 MAX_BACKOFF_SECONDS = 30.0
 
 
-@dataclass(frozen=True)
-class CacheScope:
-    """What one cache holds: a kind, in one namespace ("" all), optionally selected."""
-
-    group_kind: GroupKind
-    namespace: str = ""
-    label_selector: str = ""
-    field_selector: str = ""
-
-    def __str__(self) -> str:
-        where = self.namespace or "all namespaces"
-        selected = ",".join(s for s in (self.label_selector, self.field_selector) if s)
-        return f"{self.group_kind} in {where}" + (f" ({selected})" if selected else "")
+# What one cache holds is what it lists, then watches: a Selection.
+CacheScope = Selection
 
 
 def slim(obj: KubeObject) -> KubeObject:
@@ -162,13 +149,7 @@ class WatchCache:
                 delay = min(delay * 2, MAX_BACKOFF_SECONDS)
 
     def _relist(self) -> None:
-        scope = self.scope
-        items, version = self.cluster.list_with_version(
-            scope.group_kind,
-            namespace=scope.namespace or None,
-            label_selector=scope.label_selector or None,
-            field_selector=scope.field_selector or None,
-        )
+        items, version = self.cluster.list_with_version(self.scope)
         fresh = {name_of(obj): self._transform(obj) for obj in items}
         with self._lock:
             old = self._objects
@@ -186,14 +167,8 @@ class WatchCache:
         self._ready.set()
 
     def _watch(self) -> None:
-        scope = self.scope
         for event_type, obj in self.cluster.watch(
-            scope.group_kind,
-            resource_version=self.resource_version,
-            label_selector=scope.label_selector or None,
-            field_selector=scope.field_selector or None,
-            namespace=scope.namespace or None,
-            timeout_seconds=self._watch_timeout,
+            self.scope, resource_version=self.resource_version, timeout_seconds=self._watch_timeout
         ):
             if self._stop.is_set():
                 return

@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import urllib3
@@ -38,6 +39,31 @@ THROTTLED_ATTEMPTS = 5
 THROTTLED_MAX_WAIT_SECONDS = 2.0
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which objects a list or a watch asks for: one kind, in one namespace ("" all),
+    optionally narrowed by a label and a field selector ("" none)."""
+
+    group_kind: GroupKind
+    namespace: str = ""
+    label_selector: str = ""
+    field_selector: str = ""
+
+    def query(self) -> dict[str, str]:
+        """The selectors as query parameters."""
+        query: dict[str, str] = {}
+        if self.label_selector:
+            query["labelSelector"] = self.label_selector
+        if self.field_selector:
+            query["fieldSelector"] = self.field_selector
+        return query
+
+    def __str__(self) -> str:
+        where = self.namespace or "all namespaces"
+        selected = ",".join(s for s in (self.label_selector, self.field_selector) if s)
+        return f"{self.group_kind} in {where}" + (f" ({selected})" if selected else "")
 
 
 class KubeCluster:
@@ -190,27 +216,17 @@ class KubeCluster:
         namespace: str | None = None,
         label_selector: str | None = None,
     ) -> builtins.list[KubeObject]:
-        items, _ = self.list_with_version(
-            group_kind, namespace=namespace, label_selector=label_selector
-        )
+        selection = Selection(group_kind, namespace or "", label_selector or "")
+        items, _ = self.list_with_version(selection)
         return items
 
-    def list_with_version(
-        self,
-        group_kind: GroupKind,
-        *,
-        namespace: str | None = None,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-    ) -> tuple[builtins.list[KubeObject], str]:
+    def list_with_version(self, selection: Selection) -> tuple[builtins.list[KubeObject], str]:
+        group_kind = selection.group_kind
         resource = self.resource_for(group_kind)
-        query = {"labelSelector": label_selector} if label_selector else {}
-        if field_selector:
-            query["fieldSelector"] = field_selector
         result = self.request(
             "GET",
-            self.collection_path(resource, namespace),
-            query=query,
+            self.collection_path(resource, selection.namespace),
+            query=selection.query(),
             kind=group_kind.kind,
             what=f"list {group_kind}",
         )
@@ -398,30 +414,21 @@ class KubeCluster:
 
     # --- watch ----------------------------------------------------------------------
     def watch(
-        self,
-        group_kind: GroupKind,
-        *,
-        resource_version: str,
-        label_selector: str | None = None,
-        namespace: str | None = None,
-        timeout_seconds: int = 300,
-        field_selector: str | None = None,
+        self, selection: Selection, *, resource_version: str, timeout_seconds: int = 300
     ) -> Iterator[tuple[str, KubeObject]]:
         """Yield (type, object) events until the server closes the watch."""
+        group_kind = selection.group_kind
         resource = self.resource_for(group_kind)
         query = {
             "watch": "true",
             "resourceVersion": resource_version,
             "allowWatchBookmarks": "true",
             "timeoutSeconds": str(timeout_seconds),
+            **selection.query(),
         }
-        if label_selector:
-            query["labelSelector"] = label_selector
-        if field_selector:
-            query["fieldSelector"] = field_selector
         raw = self.request(
             "GET",
-            self.collection_path(resource, namespace),
+            self.collection_path(resource, selection.namespace),
             query=query,
             kind=group_kind.kind,
             what=f"watch {group_kind}",

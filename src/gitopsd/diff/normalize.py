@@ -53,11 +53,13 @@ def normalize(obj: dict[str, Any]) -> dict[str, Any]:
         for name in DROPPED_WHEN_EMPTY:
             if name in metadata and not metadata[name]:
                 del metadata[name]
-    _fold_string_data(normalized)
+    fold_string_data(normalized)
     return normalized
 
 
-def _fold_string_data(obj: dict[str, Any]) -> None:
+def fold_string_data(obj: dict[str, Any]) -> None:
+    """Fold a Secret's write-only ``stringData`` into ``data``, as the API server does on
+    every write (``gitopsd.memory`` stores Secrets through this too)."""
     if obj.get("kind") != "Secret" or obj.get("apiVersion") != "v1":
         return
     string_data = obj.pop("stringData", None)

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from gitopsd.cluster import KubeCluster
+from gitopsd.cluster import KubeCluster, Selection
 from gitopsd.errors import ClusterError, Forbidden
 from gitopsd.model.annotations import GROUP
 from gitopsd.model.keys import GroupKind
@@ -107,9 +107,7 @@ class ApplicationWatcher:
         delay = 0.5
         while not stop.is_set():
             try:
-                items, version = self.cluster.list_with_version(
-                    APPLICATION, namespace=namespace or None
-                )
+                items, version = self.cluster.list_with_version(Selection(APPLICATION, namespace))
                 for app in items:
                     self._deliver("ADDED", app, scope, stop)
                 delay = 0.5
@@ -127,9 +125,8 @@ class ApplicationWatcher:
     ) -> None:
         while not stop.is_set():
             for event_type, app in self.cluster.watch(
-                APPLICATION,
+                Selection(APPLICATION, namespace),
                 resource_version=version,
-                namespace=namespace or None,
                 timeout_seconds=WATCH_TIMEOUT_SECONDS,
             ):
                 if event_type == "ERROR":

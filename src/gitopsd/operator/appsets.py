@@ -52,7 +52,7 @@ from gitopsd.model.keys import GroupKind, ResourceKey
 from gitopsd.model.times import format_time
 from gitopsd.operator.appset_status import apply_failed_conditions, appset_status, is_owned_by
 from gitopsd.operator.clusters import ClusterRegistry
-from gitopsd.operator.queue import AppKey, WorkQueue, run_worker
+from gitopsd.operator.queue import AppKey, WorkQueue, start_workers
 from gitopsd.ports import Clock
 from gitopsd.project import find_project, parse_project
 from gitopsd.sharding import Ownership, Unsharded, WriteGate, appset_key
@@ -118,10 +118,9 @@ class AppSetController:
 
     # --- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
-        for index in range(self.workers):
-            thread = threading.Thread(target=self._work, name=f"appset-{index}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self._threads += start_workers(
+            self.queue, self.process, "ApplicationSet", count=self.workers, name="appset"
+        )
 
     def stop(self) -> None:
         self.queue.close()
@@ -172,9 +171,6 @@ class AppSetController:
                 self.queue.forget(key)
 
     # --- work -----------------------------------------------------------------------
-    def _work(self) -> None:
-        run_worker(self.queue, self.process, "ApplicationSet")
-
     def process(self, key: AppKey) -> float | None:
         """One pass over one ApplicationSet; returns when to look again (None: it is gone,
         or another replica's)."""

@@ -46,7 +46,7 @@ from gitopsd.operator.app_writes import (
 from gitopsd.operator.audit import EventSink
 from gitopsd.operator.backoff import FailureBackoff, FailureCounts
 from gitopsd.operator.known import KnownApplications, key_of
-from gitopsd.operator.queue import AppKey, WorkQueue, run_worker
+from gitopsd.operator.queue import AppKey, WorkQueue, start_workers
 from gitopsd.operator.watcher import ManagedObjectWatcher
 from gitopsd.ports import Clock
 from gitopsd.project import ApplicationNamespaces
@@ -114,10 +114,9 @@ class Controller:
 
     # --- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
-        for index in range(self.workers):
-            thread = threading.Thread(target=self._work, name=f"worker-{index}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self._threads += start_workers(
+            self.queue, self.process, "Application", count=self.workers, name="worker"
+        )
 
     def stop(self) -> None:
         self.queue.close()
@@ -230,9 +229,6 @@ class Controller:
         self.queue.add(key, self.change_delay, urgent=True)
 
     # --- work -----------------------------------------------------------------------
-    def _work(self) -> None:
-        run_worker(self.queue, self.process, "Application")
-
     def process(self, key: AppKey) -> float | None:
         """Reconcile one Application; returns when to look again (None: it is gone)."""
         if not self.scope.includes(key[0]):  # outside the scope: not even read

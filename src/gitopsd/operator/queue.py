@@ -166,3 +166,22 @@ def run_worker(
             queue.done(key)
         if delay is not None:
             queue.add(key, delay)
+
+
+def start_workers(
+    queue: WorkQueue,
+    process: Callable[[AppKey], float | None],
+    what: str,
+    *,
+    count: int,
+    name: str,
+) -> list[threading.Thread]:
+    """Start ``count`` daemon threads running :func:`run_worker`, named ``{name}-{index}``."""
+    threads: list[threading.Thread] = []
+    for index in range(count):
+        thread = threading.Thread(
+            target=run_worker, args=(queue, process, what), name=f"{name}-{index}", daemon=True
+        )
+        thread.start()
+        threads.append(thread)
+    return threads

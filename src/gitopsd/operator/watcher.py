@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from gitopsd.cluster import KubeCluster
+from gitopsd.cluster import KubeCluster, Selection
 from gitopsd.errors import ClusterError, Forbidden
 from gitopsd.model.annotations import TRACKING_LABEL
 from gitopsd.model.keys import GroupKind
@@ -62,7 +62,7 @@ class ManagedObjectWatcher:
         while not self._stop.is_set():
             try:
                 _, version = self.cluster.list_with_version(
-                    group_kind, namespace=namespace or None, label_selector=TRACKING_LABEL
+                    Selection(group_kind, namespace, TRACKING_LABEL)
                 )
                 self.connected = True
                 delay = 0.5
@@ -96,10 +96,7 @@ class ManagedObjectWatcher:
     def _stream(self, group_kind: GroupKind, namespace: str, version: str) -> None:
         while not self._stop.is_set():
             for event_type, obj in self.cluster.watch(
-                group_kind,
-                resource_version=version,
-                label_selector=TRACKING_LABEL,
-                namespace=namespace or None,
+                Selection(group_kind, namespace, TRACKING_LABEL), resource_version=version
             ):
                 if self._stop.is_set():
                     return

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any, cast
 
-from gitopsd.cluster import KubeCluster
+from gitopsd.cluster import KubeCluster, Selection
 from gitopsd.model.keys import GroupKind
 from gitopsd.operator.app_namespaces import (
     APPLICATION,
@@ -50,19 +50,13 @@ class FakeApplications:
         self.listed.append(namespace or "")
         return self._in(namespace)
 
-    def list_with_version(
-        self, group_kind: GroupKind, *, namespace: str | None = None
-    ) -> tuple[list[dict[str, Any]], str]:
-        return self.list(group_kind, namespace=namespace), "1"
+    def list_with_version(self, selection: Selection) -> tuple[list[dict[str, Any]], str]:
+        return self.list(selection.group_kind, namespace=selection.namespace or None), "1"
 
     def watch(
-        self,
-        group_kind: GroupKind,
-        *,
-        resource_version: str,
-        namespace: str | None = None,
-        timeout_seconds: int = 300,
+        self, selection: Selection, *, resource_version: str, timeout_seconds: int = 300
     ) -> Iterator[tuple[str, dict[str, Any]]]:
+        namespace = selection.namespace or None
         with self._lock:
             self.watched.append(namespace or "")
             events = [e for e in self.events if namespace in (None, e["metadata"]["namespace"])]
