@@ -243,21 +243,29 @@ def run_wait(args: argparse.Namespace, client: ServerClient) -> int:
 
 @server_verb("set")
 def run_set(args: argparse.Namespace, client: ServerClient) -> int:
-    app = fetch(args, client)
-    patch = sync_policy_patch(
+    patch = sync_policy_patch_of(args, fetch(args, client))
+    path, query = _path(args, "/spec")
+    updated = client.request("PATCH", path, patch["spec"], query=query)
+    namespace, name = application_ref(args)
+    print(f"Application/{namespace}/{name}: syncPolicy.automated is {automated_shown(updated)}")
+    return ExitCode.OK
+
+
+def sync_policy_patch_of(args: argparse.Namespace, app: dict[str, Any]) -> dict[str, Any]:
+    """The merge patch that ``app set``'s flags make of ``app``'s automated sync policy."""
+    return sync_policy_patch(
         app.get("spec") or {},
         policy=args.sync_policy,
         self_heal=args.self_heal,
         prune=args.prune,
         allow_empty=args.allow_empty,
     )
-    path, query = _path(args, "/spec")
-    updated = client.request("PATCH", path, patch["spec"], query=query)
-    automated = ((updated.get("spec") or {}).get("syncPolicy") or {}).get("automated")
-    shown = "none" if automated is None else json.dumps(automated, sort_keys=True)
-    namespace, name = application_ref(args)
-    print(f"Application/{namespace}/{name}: syncPolicy.automated is {shown}")
-    return ExitCode.OK
+
+
+def automated_shown(app: dict[str, Any]) -> str:
+    """``spec.syncPolicy.automated`` of an Application as ``app set`` reports it."""
+    automated = ((app.get("spec") or {}).get("syncPolicy") or {}).get("automated")
+    return "none" if automated is None else json.dumps(automated, sort_keys=True)
 
 
 @server_verb("delete")

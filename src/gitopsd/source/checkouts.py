@@ -15,6 +15,7 @@ import shutil
 import stat
 import tempfile
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 from gitopsd.errors import SourceError
@@ -42,7 +43,8 @@ def materialise(
     if target.is_dir():
         return target
     try:
-        return _materialise(git_dir, sha, target, env, timeout, repo_url, private_paths)
+        git = GitCall((), repo_url, git_dir, env, timeout, private_paths=private_paths)
+        return _materialise(git, sha, target)
     except OSError as error:
         raise SourceError(
             f"{redact_url(repo_url)}: cannot write the tree of commit {sha[:12]}: "
@@ -50,29 +52,19 @@ def materialise(
         ) from error
 
 
-def _materialise(
-    git_dir: Path,
-    sha: str,
-    target: Path,
-    env: dict[str, str],
-    timeout: float,
-    repo_url: str,
-    private_paths: tuple[str, ...],
-) -> Path:
+def _materialise(git: GitCall, sha: str, target: Path) -> Path:
+    """``git`` names the clone and how to call git there; its arguments are set here."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.parent / f".staging-{sha[:12]}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:
         with tempfile.TemporaryDirectory(prefix="index-", dir=staging.parent) as scratch:
-            tree_env = dict(env, GIT_INDEX_FILE=str(Path(scratch) / "index"))
+            tree_env = dict(git.env or {}, GIT_INDEX_FILE=str(Path(scratch) / "index"))
             for args in (
                 ["read-tree", "--end-of-options", sha],
                 ["--work-tree", str(staging), "checkout-index", "--all", "--force"],
             ):
-                call = GitCall(
-                    args, repo_url, git_dir, tree_env, timeout, private_paths=private_paths
-                )
-                run_git(call)
+                run_git(replace(git, args=args, env=tree_env))
         make_read_only(staging)
         try:
             staging.rename(target)
