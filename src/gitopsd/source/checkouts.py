@@ -15,6 +15,8 @@ import shutil
 import stat
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -91,6 +93,16 @@ def make_read_only(root: Path) -> None:
             if not path.is_symlink():
                 path.chmod(_READ_ONLY_FILE | _EXEC)
     root.chmod(_READ_ONLY_FILE | _EXEC)
+
+
+@contextmanager
+def scratch_tree(prefix: str) -> Iterator[Path]:
+    """A temporary directory for checkouts, removed afterwards (read-only trees too)."""
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield scratch
+    finally:
+        remove_tree(scratch)
 
 
 def remove_tree(root: Path) -> None:
