@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from gitopsd.cli.app_context import application_ref
+from gitopsd.cli.app_context import add_connection_flags, application_ref
 from gitopsd.cli.app_views import application_text, format_list, history_text
 from gitopsd.cli.app_wait import Poller, ProgressTracker, WaitFor, unmet_conditions
 from gitopsd.cli.login import add_config_flag, config_path
@@ -63,6 +63,22 @@ def add_server_flags(parser: argparse.ArgumentParser) -> None:
     )
     if not any(action.dest == "config" for action in parser._actions):
         add_config_flag(parser)
+
+
+def add_either_path_flags(parser: argparse.ArgumentParser) -> None:
+    """The kubeconfig flags and the server flags, for a verb that runs either way."""
+    add_connection_flags(parser)
+    add_server_flags(parser)
+
+
+def server_items(args: argparse.Namespace, path: str) -> list[dict[str, Any]] | None:
+    """The ``items`` the server lists at ``path``; None: the verb runs against the
+    Kubernetes API instead."""
+    target = server_target(args)
+    if target is None:
+        return None
+    items: list[dict[str, Any]] = ServerClient(target).get(path).get("items") or []
+    return items
 
 
 def server_target(args: argparse.Namespace) -> ServerContext | None:

@@ -16,7 +16,7 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from gitopsd.cli.app_context import (
@@ -144,12 +144,7 @@ class ClusterRow:
     version: str
 
     def as_dict(self) -> dict[str, str]:
-        return {
-            "name": self.name,
-            "server": self.server,
-            "connection": self.connection,
-            "version": self.version,
-        }
+        return asdict(self)
 
 
 def probe(cluster: KubeCluster) -> tuple[str, str]:

@@ -14,7 +14,7 @@ within the same second.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from gitopsd.errors import ConfigError
@@ -36,12 +36,7 @@ class ResourceSelector:
     name: str
 
     def as_entry(self) -> dict[str, str]:
-        return {
-            "group": self.group,
-            "kind": self.kind,
-            "namespace": self.namespace,
-            "name": self.name,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
