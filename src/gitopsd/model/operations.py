@@ -35,9 +35,6 @@ class ResourceSelector:
     namespace: str
     name: str
 
-    def as_entry(self) -> dict[str, str]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
 class SyncRequest:
@@ -120,7 +117,7 @@ def build_operation(request: SyncRequest, *, username: str, request_id: str) -> 
     if request.dry_run:
         sync["dryRun"] = True
     if request.resources:
-        sync["resources"] = [r.as_entry() for r in sorted(request.resources)]
+        sync["resources"] = [asdict(r) for r in sorted(request.resources)]
     if request.sync_options:
         sync["syncOptions"] = list(request.sync_options)
     return {

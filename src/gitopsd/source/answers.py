@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
@@ -23,12 +24,16 @@ class CommitAnswers(Generic[K, V]):
         self._guard = threading.Lock()
         self._answers: OrderedDict[K, V] = OrderedDict()
 
-    def get(self, key: K) -> V | None:
+    def answer(self, key: K, compute: Callable[[], V]) -> V:
+        """The answer for ``key``, from ``compute`` (called without the lock held: it runs
+        git) unless remembered."""
         with self._guard:
-            return self._answers.get(key)
-
-    def put(self, key: K, answer: V) -> None:
+            remembered = self._answers.get(key)
+        if remembered is not None:
+            return remembered
+        computed = compute()
         with self._guard:
-            self._answers[key] = answer
+            self._answers[key] = computed
             while len(self._answers) > self._size:
                 self._answers.popitem(last=False)
+        return computed

@@ -194,12 +194,9 @@ class GitRepositories:
 
     def commit_info(self, repo_url: str, sha: str) -> CommitInfo:
         commit = self._full_sha(repo_url, sha)
-        cached = self._commits.get(commit)
-        if cached is not None:
-            return cached
-        info = read_commit(self._ensure_commit(repo_url, commit), repo_url, commit)
-        self._commits.put(commit, info)
-        return info
+        return self._commits.answer(
+            commit, lambda: read_commit(self._ensure_commit(repo_url, commit), repo_url, commit)
+        )
 
     def changed_paths(self, repo_url: str, old_sha: str, new_sha: str) -> frozenset[str]:
         """Repository-relative paths that differ between two commits (renames: both sides)."""
@@ -207,9 +204,9 @@ class GitRepositories:
         if old == new:
             return frozenset()
         key = f"{old}..{new}"  # commits are immutable, so the answer is too
-        cached = self._diffs.get(key)
-        if cached is not None:
-            return cached
+        return self._diffs.answer(key, lambda: self._diff_paths(repo_url, old, new))
+
+    def _diff_paths(self, repo_url: str, old: str, new: str) -> frozenset[str]:
         self._ensure_commit(repo_url, old)
         git_dir = self._ensure_commit(repo_url, new)
         out = self._local(
@@ -217,9 +214,7 @@ class GitRepositories:
             git_dir,
             ["diff", "--name-only", "-z", "--no-renames", "--end-of-options", old, new],
         )
-        changed = frozenset(p for p in out.split("\0") if p)
-        self._diffs.put(key, changed)
-        return changed
+        return frozenset(p for p in out.split("\0") if p)
 
     def list_files(self, repo_url: str, sha: str, pattern: str) -> list[str]:
         """Files of commit ``sha`` whose path matches the glob ``pattern``, sorted.
