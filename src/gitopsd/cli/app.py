@@ -15,7 +15,6 @@ Exit codes: 0 done, 1 failed or refused, 2 usage, 3 timed out. Registered by
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -34,7 +33,7 @@ from gitopsd.cli.app_views import application_text, format_list, history_text
 from gitopsd.cli.app_wait import Poller, WaitFor, add_timeout_flag, unmet_conditions
 from gitopsd.cli.app_write import write_application
 from gitopsd.cli.output import ExitCode, add_output_flag, print_list
-from gitopsd.model.app_patches import finalizers_patch, sync_policy_patch
+from gitopsd.model.app_patches import finalizers_patch
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -160,22 +159,14 @@ def run_set(args: argparse.Namespace) -> int:
     cluster = connect(args)
 
     def patch_for(app: dict[str, Any]) -> dict[str, Any]:
-        patch = sync_policy_patch(
-            app.get("spec") or {},
-            policy=args.sync_policy,
-            self_heal=args.self_heal,
-            prune=args.prune,
-            allow_empty=args.allow_empty,
-        )
+        patch = app_server.sync_policy_patch_of(args, app)
         # Removing a field leaves no field ownership behind; the annotation makes
         # gitopsd-cli the object's last writer, which drift reports then name.
         annotations = {CHANGE_CAUSE: set_change_cause(args)}
         return {**patch, "metadata": {"annotations": annotations}}
 
     _, written = write_application(cluster, application_key(namespace, name), patch_for)
-    updated = written or {}
-    automated = ((updated.get("spec") or {}).get("syncPolicy") or {}).get("automated")
-    shown = "none" if automated is None else json.dumps(automated, sort_keys=True)
+    shown = app_server.automated_shown(written or {})
     print(f"{application_key(namespace, name)}: syncPolicy.automated is {shown}")
     return ExitCode.OK
 

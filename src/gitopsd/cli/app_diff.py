@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -56,7 +55,7 @@ from gitopsd.source import (
     GitRepositories,
     credentials_from_secrets,
 )
-from gitopsd.source.checkouts import remove_tree
+from gitopsd.source.checkouts import scratch_tree
 from gitopsd.spec import ApplicationSpec, Destination, IgnoreDifference, parse_application_spec
 from gitopsd.sync.compare import CompareOptions, DryRunMemo, compare
 from gitopsd.sync.environment import Environment, ReconcileSettings
@@ -331,8 +330,5 @@ def cache_dir(explicit: str | None) -> Iterator[Path]:
     if explicit:
         yield Path(explicit)
         return
-    scratch = Path(tempfile.mkdtemp(prefix="gitopsd-diff-"))
-    try:
+    with scratch_tree("gitopsd-diff-") as scratch:
         yield scratch
-    finally:
-        remove_tree(scratch)  # checkouts are read-only

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from gitopsd.cli.app_context import application_ref
+from gitopsd.cli.app_context import add_connection_flags, application_ref
 from gitopsd.cli.app_views import application_text, format_list, history_text
 from gitopsd.cli.app_wait import Poller, ProgressTracker, WaitFor, unmet_conditions
 from gitopsd.cli.login import add_config_flag, config_path
@@ -63,6 +63,22 @@ def add_server_flags(parser: argparse.ArgumentParser) -> None:
     )
     if not any(action.dest == "config" for action in parser._actions):
         add_config_flag(parser)
+
+
+def add_either_path_flags(parser: argparse.ArgumentParser) -> None:
+    """The kubeconfig flags and the server flags, for a verb that runs either way."""
+    add_connection_flags(parser)
+    add_server_flags(parser)
+
+
+def server_items(args: argparse.Namespace, path: str) -> list[dict[str, Any]] | None:
+    """The ``items`` the server lists at ``path``; None: the verb runs against the
+    Kubernetes API instead."""
+    target = server_target(args)
+    if target is None:
+        return None
+    items: list[dict[str, Any]] = ServerClient(target).get(path).get("items") or []
+    return items
 
 
 def server_target(args: argparse.Namespace) -> ServerContext | None:
@@ -243,21 +259,29 @@ def run_wait(args: argparse.Namespace, client: ServerClient) -> int:
 
 @server_verb("set")
 def run_set(args: argparse.Namespace, client: ServerClient) -> int:
-    app = fetch(args, client)
-    patch = sync_policy_patch(
+    patch = sync_policy_patch_of(args, fetch(args, client))
+    path, query = _path(args, "/spec")
+    updated = client.request("PATCH", path, patch["spec"], query=query)
+    namespace, name = application_ref(args)
+    print(f"Application/{namespace}/{name}: syncPolicy.automated is {automated_shown(updated)}")
+    return ExitCode.OK
+
+
+def sync_policy_patch_of(args: argparse.Namespace, app: dict[str, Any]) -> dict[str, Any]:
+    """The merge patch that ``app set``'s flags make of ``app``'s automated sync policy."""
+    return sync_policy_patch(
         app.get("spec") or {},
         policy=args.sync_policy,
         self_heal=args.self_heal,
         prune=args.prune,
         allow_empty=args.allow_empty,
     )
-    path, query = _path(args, "/spec")
-    updated = client.request("PATCH", path, patch["spec"], query=query)
-    automated = ((updated.get("spec") or {}).get("syncPolicy") or {}).get("automated")
-    shown = "none" if automated is None else json.dumps(automated, sort_keys=True)
-    namespace, name = application_ref(args)
-    print(f"Application/{namespace}/{name}: syncPolicy.automated is {shown}")
-    return ExitCode.OK
+
+
+def automated_shown(app: dict[str, Any]) -> str:
+    """``spec.syncPolicy.automated`` of an Application as ``app set`` reports it."""
+    automated = ((app.get("spec") or {}).get("syncPolicy") or {}).get("automated")
+    return "none" if automated is None else json.dumps(automated, sort_keys=True)
 
 
 @server_verb("delete")

@@ -126,22 +126,13 @@ def format_summary(app: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _resource_key(entry: dict[str, Any]) -> ResourceKey:
-    return ResourceKey(
-        str(entry.get("group") or ""),
-        str(entry.get("kind") or ""),
-        str(entry.get("namespace") or ""),
-        str(entry.get("name") or ""),
-    )
-
-
 def format_resources(app: dict[str, Any]) -> str:
     """The resources table, then one ``who drifted`` line per drift manager."""
-    entries = sorted((app.get("status") or {}).get("resources") or [], key=_resource_key)
+    entries = sorted((app.get("status") or {}).get("resources") or [], key=ResourceKey.of_entry)
     rows = []
     drift: list[str] = []
     for entry in entries:
-        key = _resource_key(entry)
+        key = ResourceKey.of_entry(entry)
         status = str(entry.get("status") or "")
         if entry.get("requiresPruning"):
             status = f"{status} (requires pruning)"

@@ -16,7 +16,7 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from gitopsd.cli.app_context import (
@@ -143,14 +143,6 @@ class ClusterRow:
     connection: str
     version: str
 
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "name": self.name,
-            "server": self.server,
-            "connection": self.connection,
-            "version": self.version,
-        }
-
 
 def probe(cluster: KubeCluster) -> tuple[str, str]:
     """(``Successful``, gitVersion) or (``Failed``, "")."""
@@ -194,7 +186,7 @@ def run_list(args: argparse.Namespace) -> int:
     if args.output is OutputFormat.TABLE:
         sys.stdout.write(format_clusters(rows))
     else:
-        sys.stdout.write(dump([row.as_dict() for row in rows], args.output))
+        sys.stdout.write(dump([asdict(row) for row in rows], args.output))
     return ExitCode.OK
 
 

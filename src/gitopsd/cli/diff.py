@@ -33,11 +33,11 @@ from gitopsd.cli.app_diff import (
     report,
 )
 from gitopsd.cli.output import ExitCode, read_application
-from gitopsd.cli.render import repository_root
+from gitopsd.cli.render import local_source
 from gitopsd.cluster import KubeCluster
 from gitopsd.errors import ConfigError, GitopsdError
 from gitopsd.render import RenderContext, render_source
-from gitopsd.spec import Source, parse_application_spec
+from gitopsd.spec import parse_application_spec
 
 DEFAULT_DESTINATION_NAMESPACE = "default"
 
@@ -85,14 +85,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _diff_directory(args: argparse.Namespace, hub: KubeCluster, settings: HubSettings) -> int:
-    directory = Path(args.path).resolve()
-    if not directory.is_dir():
-        raise ConfigError(f"{args.path}: not a directory")
-    root = repository_root(directory, args.repo_root)
-    source = Source(repo_url=root.as_uri(), path=directory.relative_to(root).as_posix())
+    local = local_source(args.path, args.repo_root)
     target = DiffTarget(
         app_namespace=args.app_namespace,
-        app_name=args.app_name or directory.name,
+        app_name=args.app_name or local.directory.name,
         destination_namespace=args.namespace or DEFAULT_DESTINATION_NAMESPACE,
     )
     context = RenderContext(
@@ -100,7 +96,7 @@ def _diff_directory(args: argparse.Namespace, hub: KubeCluster, settings: HubSet
         namespace=target.destination_namespace,
         kube_version=hub.server_version(),
     )
-    objects = render_source(source, root, context)
+    objects = render_source(local.source, local.root, context)
     options = settings.compare_options()
     return report(live_comparison(hub, objects, target, None, options, settings), options.diff)
 

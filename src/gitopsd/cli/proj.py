@@ -11,8 +11,8 @@ import argparse
 import sys
 from typing import Any
 
-from gitopsd.cli.app_context import add_connection_flags, connect
-from gitopsd.cli.app_server import add_server_flags, server_target
+from gitopsd.cli.app_context import connect
+from gitopsd.cli.app_server import add_either_path_flags, server_items, server_target
 from gitopsd.cli.output import (
     ExitCode,
     OutputFormat,
@@ -40,15 +40,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     get.set_defaults(func=run_get)
     for verb in (listing, get):
         add_output_flag(verb)
-        add_connection_flags(verb)
-        add_server_flags(verb)
+        add_either_path_flags(verb)
 
 
 def run_list(args: argparse.Namespace) -> int:
-    target = server_target(args)
-    if target is not None:
-        projects = ServerClient(target).get("/api/v1/projects").get("items") or []
-    else:
+    projects = server_items(args, "/api/v1/projects")
+    if projects is None:
         projects = connect(args).list(APPPROJECT, namespace=args.namespace)
     projects = sorted(projects, key=lambda p: str(p["metadata"]["name"]))
     return print_rows(projects, args.output, HEADERS, _row)

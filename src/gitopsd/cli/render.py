@@ -16,11 +16,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -35,7 +34,7 @@ from gitopsd.render import (
 )
 from gitopsd.render.rendering import RenderExtensions
 from gitopsd.source import ChartRepositories, GitRepositories
-from gitopsd.source.checkouts import remove_tree
+from gitopsd.source.checkouts import scratch_tree
 from gitopsd.spec import ApplicationSpec, Source, parse_application_spec
 
 DEFAULT_KUBE_VERSION = RenderContext("", "").kube_version
@@ -90,17 +89,29 @@ def to_yaml_stream(objects: Sequence[dict[str, Any]]) -> str:
 
 
 def _render_directory(args: argparse.Namespace) -> list[dict[str, Any]]:
-    directory = Path(args.directory).resolve()
-    if not directory.is_dir():
-        raise ConfigError(f"{args.directory}: not a directory")
-    root = repository_root(directory, args.repo_root)
-    source = Source(repo_url=root.as_uri(), path=directory.relative_to(root).as_posix())
+    local = local_source(args.directory, args.repo_root)
     context = RenderContext(
-        app_name=args.app_name or directory.name,
+        app_name=args.app_name or local.directory.name,
         namespace=args.namespace,
         kube_version=args.kube_version,
     )
-    return render_source(source, root, context)
+    return render_source(local.source, local.root, context)
+
+
+class LocalSource(NamedTuple):
+    directory: Path  # resolved
+    root: Path  # the repository it belongs to (see repository_root)
+    source: Source  # the directory as a path of that repository
+
+
+def local_source(path: str, repo_root: str | None) -> LocalSource:
+    """A local directory (``gitopsd render DIR``, ``gitopsd diff DIR``) as a Source."""
+    directory = Path(path).resolve()
+    if not directory.is_dir():
+        raise ConfigError(f"{path}: not a directory")
+    root = repository_root(directory, repo_root)
+    source = Source(repo_url=root.as_uri(), path=directory.relative_to(root).as_posix())
+    return LocalSource(directory, root, source)
 
 
 def repository_root(directory: Path, explicit: str | None = None) -> Path:
@@ -142,8 +153,5 @@ def _cache_dir(explicit: str | None) -> Iterator[Path]:
     if xdg:
         yield Path(xdg) / "gitopsd"
         return
-    scratch = Path(tempfile.mkdtemp(prefix="gitopsd-render-"))
-    try:
+    with scratch_tree("gitopsd-render-") as scratch:
         yield scratch
-    finally:
-        remove_tree(scratch)  # checkouts are read-only

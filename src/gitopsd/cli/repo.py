@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gitopsd.cli.app_context import add_connection_flags, connect
-from gitopsd.cli.app_server import add_server_flags, server_target
+from gitopsd.cli.app_context import connect
+from gitopsd.cli.app_server import add_either_path_flags, server_items, server_target
 from gitopsd.cli.output import (
     ExitCode,
     add_output_flag,
@@ -50,15 +50,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--insecure-skip-server-verification", action="store_true")
     add.set_defaults(func=run_add)
     for verb in (listing, add):
-        add_connection_flags(verb)
-        add_server_flags(verb)
+        add_either_path_flags(verb)
 
 
 def run_list(args: argparse.Namespace) -> int:
-    target = server_target(args)
-    if target is not None:
-        items = ServerClient(target).get("/api/v1/repositories").get("items") or []
-    else:
+    items = server_items(args, "/api/v1/repositories")
+    if items is None:
         secrets = connect(args).list(
             GroupKind("", "Secret"),
             namespace=args.namespace,

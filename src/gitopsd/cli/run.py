@@ -6,14 +6,8 @@ import argparse
 import os
 from pathlib import Path
 
+from gitopsd import config
 from gitopsd.cli.env_flags import add_log_flags, add_process_flags, env_flag, env_switch
-from gitopsd.config import (
-    ControllerSettings,
-    LeaseTiming,
-    default_identity,
-    parse_application_namespaces,
-    replica_id_problem,
-)
 from gitopsd.errors import ConfigError
 from gitopsd.spec import parse_duration
 
@@ -61,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     sharding.add_argument(
         "--replica-id",
-        default=default_identity(),
+        default=config.default_identity(),
         help="this replica's name: unique among the replicas (default: $GITOPSD_REPLICA_ID, "
         "else $POD_ID, else host name and process id)",
     )
@@ -97,12 +91,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
-def settings_from(args: argparse.Namespace) -> ControllerSettings:
-    base = ControllerSettings()
-    return ControllerSettings(
+def settings_from(args: argparse.Namespace) -> config.ControllerSettings:
+    base = config.ControllerSettings()
+    return config.ControllerSettings(
         kubeconfig=args.kubeconfig,
         namespace=args.namespace,
-        application_namespaces=parse_application_namespaces(
+        application_namespaces=config.parse_application_namespaces(
             args.application_namespaces, source="--application-namespaces"
         ),
         metrics_port=args.metrics_port,
@@ -122,12 +116,12 @@ def settings_from(args: argparse.Namespace) -> ControllerSettings:
     )
 
 
-def lease_timing(args: argparse.Namespace) -> LeaseTiming:
+def lease_timing(args: argparse.Namespace) -> config.LeaseTiming:
     """The sharding flags, checked together (ConfigError names what is wrong)."""
-    problem = replica_id_problem(args.replica_id) if args.sharding else None
+    problem = config.replica_id_problem(args.replica_id) if args.sharding else None
     if problem:
         raise ConfigError(f"--replica-id {args.replica_id!r}: {problem}")
-    timing = LeaseTiming(
+    timing = config.LeaseTiming(
         lease_seconds=parse_duration(args.lease_duration, 15.0, field_name="--lease-duration"),
         renew_deadline_seconds=parse_duration(
             args.renew_deadline, 10.0, field_name="--renew-deadline"

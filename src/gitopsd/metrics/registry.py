@@ -17,33 +17,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from gitopsd.metrics.families import StateGauge, WithoutCreatedSeries
+from gitopsd.metrics import names
+from gitopsd.metrics.app_sets import AppMetricSet
+from gitopsd.metrics.families import WithoutCreatedSeries
 from gitopsd.metrics.redact import strip_credentials
-
-# Argo CD's reconcile buckets, chosen there around a ~2 s mean reconcile time.
-RECONCILE_BUCKETS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
-GIT_REQUEST_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0)
-
-_APP = ("namespace", "name", "project")
-_APP_INFO = (
-    *_APP,
-    "replica",
-    "repo",
-    "dest_server",
-    "dest_namespace",
-    "sync_status",
-    "health_status",
-    "autosync_enabled",
-)
-_ARGOCD_APP_INFO = (*(n for n in _APP_INFO if n != "replica"), "operation")
-# Phases pre-created at 0 when an app is first seen, so the first failure shows in
-# increase() instead of being the invisible first sample of a new series.
-_FAILURE_PHASES = ("Failed", "Error")
 
 
 class GitRequestType(StrEnum):
@@ -142,91 +124,17 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.argocd_compat = argocd_compat
         self.replica = replica
-        self._define_gitopsd()
-        self._argocd = _ArgoCDSet(self.registry) if argocd_compat else None
-
-    def _define_gitopsd(self) -> None:
         reg = self.registry
-        self._app_info = StateGauge(
-            "gitopsd_app_info", "Information about an Application; always 1.", _APP_INFO
-        )
-        self._orphaned = StateGauge(
-            # Not "..._count": Prometheus reserves that suffix for histograms and summaries.
-            "gitopsd_app_orphaned_resources",
-            "Resources in the destination namespace that no Application tracks.",
-            _APP,
-        )
-        self._cluster_info = StateGauge(
-            "gitopsd_cluster_info",
-            "A registered cluster and its connection status; always 1.",
-            ("server", "name", "connection_status"),
-        )
-        self._config_invalid = StateGauge(
-            "gitopsd_config_invalid",
-            "1 while the latest version of a ConfigMap is refused (its last good "
-            "configuration stays in use), else 0.",
-            ("configmap",),
-        )
-        for collector in (
-            self._app_info,
-            self._orphaned,
-            self._cluster_info,
-            self._config_invalid,
-        ):
-            reg.register(collector)
-        self._sync = Counter(
-            "gitopsd_app_sync_total",
-            "Completed sync operations.",
-            (*_APP, "phase", "dry_run"),
-            registry=reg,
-        )
-        self._reconcile = Histogram(
-            "gitopsd_app_reconcile_seconds",
-            "Time one Application reconciliation pass took.",
-            ("namespace", "dest_server"),
-            buckets=RECONCILE_BUCKETS,
-            registry=reg,
-        )
-        self._k8s_requests = Counter(
-            "gitopsd_app_k8s_request_total",
-            "Kubernetes API requests made while reconciling Applications.",
-            ("verb", "resource_kind", "response_code"),
-            registry=reg,
-        )
-        self._git_requests = Counter(
-            "gitopsd_git_request_total",
-            "Git requests to remotes.",
-            ("repo", "request_type"),
-            registry=reg,
-        )
-        self._git_duration = Histogram(
-            "gitopsd_git_request_duration_seconds",
-            "Time Git requests to remotes took.",
-            ("repo", "request_type"),
-            buckets=GIT_REQUEST_BUCKETS,
-            registry=reg,
-        )
-        self._git_fetch_failures = Counter(
-            "gitopsd_git_fetch_fail_total", "Failed Git fetches.", ("repo",), registry=reg
-        )
-        self._webhook_requests = Counter(
-            "gitopsd_webhook_requests_total",
-            "Webhook requests received, by provider and outcome.",
-            ("provider", "result"),
-            registry=reg,
-        )
-        self._drift = Counter(
-            "gitopsd_app_drift_total",
-            "Live objects found different from Git (and healed when selfHeal is on).",
-            (*_APP[:2], "kind"),
-            registry=reg,
-        )
-        self._handovers = Counter(
-            "gitopsd_shard_handovers_total",
-            "Applications this replica took over from others (gained) or handed over (lost).",
-            ("replica", "direction"),
-            registry=reg,
-        )
+        # Every set the Application and Git updates go to: gitopsd's, then Argo CD's.
+        self._app_sets = [AppMetricSet(reg, names.GITOPSD)]
+        if argocd_compat:
+            self._app_sets.append(AppMetricSet(reg, names.ARGOCD))
+        self._cluster_info = names.CLUSTER_INFO.state_gauge(reg)
+        self._config_invalid = names.CONFIG_INVALID.state_gauge(reg)
+        self._k8s_requests = names.K8S_REQUESTS.counter(reg)
+        self._webhook_requests = names.WEBHOOK_REQUESTS.counter(reg)
+        self._drift = names.DRIFT.counter(reg)
+        self._handovers = names.HANDOVERS.counter(reg)
 
     # --- Sharding -----------------------------------------------------------------------
 
@@ -246,11 +154,8 @@ class Metrics:
         """Report ``state`` as the Application's only info series (the old one goes)."""
         labels = _app_info_labels(state)
         labels["replica"] = self.replica
-        self._app_info.set(_app_key(state), {n: labels[n] for n in _APP_INFO})
-        for phase in _FAILURE_PHASES:
-            self._sync.labels(state.namespace, state.name, state.project, phase, "false")
-        if self._argocd:
-            self._argocd.set_app(state, labels)
+        for app_set in self._app_sets:
+            app_set.set_app(_app_key(state), labels)
 
     def forget_app(self, namespace: str, name: str) -> None:
         """The Application is gone: drop every series that names it.
@@ -258,12 +163,9 @@ class Metrics:
         Counters go too, so short-lived Applications (ApplicationSet previews) do not
         pile up series; a counter that disappears is fine for ``increase()``.
         """
-        for gauge in (self._app_info, self._orphaned):
-            gauge.remove((namespace, name))
-        for counter in (self._sync, self._drift):
-            counter.remove_by_labels({"namespace": namespace, "name": name})
-        if self._argocd:
-            self._argocd.forget_app((namespace, name))
+        for app_set in self._app_sets:
+            app_set.forget_app((namespace, name))
+        self._drift.remove_by_labels({"namespace": namespace, "name": name})
 
     def record_sync(
         self,
@@ -280,22 +182,20 @@ class Metrics:
         ``dest_server`` only labels the Argo CD compatible counter; pass the same value
         as in :meth:`set_app` so it continues the series that call pre-created.
         """
-        self._sync.labels(namespace, name, project, phase, _bool_label(dry_run)).inc()
-        if self._argocd:
-            self._argocd.sync.labels(
-                namespace, name, project, dest_server, phase, _bool_label(dry_run)
-            ).inc()
+        labels = {"namespace": namespace, "name": name, "project": project, "phase": phase}
+        labels |= {"dest_server": dest_server, "dry_run": _bool_label(dry_run)}
+        for app_set in self._app_sets:
+            app_set.record_sync(labels)
 
     def observe_reconcile(self, namespace: str, dest_server: str, seconds: float) -> None:
-        self._reconcile.labels(namespace, dest_server).observe(seconds)
-        if self._argocd:
-            self._argocd.reconcile.labels(namespace, dest_server).observe(seconds)
+        labels = {"namespace": namespace, "dest_server": dest_server}
+        for app_set in self._app_sets:
+            app_set.observe_reconcile(labels, seconds)
 
     def set_orphaned_resources(self, namespace: str, name: str, project: str, count: int) -> None:
         labels = {"namespace": namespace, "name": name, "project": project}
-        self._orphaned.set((namespace, name), labels, float(count))
-        if self._argocd:
-            self._argocd.orphaned.set((namespace, name), labels, float(count))
+        for app_set in self._app_sets:
+            app_set.set_orphaned((namespace, name), labels, count)
 
     def count_drift(self, namespace: str, name: str, kind: str) -> None:
         """One live object of ``kind`` was found (and maybe healed) out of line with Git."""
@@ -308,18 +208,14 @@ class Metrics:
 
     def record_git_request(self, repo: str, request_type: GitRequestType, seconds: float) -> None:
         """Count one ``ls-remote`` or ``fetch`` against ``repo`` and its duration."""
-        safe_repo = strip_credentials(repo)
-        self._git_requests.labels(safe_repo, request_type).inc()
-        self._git_duration.labels(safe_repo, request_type).observe(seconds)
-        if self._argocd:
-            self._argocd.git_requests.labels(safe_repo, request_type).inc()
-            self._argocd.git_duration.labels(safe_repo, request_type).observe(seconds)
+        labels = {"repo": strip_credentials(repo), "request_type": request_type}
+        for app_set in self._app_sets:
+            app_set.record_git_request(labels, seconds)
 
     def count_git_fetch_failure(self, repo: str, revision: str = "") -> None:
-        safe_repo = strip_credentials(repo)
-        self._git_fetch_failures.labels(safe_repo).inc()
-        if self._argocd:
-            self._argocd.git_fetch_failures.labels(safe_repo, revision).inc()
+        labels = {"repo": strip_credentials(repo), "revision": revision}
+        for app_set in self._app_sets:
+            app_set.count_git_fetch_failure(labels)
 
     # --- Webhook and clusters -----------------------------------------------------------
 
@@ -345,68 +241,6 @@ class Metrics:
     def exposition(self) -> bytes:
         """The Prometheus text format (0.0.4) of every metric, as ``/metrics`` serves it."""
         return generate_latest(WithoutCreatedSeries(self.registry))
-
-
-class _ArgoCDSet:
-    """The opt-in metrics named and labelled exactly as Argo CD names and labels them."""
-
-    def __init__(self, reg: CollectorRegistry) -> None:
-        self.app_info = StateGauge(
-            "argocd_app_info",
-            "One series per Application carrying its state as labels; always 1.",
-            _ARGOCD_APP_INFO,
-        )
-        self.orphaned = StateGauge(
-            "argocd_app_orphaned_resources_count",
-            "Untracked resources in each Application's destination namespace.",
-            _APP,
-        )
-        reg.register(self.app_info)
-        reg.register(self.orphaned)
-        self.sync = Counter(
-            "argocd_app_sync_total",
-            "Sync operations that reached a final phase.",
-            (*_APP, "dest_server", "phase", "dry_run"),
-            registry=reg,
-        )
-        self.reconcile = Histogram(
-            "argocd_app_reconcile",
-            "Duration of Application reconciliation passes, in seconds.",
-            ("namespace", "dest_server"),
-            buckets=RECONCILE_BUCKETS,
-            registry=reg,
-        )
-        self.git_requests = Counter(
-            "argocd_git_request_total",
-            "Requests made to Git remotes.",
-            ("repo", "request_type"),
-            registry=reg,
-        )
-        self.git_duration = Histogram(
-            "argocd_git_request_duration_seconds",
-            "Duration of requests made to Git remotes, in seconds.",
-            ("repo", "request_type"),
-            buckets=GIT_REQUEST_BUCKETS,
-            registry=reg,
-        )
-        self.git_fetch_failures = Counter(
-            "argocd_git_fetch_fail_total",
-            "Git fetches that failed.",
-            ("repo", "revision"),
-            registry=reg,
-        )
-
-    def set_app(self, state: AppState, labels: dict[str, str]) -> None:
-        self.app_info.set(_app_key(state), {n: labels[n] for n in _ARGOCD_APP_INFO})
-        for phase in _FAILURE_PHASES:
-            self.sync.labels(
-                state.namespace, state.name, state.project, state.dest_server, phase, "false"
-            )
-
-    def forget_app(self, key: tuple[str, str]) -> None:
-        self.app_info.remove(key)
-        self.orphaned.remove(key)
-        self.sync.remove_by_labels({"namespace": key[0], "name": key[1]})
 
 
 def _app_key(state: AppState) -> tuple[str, str]:

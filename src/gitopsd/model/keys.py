@@ -7,6 +7,7 @@ cluster-scoped objects).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,4 +61,14 @@ class ResourceKey:
             kind=str(obj.get("kind", "")),
             namespace=str(meta.get("namespace") or ""),
             name=str(meta.get("name", "")),
+        )
+
+    @classmethod
+    def of_entry(cls, entry: Mapping[str, Any]) -> ResourceKey:
+        """The object an Application's ``status.resources`` entry names."""
+        return cls(
+            str(entry.get("group") or ""),
+            str(entry.get("kind") or ""),
+            str(entry.get("namespace") or ""),
+            str(entry.get("name") or ""),
         )

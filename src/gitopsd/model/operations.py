@@ -14,7 +14,7 @@ within the same second.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from gitopsd.errors import ConfigError
@@ -34,14 +34,6 @@ class ResourceSelector:
     kind: str
     namespace: str
     name: str
-
-    def as_entry(self) -> dict[str, str]:
-        return {
-            "group": self.group,
-            "kind": self.kind,
-            "namespace": self.namespace,
-            "name": self.name,
-        }
 
 
 @dataclass(frozen=True)
@@ -125,7 +117,7 @@ def build_operation(request: SyncRequest, *, username: str, request_id: str) -> 
     if request.dry_run:
         sync["dryRun"] = True
     if request.resources:
-        sync["resources"] = [r.as_entry() for r in sorted(request.resources)]
+        sync["resources"] = [asdict(r) for r in sorted(request.resources)]
     if request.sync_options:
         sync["syncOptions"] = list(request.sync_options)
     return {

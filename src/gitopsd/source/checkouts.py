@@ -15,6 +15,9 @@ import shutil
 import stat
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from gitopsd.errors import SourceError
@@ -42,7 +45,8 @@ def materialise(
     if target.is_dir():
         return target
     try:
-        return _materialise(git_dir, sha, target, env, timeout, repo_url, private_paths)
+        git = GitCall((), repo_url, git_dir, env, timeout, private_paths=private_paths)
+        return _materialise(git, sha, target)
     except OSError as error:
         raise SourceError(
             f"{redact_url(repo_url)}: cannot write the tree of commit {sha[:12]}: "
@@ -50,29 +54,19 @@ def materialise(
         ) from error
 
 
-def _materialise(
-    git_dir: Path,
-    sha: str,
-    target: Path,
-    env: dict[str, str],
-    timeout: float,
-    repo_url: str,
-    private_paths: tuple[str, ...],
-) -> Path:
+def _materialise(git: GitCall, sha: str, target: Path) -> Path:
+    """``git`` names the clone and how to call git there; its arguments are set here."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.parent / f".staging-{sha[:12]}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:
         with tempfile.TemporaryDirectory(prefix="index-", dir=staging.parent) as scratch:
-            tree_env = dict(env, GIT_INDEX_FILE=str(Path(scratch) / "index"))
+            tree_env = dict(git.env or {}, GIT_INDEX_FILE=str(Path(scratch) / "index"))
             for args in (
                 ["read-tree", "--end-of-options", sha],
                 ["--work-tree", str(staging), "checkout-index", "--all", "--force"],
             ):
-                call = GitCall(
-                    args, repo_url, git_dir, tree_env, timeout, private_paths=private_paths
-                )
-                run_git(call)
+                run_git(replace(git, args=args, env=tree_env))
         make_read_only(staging)
         try:
             staging.rename(target)
@@ -99,6 +93,16 @@ def make_read_only(root: Path) -> None:
             if not path.is_symlink():
                 path.chmod(_READ_ONLY_FILE | _EXEC)
     root.chmod(_READ_ONLY_FILE | _EXEC)
+
+
+@contextmanager
+def scratch_tree(prefix: str) -> Iterator[Path]:
+    """A temporary directory for checkouts, removed afterwards (read-only trees too)."""
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield scratch
+    finally:
+        remove_tree(scratch)
 
 
 def remove_tree(root: Path) -> None:

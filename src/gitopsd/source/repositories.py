@@ -24,7 +24,6 @@ import hashlib
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -32,6 +31,7 @@ from urllib.parse import unquote, urlsplit
 from gitopsd.errors import RepositoryUnreachable, RevisionNotFound, SourceError
 from gitopsd.model.globs import path_match
 from gitopsd.model.tool_values import repo_url_problem, revision_problem
+from gitopsd.source.answers import CommitAnswers
 from gitopsd.source.auth import base_environment, credential_environment, install_askpass
 from gitopsd.source.checkouts import materialise
 from gitopsd.source.commits import CommitInfo, read_commit
@@ -75,8 +75,8 @@ class GitRepositories:
         self._shallow = shallow
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
-        self._commits: OrderedDict[str, CommitInfo] = OrderedDict()
-        self._diffs: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._commits: CommitAnswers[str, CommitInfo] = CommitAnswers(_COMMIT_CACHE_SIZE)
+        self._diffs: CommitAnswers[str, frozenset[str]] = CommitAnswers(_COMMIT_CACHE_SIZE)
         self._present: set[tuple[Path, str]] = set()
         self._refs_max_age = refs_max_age_seconds
         self._clock = clock
@@ -194,16 +194,9 @@ class GitRepositories:
 
     def commit_info(self, repo_url: str, sha: str) -> CommitInfo:
         commit = self._full_sha(repo_url, sha)
-        with self._guard:
-            cached = self._commits.get(commit)
-        if cached is not None:
-            return cached
-        info = read_commit(self._ensure_commit(repo_url, commit), repo_url, commit)
-        with self._guard:
-            self._commits[commit] = info
-            while len(self._commits) > _COMMIT_CACHE_SIZE:
-                self._commits.popitem(last=False)
-        return info
+        return self._commits.answer(
+            commit, lambda: read_commit(self._ensure_commit(repo_url, commit), repo_url, commit)
+        )
 
     def changed_paths(self, repo_url: str, old_sha: str, new_sha: str) -> frozenset[str]:
         """Repository-relative paths that differ between two commits (renames: both sides)."""
@@ -211,10 +204,9 @@ class GitRepositories:
         if old == new:
             return frozenset()
         key = f"{old}..{new}"  # commits are immutable, so the answer is too
-        with self._guard:
-            cached = self._diffs.get(key)
-        if cached is not None:
-            return cached
+        return self._diffs.answer(key, lambda: self._diff_paths(repo_url, old, new))
+
+    def _diff_paths(self, repo_url: str, old: str, new: str) -> frozenset[str]:
         self._ensure_commit(repo_url, old)
         git_dir = self._ensure_commit(repo_url, new)
         out = self._local(
@@ -222,12 +214,7 @@ class GitRepositories:
             git_dir,
             ["diff", "--name-only", "-z", "--no-renames", "--end-of-options", old, new],
         )
-        changed = frozenset(p for p in out.split("\0") if p)
-        with self._guard:
-            self._diffs[key] = changed
-            while len(self._diffs) > _COMMIT_CACHE_SIZE:
-                self._diffs.popitem(last=False)
-        return changed
+        return frozenset(p for p in out.split("\0") if p)
 
     def list_files(self, repo_url: str, sha: str, pattern: str) -> list[str]:
         """Files of commit ``sha`` whose path matches the glob ``pattern``, sorted.

@@ -21,8 +21,8 @@ from gitopsd.appset.gotemplate.functions import (
 from gitopsd.appset.gotemplate.parser import (
     Call,
     Chain,
+    Control,
     Field,
-    If,
     Literal,
     Node,
     Operand,
@@ -78,7 +78,7 @@ def _output(node: Output, dot: Any, state: State, out: list[str]) -> None:
         out.append(output_string(value))
 
 
-def _control(node: If | Range | With, dot: Any, state: State, out: list[str]) -> None:
+def _control(node: Control, dot: Any, state: State, out: list[str]) -> None:
     mark = len(state.variables)
     value = _guarded(node.action, lambda: _pipeline(node.pipeline, dot, state, declare=False))
     if isinstance(node, Range):
@@ -86,8 +86,7 @@ def _control(node: If | Range | With, dot: Any, state: State, out: list[str]) ->
     elif truth(value):
         if node.pipeline.declare:
             state.variables.append((node.pipeline.declare[0], value))
-        body = node.then if isinstance(node, If) else node.body
-        _run(body, value if isinstance(node, With) else dot, state, out)
+        _run(node.body, value if isinstance(node, With) else dot, state, out)
     else:
         _run(node.otherwise, dot, state, out)
     del state.variables[mark:]

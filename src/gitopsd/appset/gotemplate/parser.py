@@ -73,33 +73,34 @@ class Output:
 
 
 @dataclass(frozen=True)
-class If:
-    pipeline: Pipeline
-    then: tuple[Node, ...]
-    otherwise: tuple[Node, ...]
-    action: str
+class Control:
+    """``{{ if }}``, ``{{ range }}`` or ``{{ with }}``: ``body`` runs when the pipeline's
+    value is true (``range``: once per element), ``otherwise`` (after ``{{ else }}``) when
+    it is not."""
 
-
-@dataclass(frozen=True)
-class Range:
     pipeline: Pipeline
     body: tuple[Node, ...]
     otherwise: tuple[Node, ...]
     action: str
 
 
-@dataclass(frozen=True)
-class With:
-    pipeline: Pipeline
-    body: tuple[Node, ...]
-    otherwise: tuple[Node, ...]
-    action: str
+class If(Control):
+    """``body`` runs with the same dot."""
 
 
-Node = str | Output | If | Range | With
+class Range(Control):
+    """``body`` runs once per element, with the element as dot."""
+
+
+class With(Control):
+    """``body`` runs with the pipeline's value as dot."""
+
+
+Node = str | Output | Control  # Control: If, Range or With
 
 _UNSUPPORTED_KEYWORDS = {"define", "template", "block", "break", "continue"}
 _CONTROL = {"if", "range", "with", "else", "end"}
+_CONTROLS: dict[str, type[Control]] = {"if": If, "range": Range, "with": With}
 
 
 def parse(template: str) -> tuple[Node, ...]:
@@ -158,11 +159,7 @@ def _parse_control(
                 raise SpecError(f"missing {{{{ end }}}} for {action} in template {template!r}")
     elif len(stop.tokens) > 1:
         raise SpecError(f"unexpected arguments in {stop}")
-    if keyword == "if":
-        return If(pipeline, body, otherwise, str(action))
-    if keyword == "range":
-        return Range(pipeline, body, otherwise, str(action))
-    return With(pipeline, body, otherwise, str(action))
+    return _CONTROLS[keyword](pipeline, body, otherwise, str(action))
 
 
 # --- pipelines ------------------------------------------------------------------------

@@ -80,12 +80,7 @@ async def managed_resources(request: web.Request) -> web.StreamResponse:
 
 
 def _entry_key(entry: Mapping[str, Any]) -> ResourceKey:
-    return ResourceKey(
-        str(entry.get("group") or ""),
-        str(entry.get("kind") or ""),
-        str(entry.get("namespace") or ""),
-        str(entry.get("name") or ""),
-    )
+    return ResourceKey.of_entry(entry)
 
 
 def _key_fields(key: ResourceKey) -> dict[str, str]:
