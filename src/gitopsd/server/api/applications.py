@@ -180,12 +180,21 @@ def _sync_options(body: dict[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(chosen))
 
 
-async def sync_application(request: web.Request) -> web.StreamResponse:
+async def _operation_request(
+    request: web.Request, refusal_of: Callable[[dict[str, Any]], str | None]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The Application (``sync`` on it authorized) and the request body; 400 when
+    ``refusal_of`` says why no operation may be requested now."""
     app = api.application(request, "sync")
     body = await api.json_body(request)
-    refusal = operation_refusal(app)
+    refusal = refusal_of(app)
     if refusal:
         api.fail(api.Code.FAILED_PRECONDITION, refusal)
+    return app, body
+
+
+async def sync_application(request: web.Request) -> web.StreamResponse:
+    app, body = await _operation_request(request, operation_refusal)
     request_ = SyncRequest(
         revision=str(body.get("revision") or ""),
         prune=bool(body.get("prune", False)),
@@ -199,11 +208,7 @@ async def sync_application(request: web.Request) -> web.StreamResponse:
 
 
 async def rollback_application(request: web.Request) -> web.StreamResponse:
-    app = api.application(request, "sync")
-    body = await api.json_body(request)
-    refusal = rollback_refusal(app)
-    if refusal:
-        api.fail(api.Code.FAILED_PRECONDITION, refusal)
+    app, body = await _operation_request(request, rollback_refusal)
     history_id = body.get("id")
     try:
         entry = rollback_entry(app, int(history_id) if history_id is not None else None)
