@@ -7,6 +7,7 @@ import pytest
 
 from gitopsd.errors import ConfigError
 from gitopsd.server.rbac import Enforcer, parse_rbac_configmap, project_role_lines
+from gitopsd.server.rbac.enforcer import BUILTIN_LINES
 from gitopsd.server.rbac.globs import glob_match
 
 SEED_POLICY = """\
@@ -67,6 +68,28 @@ def test_builtin_roles() -> None:
     assert rbac.allowed(("reader",), "applications", "get", "any/app")
     assert not rbac.allowed(("reader",), "applications", "sync", "any/app")
     assert not rbac.allowed(("nobody",), "applications", "get", "any/app")
+
+
+def test_builtin_policy_lines() -> None:
+    lines = {(line.ptype, line.fields) for line in BUILTIN_LINES}
+    assert len(lines) == len(BUILTIN_LINES) == 36
+    readonly = {f[1:4] for t, f in lines if t == "p" and f[0] == "role:readonly"}
+    admin = {f[1:4] for t, f in lines if t == "p" and f[0] == "role:admin"}
+    assert len(readonly) == 9 and len(admin) == 25
+    assert ("logs", "get", "*/*") in readonly and ("exec", "create", "*/*") in admin
+    assert not any(resource == "exec" for resource, _, _ in readonly)
+    assert {a for r, a, _ in admin if r == "applications"} == {
+        "create",
+        "update",
+        "delete",
+        "sync",
+        "override",
+        "action/*",
+    }
+    assert {a for r, a, _ in admin if r == "gpgkeys"} == {"create", "delete"}
+    assert ("g", ("role:admin", "role:readonly")) in lines
+    assert ("g", ("admin", "role:admin")) in lines
+    assert all(f[-1] == "allow" for t, f in lines if t == "p")
 
 
 def test_policy_default_applies_to_everyone_signed_in() -> None:

@@ -18,17 +18,7 @@ from aiohttp import web
 
 from gitopsd.errors import Conflict, SpecError
 from gitopsd.model.annotations import GROUP
-from gitopsd.server.api.common import (
-    Code,
-    audit,
-    authorize,
-    blocking,
-    context,
-    fail,
-    json_body,
-    principal,
-    reply,
-)
+from gitopsd.server.api import common as api
 from gitopsd.server.views import project_of
 from gitopsd.spec import parse_application_spec
 
@@ -40,22 +30,25 @@ KEPT_METADATA = ("labels", "annotations", "finalizers")
 def application_body(body: dict[str, Any], namespace: str) -> dict[str, Any]:
     """The Application to create from a request body; 400 for anything else."""
     if body.get("kind", "Application") != "Application":
-        fail(Code.INVALID_ARGUMENT, "kind: must be Application")
+        api.fail(api.Code.INVALID_ARGUMENT, "kind: must be Application")
     if body.get("apiVersion", API_VERSION) not in ACCEPTED_API_VERSIONS:
-        fail(Code.INVALID_ARGUMENT, f"apiVersion: must be {API_VERSION}")
+        api.fail(api.Code.INVALID_ARGUMENT, f"apiVersion: must be {API_VERSION}")
     metadata = body.get("metadata") or {}
     name = str(metadata.get("name") or "") if isinstance(metadata, dict) else ""
     if not name:
-        fail(Code.INVALID_ARGUMENT, "metadata.name is required")
+        api.fail(api.Code.INVALID_ARGUMENT, "metadata.name is required")
     if metadata.get("namespace") not in (None, "", namespace):
-        fail(Code.INVALID_ARGUMENT, f"metadata.namespace: applications are created in {namespace}")
+        api.fail(
+            api.Code.INVALID_ARGUMENT,
+            f"metadata.namespace: applications are created in {namespace}",
+        )
     spec = body.get("spec")
     if not isinstance(spec, dict):
-        fail(Code.INVALID_ARGUMENT, "spec is required")
+        api.fail(api.Code.INVALID_ARGUMENT, "spec is required")
     try:
         parse_application_spec(spec)
     except SpecError as error:
-        fail(Code.INVALID_ARGUMENT, f"spec: {error}")
+        api.fail(api.Code.INVALID_ARGUMENT, f"spec: {error}")
     kept = {k: metadata[k] for k in KEPT_METADATA if metadata.get(k)}
     return {
         "apiVersion": API_VERSION,
@@ -66,15 +59,17 @@ def application_body(body: dict[str, Any], namespace: str) -> dict[str, Any]:
 
 
 async def create_application(request: web.Request) -> web.StreamResponse:
-    ctx = context(request)
-    app = application_body(await json_body(request), ctx.namespace)
+    ctx = api.context(request)
+    app = application_body(await api.json_body(request), ctx.namespace)
     name, project = app["metadata"]["name"], project_of(app)
-    authorize(request, "applications", "create", f"{project}/{name}", project=project)
+    api.authorize(request, "applications", "create", f"{project}/{name}", project=project)
     try:
-        created: dict[str, Any] = await blocking(ctx.cluster.create, app)
+        created: dict[str, Any] = await api.blocking(ctx.cluster.create, app)
     except Conflict:
-        fail(Code.ALREADY_EXISTS, f'applications.gitopsd.io "{name}" already exists')
-    audit(request, "create", "applications", "allowed", obj=f"{project}/{name}", project=project)
-    message = f"{principal(request).display_name} created the application"
-    await blocking(ctx.audit.event, created, "ResourceCreated", message)
-    return reply(created)
+        api.fail(api.Code.ALREADY_EXISTS, f'applications.gitopsd.io "{name}" already exists')
+    api.audit(
+        request, "create", "applications", "allowed", obj=f"{project}/{name}", project=project
+    )
+    message = f"{api.principal(request).display_name} created the application"
+    await api.blocking(ctx.audit.event, created, "ResourceCreated", message)
+    return api.reply(created)

@@ -39,17 +39,7 @@ from gitopsd.model.operations import (
     rollback_request,
 )
 from gitopsd.model.vocab import OperationPhase
-from gitopsd.server.api.common import (
-    Code,
-    application,
-    audit,
-    blocking,
-    context,
-    fail,
-    json_body,
-    principal,
-    reply,
-)
+from gitopsd.server.api import common as api
 from gitopsd.server.authz import app_object
 from gitopsd.server.caches import APPLICATION
 from gitopsd.server.encoding import EncodedObjects, json_list
@@ -67,7 +57,7 @@ def _key(app: dict[str, Any]) -> ResourceKey:
 
 async def list_applications(request: web.Request) -> web.StreamResponse:
     started = time.perf_counter()
-    ctx = context(request)
+    ctx = api.context(request)
     query = parse_query({k: request.query.getall(k) for k in request.query})
     visible = _visibility(request)
     cache = ctx.caches.applications
@@ -89,8 +79,8 @@ async def list_applications(request: web.Request) -> web.StreamResponse:
 def _visibility(request: web.Request) -> Callable[[dict[str, Any]], bool]:
     """Whether the user may ``get`` an application; asked once per project when the
     policy's lines for this user only look at projects."""
-    who = principal(request)
-    enforcer = context(request).authorizer.enforcer()
+    who = api.principal(request)
+    enforcer = api.context(request).authorizer.enforcer()
     by_project = enforcer.decides_by_project(who.subjects, "applications", "get")
     decided: dict[str, bool] = {}
 
@@ -108,11 +98,11 @@ def _visibility(request: web.Request) -> Callable[[dict[str, Any]], bool]:
 
 
 async def get_application(request: web.Request) -> web.StreamResponse:
-    app = application(request, "get")
+    app = api.application(request, "get")
     refresh = request.query.get("refresh", "")
     if refresh:
         app = await _refresh(request, app, refresh)
-    return reply(app)
+    return api.reply(app)
 
 
 async def _refresh(request: web.Request, app: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -121,8 +111,8 @@ async def _refresh(request: web.Request, app: dict[str, Any], kind: str) -> dict
     try:
         refresh = RefreshType(kind.lower())
     except ValueError:
-        fail(Code.INVALID_ARGUMENT, f"refresh {kind!r}: normal or hard")
-    ctx = context(request)
+        api.fail(api.Code.INVALID_ARGUMENT, f"refresh {kind!r}: normal or hard")
+    ctx = api.context(request)
     updated = await _write(request, app, refresh_patch(refresh), "refresh", f"{refresh} refresh")
     meta = updated["metadata"]
     deadline = asyncio.get_running_loop().time() + REFRESH_WAIT_SECONDS
@@ -147,18 +137,20 @@ async def _write(
     reason: str = "ResourceUpdated",
 ) -> dict[str, Any]:
     """Merge-patch the Application, audit it and record an Event naming the user."""
-    ctx = context(request)
-    who = principal(request)
+    ctx = api.context(request)
+    who = api.principal(request)
     obj, project = app_object(app), project_of(app)
     try:
-        updated: dict[str, Any] = await blocking(ctx.cluster.merge_patch, _key(app), patch)
+        updated: dict[str, Any] = await api.blocking(ctx.cluster.merge_patch, _key(app), patch)
     except Exception as error:
-        audit(
+        api.audit(
             request, action, "applications", "failed", obj=obj, project=project, message=str(error)
         )
         raise
-    audit(request, action, "applications", "allowed", obj=obj, project=project, message=description)
-    await blocking(ctx.audit.event, updated, reason, f"{who.display_name} {description}")
+    api.audit(
+        request, action, "applications", "allowed", obj=obj, project=project, message=description
+    )
+    await api.blocking(ctx.audit.event, updated, reason, f"{who.display_name} {description}")
     return updated
 
 
@@ -166,7 +158,7 @@ def _selectors(body: dict[str, Any]) -> tuple[ResourceSelector, ...]:
     found = []
     for item in body.get("resources") or []:
         if not isinstance(item, dict) or not item.get("kind") or not item.get("name"):
-            fail(Code.INVALID_ARGUMENT, "resources[]: each needs kind and name")
+            api.fail(api.Code.INVALID_ARGUMENT, "resources[]: each needs kind and name")
         found.append(
             ResourceSelector(
                 str(item.get("group") or ""),
@@ -188,12 +180,21 @@ def _sync_options(body: dict[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(chosen))
 
 
-async def sync_application(request: web.Request) -> web.StreamResponse:
-    app = application(request, "sync")
-    body = await json_body(request)
-    refusal = operation_refusal(app)
+async def _operation_request(
+    request: web.Request, refusal_of: Callable[[dict[str, Any]], str | None]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The Application (``sync`` on it authorized) and the request body; 400 when
+    ``refusal_of`` says why no operation may be requested now."""
+    app = api.application(request, "sync")
+    body = await api.json_body(request)
+    refusal = refusal_of(app)
     if refusal:
-        fail(Code.FAILED_PRECONDITION, refusal)
+        api.fail(api.Code.FAILED_PRECONDITION, refusal)
+    return app, body
+
+
+async def sync_application(request: web.Request) -> web.StreamResponse:
+    app, body = await _operation_request(request, operation_refusal)
     request_ = SyncRequest(
         revision=str(body.get("revision") or ""),
         prune=bool(body.get("prune", False)),
@@ -203,15 +204,11 @@ async def sync_application(request: web.Request) -> web.StreamResponse:
         ),
         sync_options=_sync_options(body),
     )
-    return reply(await _request_operation(request, app, request_, "sync"))
+    return api.reply(await _request_operation(request, app, request_, "sync"))
 
 
 async def rollback_application(request: web.Request) -> web.StreamResponse:
-    app = application(request, "sync")
-    body = await json_body(request)
-    refusal = rollback_refusal(app)
-    if refusal:
-        fail(Code.FAILED_PRECONDITION, refusal)
+    app, body = await _operation_request(request, rollback_refusal)
     history_id = body.get("id")
     try:
         entry = rollback_entry(app, int(history_id) if history_id is not None else None)
@@ -224,13 +221,13 @@ async def rollback_application(request: web.Request) -> web.StreamResponse:
         prune=base.prune,
         dry_run=bool(body.get("dryRun")),
     )
-    return reply(await _request_operation(request, app, request_, "rollback"))
+    return api.reply(await _request_operation(request, app, request_, "rollback"))
 
 
 async def _request_operation(
     request: web.Request, app: dict[str, Any], sync: SyncRequest, action: str
 ) -> dict[str, Any]:
-    who = principal(request)
+    who = api.principal(request)
     operation = build_operation(sync, username=who.display_name, request_id=uuid.uuid4().hex)
     patch = {
         "metadata": {"resourceVersion": app["metadata"]["resourceVersion"]},
@@ -245,52 +242,57 @@ async def _request_operation(
 
 
 async def terminate_operation(request: web.Request) -> web.StreamResponse:
-    app = application(request, "sync")
+    app = api.application(request, "sync")
     state = (app.get("status") or {}).get("operationState") or {}
     if state.get("phase") != OperationPhase.RUNNING and not isinstance(app.get("operation"), dict):
-        fail(Code.FAILED_PRECONDITION, "Unable to terminate operation. No operation is in progress")
+        api.fail(
+            api.Code.FAILED_PRECONDITION,
+            "Unable to terminate operation. No operation is in progress",
+        )
     await _write(request, app, terminate_patch(), "terminate", "terminated the running operation")
-    return reply({})
+    return api.reply({})
 
 
 async def patch_spec(request: web.Request) -> web.StreamResponse:
     """A JSON merge patch of ``spec``; only ``syncPolicy.automated`` for now (pause and
     resume with ``enabled``, the prune/selfHeal/allowEmpty switches, ``null`` for off)."""
-    app = application(request, "update")
-    body = await json_body(request)
+    app = api.application(request, "update")
+    body = await api.json_body(request)
     automated = _automated_patch(body)
     patch: dict[str, Any] | None
     if automated is None:  # automated sync off altogether (``app set --sync-policy none``)
         off = {"spec": {"syncPolicy": {"automated": None}}}
-        return reply(await _write(request, app, off, "update", "turned automated sync off"))
+        return api.reply(await _write(request, app, off, "update", "turned automated sync off"))
     if set(automated) == {"enabled"}:
         patch = pause_patch(app.get("spec") or {}, paused=not automated["enabled"])
         what = "resumed automated sync" if automated["enabled"] else "paused automated sync"
         if patch is None:
-            return reply(app)
+            return api.reply(app)
     else:
         patch = {"spec": {"syncPolicy": {"automated": automated}}}
         what = "changed automated sync settings"
-    return reply(await _write(request, app, patch, "update", what))
+    return api.reply(await _write(request, app, patch, "update", what))
 
 
 def _automated_patch(body: dict[str, Any]) -> dict[str, Any] | None:
     policy = body.get("syncPolicy")
     automated = policy.get("automated") if isinstance(policy, dict) else None
     if set(body) != {"syncPolicy"} or set(policy or {}) != {"automated"}:
-        fail(Code.INVALID_ARGUMENT, "only spec.syncPolicy.automated can be patched here")
+        api.fail(api.Code.INVALID_ARGUMENT, "only spec.syncPolicy.automated can be patched here")
     if automated is None:
         return None
     if not isinstance(automated, dict) or not automated or set(automated) - AUTOMATED_FIELDS:
-        fail(Code.INVALID_ARGUMENT, "syncPolicy.automated: enabled, prune, selfHeal, allowEmpty")
+        api.fail(
+            api.Code.INVALID_ARGUMENT, "syncPolicy.automated: enabled, prune, selfHeal, allowEmpty"
+        )
     if not all(isinstance(v, bool) for v in automated.values()):
-        fail(Code.INVALID_ARGUMENT, "syncPolicy.automated: values must be true or false")
+        api.fail(api.Code.INVALID_ARGUMENT, "syncPolicy.automated: values must be true or false")
     return automated
 
 
 async def delete_application(request: web.Request) -> web.StreamResponse:
-    app = application(request, "delete")
-    ctx = context(request)
+    app = api.application(request, "delete")
+    ctx = api.context(request)
     cascade = request.query.get("cascade", "true").lower() != "false"
     patch = finalizers_patch(app.get("metadata") or {}, cascade=cascade)
     how = "with its resources" if cascade else "leaving its resources in place"
@@ -298,12 +300,12 @@ async def delete_application(request: web.Request) -> web.StreamResponse:
         app = await _write(request, app, patch, "delete", f"deleted the application {how}")
     else:
         obj, project = app_object(app), project_of(app)
-        audit(request, "delete", "applications", "allowed", obj=obj, project=project)
-        await blocking(
+        api.audit(request, "delete", "applications", "allowed", obj=obj, project=project)
+        await api.blocking(
             ctx.audit.event,
             app,
             "ResourceDeleted",
-            f"{principal(request).display_name} deleted the application {how}",
+            f"{api.principal(request).display_name} deleted the application {how}",
         )
-    await blocking(ctx.cluster.delete, _key(app), propagation="Background")
-    return reply({})
+    await api.blocking(ctx.cluster.delete, _key(app), propagation="Background")
+    return api.reply({})

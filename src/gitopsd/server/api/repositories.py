@@ -14,17 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from gitopsd.errors import Conflict
-from gitopsd.server.api.common import (
-    Code,
-    allowed,
-    audit,
-    authorize,
-    blocking,
-    context,
-    fail,
-    json_body,
-    reply,
-)
+from gitopsd.server.api import common as api
 from gitopsd.source.repo_secrets import is_repository, repository_secret, repository_view
 
 
@@ -33,22 +23,22 @@ def _object(view: dict[str, Any]) -> str:
 
 
 async def list_repositories(request: web.Request) -> web.StreamResponse:
-    ctx = context(request)
+    ctx = api.context(request)
     views = [repository_view(s) for s in ctx.caches.repositories.items() if is_repository(s)]
-    kept = [v for v in views if allowed(request, "repositories", "get", _object(v))]
-    return reply({"items": sorted(kept, key=lambda v: str(v["repo"])), "metadata": {}})
+    kept = [v for v in views if api.allowed(request, "repositories", "get", _object(v))]
+    return api.reply({"items": sorted(kept, key=lambda v: str(v["repo"])), "metadata": {}})
 
 
 async def create_repository(request: web.Request) -> web.StreamResponse:
-    ctx = context(request)
-    body = await json_body(request, limit=64 * 1024)
+    ctx = api.context(request)
+    body = await api.json_body(request, limit=64 * 1024)
     secret = repository_secret(ctx.namespace, body)  # ConfigError: 400
     view = repository_view(secret)
-    authorize(request, "repositories", "create", _object(view), project=str(view["project"]))
+    api.authorize(request, "repositories", "create", _object(view), project=str(view["project"]))
     try:
-        await blocking(ctx.cluster.create, secret)
+        await api.blocking(ctx.cluster.create, secret)
     except Conflict:
-        audit(request, "create", "repositories", "failed", obj=view["repo"], message="exists")
-        fail(Code.ALREADY_EXISTS, f"repository {view['repo']} already exists")
-    audit(request, "create", "repositories", "allowed", obj=view["repo"])
-    return reply(view)
+        api.audit(request, "create", "repositories", "failed", obj=view["repo"], message="exists")
+        api.fail(api.Code.ALREADY_EXISTS, f"repository {view['repo']} already exists")
+    api.audit(request, "create", "repositories", "allowed", obj=view["repo"])
+    return api.reply(view)

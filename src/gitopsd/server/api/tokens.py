@@ -25,17 +25,7 @@ from gitopsd.errors import ConfigError, Conflict
 from gitopsd.model.annotations import GROUP
 from gitopsd.model.keys import ResourceKey
 from gitopsd.server.accounts import Account, ApiToken, decoded, parse_tokens
-from gitopsd.server.api.common import (
-    Code,
-    audit,
-    authorize,
-    blocking,
-    context,
-    fail,
-    json_body,
-    principal,
-    reply,
-)
+from gitopsd.server.api import common as api
 from gitopsd.server.authn import API_KEY, LOCAL, PROJECT
 from gitopsd.server.context import ServerContext
 from gitopsd.server.project_tokens import (
@@ -57,16 +47,16 @@ def _expires_in(body: dict[str, Any]) -> float | None:
     try:
         seconds = float(raw or 0)
     except (TypeError, ValueError):
-        fail(Code.INVALID_ARGUMENT, "expiresIn: seconds, as a number")
+        api.fail(api.Code.INVALID_ARGUMENT, "expiresIn: seconds, as a number")
     if seconds < 0:
-        fail(Code.INVALID_ARGUMENT, "expiresIn: must not be negative")
+        api.fail(api.Code.INVALID_ARGUMENT, "expiresIn: must not be negative")
     return seconds or None
 
 
 def _token_id(body: dict[str, Any]) -> str:
     token_id = str(body.get("id") or "") or str(uuid.uuid4())
     if len(token_id) > MAX_ID or not _ID.match(token_id):
-        fail(Code.INVALID_ARGUMENT, "id: letters, digits and . _ : @ - only")
+        api.fail(api.Code.INVALID_ARGUMENT, "id: letters, digits and . _ : @ - only")
     return token_id
 
 
@@ -74,7 +64,7 @@ def _token_id(body: dict[str, Any]) -> str:
 def _project(ctx: ServerContext, name: str) -> dict[str, Any]:
     found = ctx.caches.projects.get(ctx.namespace, name)
     if found is None:
-        fail(Code.NOT_FOUND, f'appprojects.gitopsd.io "{name}" not found')
+        api.fail(api.Code.NOT_FOUND, f'appprojects.gitopsd.io "{name}" not found')
     return found
 
 
@@ -87,31 +77,31 @@ async def _update_roles(
 ) -> None:
     """Replace the project's ``spec.roles`` with ``change(project)``, guarded by its
     resourceVersion and re-read on a conflict."""
-    ctx = context(request)
+    ctx = api.context(request)
     key = _project_key(ctx, name)
     for _ in range(ATTEMPTS):
-        project = await blocking(ctx.cluster.get, key)
+        project = await api.blocking(ctx.cluster.get, key)
         if project is None:
-            fail(Code.NOT_FOUND, f'appprojects.gitopsd.io "{name}" not found')
+            api.fail(api.Code.NOT_FOUND, f'appprojects.gitopsd.io "{name}" not found')
         patch = {
             "metadata": {"resourceVersion": project["metadata"]["resourceVersion"]},
             "spec": {"roles": change(project)},
         }
         try:
-            await blocking(ctx.cluster.merge_patch, key, patch)
+            await api.blocking(ctx.cluster.merge_patch, key, patch)
             return
         except Conflict:
             continue
-    fail(Code.ABORTED, f"AppProject {name} kept changing; retry")
+    api.fail(api.Code.ABORTED, f"AppProject {name} kept changing; retry")
 
 
 async def create_project_token(request: web.Request) -> web.StreamResponse:
-    ctx = context(request)
+    ctx = api.context(request)
     name, role = request.match_info["name"], request.match_info["role"]
-    authorize(request, "projects", "update", name, project=name)
-    body = await json_body(request, limit=8192)
+    api.authorize(request, "projects", "update", name, project=name)
+    body = await api.json_body(request, limit=8192)
     if find_role(_project(ctx, name), role) is None:
-        fail(Code.NOT_FOUND, f"role {role} is not in project {name}")
+        api.fail(api.Code.NOT_FOUND, f"role {role} is not in project {name}")
     ref = RoleRef(name, role)
     token, claims = ctx.signer().issue(
         ref.subject,
@@ -121,21 +111,21 @@ async def create_project_token(request: web.Request) -> web.StreamResponse:
         token_id=_token_id(body),
     )
     await _update_roles(request, name, lambda project: roles_with_token(project, role, claims))
-    audit(
+    api.audit(
         request, "create-token", "projects", "allowed", obj=name, project=name,
         message=f"role {role}, token id {claims.session_id}, iat {int(claims.issued_at)}",
     )  # fmt: skip
-    return reply({"token": token})
+    return api.reply({"token": token})
 
 
 async def delete_project_token(request: web.Request) -> web.StreamResponse:
-    ctx = context(request)
+    ctx = api.context(request)
     name, role = request.match_info["name"], request.match_info["role"]
-    authorize(request, "projects", "update", name, project=name)
+    api.authorize(request, "projects", "update", name, project=name)
     try:
         issued_at = int(request.match_info["iat"])
     except ValueError:
-        fail(Code.INVALID_ARGUMENT, "iat: the token's issue time, in seconds")
+        api.fail(api.Code.INVALID_ARGUMENT, "iat: the token's issue time, in seconds")
     token_id = request.query.get("id", "")
     _project(ctx, name)
     removed: list[str] = []
@@ -143,8 +133,9 @@ async def delete_project_token(request: web.Request) -> web.StreamResponse:
     def change(project: dict[str, Any]) -> list[Any]:
         roles, ids = roles_without_token(project, role, issued_at, token_id)
         if not ids:
-            fail(
-                Code.NOT_FOUND, f"role {role} of project {name} has no token issued at {issued_at}"
+            api.fail(
+                api.Code.NOT_FOUND,
+                f"role {role} of project {name} has no token issued at {issued_at}",
             )
         removed[:] = ids
         return roles
@@ -152,30 +143,30 @@ async def delete_project_token(request: web.Request) -> web.StreamResponse:
     await _update_roles(request, name, change)
     # Refused here at once; other replicas as soon as their AppProject cache sees it.
     ctx.revoked_here.update(i for i in removed if i)
-    audit(
+    api.audit(
         request, "delete-token", "projects", "allowed", obj=name, project=name,
         message=f"role {role}, tokens issued at {issued_at} revoked",
     )  # fmt: skip
-    return reply({})
+    return api.reply({})
 
 
 # --- account API keys --------------------------------------------------------------------
 def _account(request: web.Request, name: str, *, write: bool) -> Account:
     """The account ``name``, once the caller may manage it: their own local account
     (signed in with its password), or one RBAC lets them get or update."""
-    who = principal(request)
+    who = api.principal(request)
     if not (who.issuer == LOCAL and who.username == name):
-        authorize(request, "accounts", "update" if write else "get", name)
-    account = context(request).accounts().get(name)
+        api.authorize(request, "accounts", "update" if write else "get", name)
+    account = api.context(request).accounts().get(name)
     if account is None:
-        fail(Code.NOT_FOUND, f"account {name}: not a local account")
+        api.fail(api.Code.NOT_FOUND, f"account {name}: not a local account")
     return account
 
 
 async def get_account(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
     account = _account(request, name, write=False)
-    return reply(
+    return api.reply(
         {
             "name": account.name,
             "enabled": account.enabled,
@@ -189,15 +180,17 @@ async def get_account(request: web.Request) -> web.StreamResponse:
 
 
 async def create_account_token(request: web.Request) -> web.StreamResponse:
-    ctx = context(request)
+    ctx = api.context(request)
     name = request.match_info["name"]
     account = _account(request, name, write=True)
     if not account.can_use_api_keys:
-        fail(Code.FAILED_PRECONDITION, f"account {name} does not have the apiKey capability")
-    body = await json_body(request, limit=8192)
+        api.fail(
+            api.Code.FAILED_PRECONDITION, f"account {name} does not have the apiKey capability"
+        )
+    body = await api.json_body(request, limit=8192)
     token_id = _token_id(body)
     if any(t.id == token_id for t in account.tokens):
-        fail(Code.ALREADY_EXISTS, f"account {name} already has a token with id {token_id}")
+        api.fail(api.Code.ALREADY_EXISTS, f"account {name} already has a token with id {token_id}")
     token, claims = ctx.signer().issue(
         name,
         now=ctx.clock(),
@@ -206,21 +199,23 @@ async def create_account_token(request: web.Request) -> web.StreamResponse:
         token_id=token_id,
     )
     entry = _entry(claims)
-    await blocking(_store_tokens, ctx, name, lambda tokens: [*tokens, entry])
-    audit(request, "create-token", "accounts", "allowed", obj=name, message=f"id {token_id}")
-    return reply({"token": token})
+    await api.blocking(_store_tokens, ctx, name, lambda tokens: [*tokens, entry])
+    api.audit(request, "create-token", "accounts", "allowed", obj=name, message=f"id {token_id}")
+    return api.reply({"token": token})
 
 
 async def delete_account_token(request: web.Request) -> web.StreamResponse:
-    ctx = context(request)
+    ctx = api.context(request)
     name, token_id = request.match_info["name"], request.match_info["id"]
     account = _account(request, name, write=True)
     if not any(t.id == token_id for t in account.tokens):
-        fail(Code.NOT_FOUND, f"account {name} has no token with id {token_id}")
-    await blocking(_store_tokens, ctx, name, lambda tokens: [t for t in tokens if t.id != token_id])
+        api.fail(api.Code.NOT_FOUND, f"account {name} has no token with id {token_id}")
+    await api.blocking(
+        _store_tokens, ctx, name, lambda tokens: [t for t in tokens if t.id != token_id]
+    )
     ctx.revoked_here.add(token_id)
-    audit(request, "delete-token", "accounts", "allowed", obj=name, message=f"id {token_id}")
-    return reply({})
+    api.audit(request, "delete-token", "accounts", "allowed", obj=name, message=f"id {token_id}")
+    return api.reply({})
 
 
 def _entry(claims: Claims) -> ApiToken:

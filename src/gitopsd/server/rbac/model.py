@@ -14,6 +14,8 @@ allow — also across groups, which a single Casbin call per subject would not g
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 _MODEL = """
 [request_definition]
 r = sub, res, act, obj
@@ -37,45 +39,50 @@ ALLOW_MODEL = _MODEL.format(effect="some(where (p.eft == allow))")
 NOT_DENIED_MODEL = _MODEL.format(effect="!some(where (p.eft == deny))")
 MATCH_FUNCTION = "keyMatchMode"
 
+
+class _BuiltinGrant(NamedTuple):
+    """What the built-in roles may do with one resource."""
+
+    resource: str
+    objects: str  # the pattern for all of its objects: ``*/*`` where they live in projects
+    readonly_gets: bool  # role:readonly may ``get`` it
+    admin_actions: tuple[str, ...]  # what role:admin may do besides ``get``
+
+
+_CHANGE = ("create", "update", "delete")
+_APPLICATION_ACTIONS = (*_CHANGE, "sync", "override", "action/*")
+_BUILTIN_GRANTS = (
+    _BuiltinGrant("applications", "*/*", True, _APPLICATION_ACTIONS),
+    _BuiltinGrant("applicationsets", "*/*", True, _CHANGE),
+    _BuiltinGrant("certificates", "*", True, _CHANGE),
+    _BuiltinGrant("clusters", "*", True, _CHANGE),
+    _BuiltinGrant("repositories", "*", True, _CHANGE),
+    _BuiltinGrant("projects", "*", True, _CHANGE),
+    _BuiltinGrant("accounts", "*", True, ("update",)),
+    _BuiltinGrant("gpgkeys", "*", True, ("create", "delete")),
+    _BuiltinGrant("logs", "*/*", True, ()),
+    _BuiltinGrant("exec", "*/*", False, ("create",)),
+)
+
 # The built-in roles, in Argo CD's terms: role:readonly may read everything; role:admin
 # may do everything and inherits role:readonly; the local admin account is role:admin.
-BUILTIN_POLICY = """
-p, role:readonly, applications, get, */*, allow
-p, role:readonly, applicationsets, get, */*, allow
-p, role:readonly, certificates, get, *, allow
-p, role:readonly, clusters, get, *, allow
-p, role:readonly, repositories, get, *, allow
-p, role:readonly, projects, get, *, allow
-p, role:readonly, accounts, get, *, allow
-p, role:readonly, gpgkeys, get, *, allow
-p, role:readonly, logs, get, */*, allow
-
-p, role:admin, applications, create, */*, allow
-p, role:admin, applications, update, */*, allow
-p, role:admin, applications, delete, */*, allow
-p, role:admin, applications, sync, */*, allow
-p, role:admin, applications, override, */*, allow
-p, role:admin, applications, action/*, */*, allow
-p, role:admin, applicationsets, create, */*, allow
-p, role:admin, applicationsets, update, */*, allow
-p, role:admin, applicationsets, delete, */*, allow
-p, role:admin, certificates, create, *, allow
-p, role:admin, certificates, update, *, allow
-p, role:admin, certificates, delete, *, allow
-p, role:admin, clusters, create, *, allow
-p, role:admin, clusters, update, *, allow
-p, role:admin, clusters, delete, *, allow
-p, role:admin, repositories, create, *, allow
-p, role:admin, repositories, update, *, allow
-p, role:admin, repositories, delete, *, allow
-p, role:admin, projects, create, *, allow
-p, role:admin, projects, update, *, allow
-p, role:admin, projects, delete, *, allow
-p, role:admin, accounts, update, *, allow
-p, role:admin, gpgkeys, create, *, allow
-p, role:admin, gpgkeys, delete, *, allow
-p, role:admin, exec, create, */*, allow
-
-g, role:admin, role:readonly
-g, admin, role:admin
-"""
+BUILTIN_POLICY = "\n".join(
+    [
+        "",
+        *(
+            f"p, role:readonly, {grant.resource}, get, {grant.objects}, allow"
+            for grant in _BUILTIN_GRANTS
+            if grant.readonly_gets
+        ),
+        "",
+        *(
+            f"p, role:admin, {grant.resource}, {action}, {grant.objects}, allow"
+            for grant in _BUILTIN_GRANTS
+            for action in grant.admin_actions
+        ),
+        "",
+        "g, role:admin, role:readonly",
+        "g, admin, role:admin",
+        "",
+    ]
+)

@@ -9,6 +9,7 @@ import { badge } from "../widgets/badges.js";
 import { openDialog } from "../widgets/dialog.js";
 import { diffView } from "../widgets/diffview.js";
 import { icon } from "../widgets/icons.js";
+import { dataTable } from "../widgets/table.js";
 import { tabs } from "../widgets/tabs.js";
 import { toYaml } from "../yaml.js";
 
@@ -223,32 +224,25 @@ export function eventsTable(items, { showObject = true } = {}) {
   if (!items.length) return h("p", { class: "empty-inline" }, "No events.");
   const sorted = [...items].sort((a, b) => String(b.lastTimestamp || b.eventTime || "").localeCompare(String(a.lastTimestamp || a.eventTime || "")));
   const headers = ["Type", "Reason", "Message", ...(showObject ? ["Object"] : []), "Count", "Last seen"];
-  return h(
-    "div",
-    { class: "table-scroll" },
+  return dataTable(
+    { kind: "events-table", caption: "Events, newest first", headers },
     h(
-      "table",
-      { class: "data-table events-table" },
-      h("caption", { class: "visually-hidden" }, "Events, newest first"),
-      h("thead", null, h("tr", null, headers.map((text) => h("th", { scope: "col" }, text)))),
-      h(
-        "tbody",
-        null,
-        sorted.map((event) => {
-          const when = event.lastTimestamp || event.eventTime || event.firstTimestamp || "";
-          const involved = event.involvedObject || {};
-          return h(
-            "tr",
-            null,
-            h("td", null, h("span", { class: `event-type event-${String(event.type || "Normal").toLowerCase()}` }, event.type || "Normal")),
-            h("td", null, event.reason || ""),
-            h("td", { class: "cell-wrap event-message" }, event.message || ""),
-            showObject ? h("td", null, `${involved.kind || ""} ${involved.name || ""}`) : null,
-            h("td", null, String(event.count || 1)),
-            h("td", { title: formatTime(when) }, relativeTime(when)),
-          );
-        }),
-      ),
+      "tbody",
+      null,
+      sorted.map((event) => {
+        const when = event.lastTimestamp || event.eventTime || event.firstTimestamp || "";
+        const involved = event.involvedObject || {};
+        return h(
+          "tr",
+          null,
+          h("td", null, h("span", { class: `event-type event-${String(event.type || "Normal").toLowerCase()}` }, event.type || "Normal")),
+          h("td", null, event.reason || ""),
+          h("td", { class: "cell-wrap event-message" }, event.message || ""),
+          showObject ? h("td", null, `${involved.kind || ""} ${involved.name || ""}`) : null,
+          h("td", null, String(event.count || 1)),
+          h("td", { title: formatTime(when) }, relativeTime(when)),
+        );
+      }),
     ),
   );
 }

@@ -37,6 +37,7 @@ import { isNewer, watchApplications } from "../live.js";
 import { setQuery } from "../router.js";
 import { badge } from "../widgets/badges.js";
 import { icon } from "../widgets/icons.js";
+import { dataTable } from "../widgets/table.js";
 
 export const title = "Applications";
 
@@ -100,17 +101,7 @@ function row(app) {
 
 function tableShell(body) {
   const headers = ["Name", "Project", "Sync", "Health", "Source", "Revision", "Destination"];
-  return h(
-    "div",
-    { class: "table-scroll" },
-    h(
-      "table",
-      { class: "data-table apps-table" },
-      h("caption", { class: "visually-hidden" }, "Applications"),
-      h("thead", null, h("tr", null, headers.map((name) => h("th", { scope: "col" }, name)))),
-      body,
-    ),
-  );
+  return dataTable({ kind: "apps-table", caption: "Applications", headers }, body);
 }
 
 /** One facet's checkboxes; `update(counts)` changes numbers in place so focus stays put. */
