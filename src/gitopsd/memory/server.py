@@ -13,12 +13,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from gitopsd.diff.normalize import fold_string_data
 from gitopsd.errors import Conflict, Forbidden, Invalid, NotFound
 from gitopsd.memory import collector
 from gitopsd.memory.kinds import KindInfo, builtin_kinds, kinds_of_crd
 from gitopsd.memory.merging import merge_patch
 from gitopsd.memory.ownership import Writer, apply_fields, update_fields
-from gitopsd.memory.secrets import fold_string_data
 from gitopsd.memory.store import ObjectStore
 from gitopsd.memory.validation import check_object, check_update
 from gitopsd.model.keys import GroupKind, ResourceKey
