@@ -19,8 +19,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gitopsd.cluster import KubeCluster
-from gitopsd.cluster.cache import CacheScope, WatchCache
+from gitopsd.cluster import KubeCluster, Selection
+from gitopsd.cluster.cache import WatchCache
 from gitopsd.model.keys import GroupKind
 
 Predicate = Callable[[dict[str, Any]], bool]
@@ -60,7 +60,7 @@ class FirstReady:
         self.seen: set[str] = set()
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        self.cache = WatchCache(cluster, CacheScope(group_kind, namespace))
+        self.cache = WatchCache(cluster, Selection(group_kind, namespace))
         self.cache.subscribe(self._on_event)
 
     def start(self) -> FirstReady:
@@ -123,7 +123,7 @@ class Deployments:
         self._changed = threading.Condition(self._lock)
         # (namespace, name) -> (resourceVersion of the edit, replicas wanted, healed at)
         self._edits: dict[tuple[str, str], tuple[int, int, float | None]] = {}
-        self.cache = WatchCache(cluster, CacheScope(DEPLOYMENT))
+        self.cache = WatchCache(cluster, Selection(DEPLOYMENT))
         self.cache.subscribe(self._on_event)
 
     def start(self, timeout: float = 60.0) -> Deployments:

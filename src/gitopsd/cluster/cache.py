@@ -35,10 +35,6 @@ ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
 MAX_BACKOFF_SECONDS = 30.0
 
 
-# What one cache holds is what it lists, then watches: a Selection.
-CacheScope = Selection
-
-
 def slim(obj: KubeObject) -> KubeObject:
     """The object without ``managedFields``: the server never serves them."""
     metadata = obj.get("metadata")
@@ -53,12 +49,13 @@ def name_of(obj: KubeObject) -> ObjectName:
 
 
 class WatchCache:
-    """The objects of one :class:`CacheScope`, current within a watch event's latency."""
+    """The objects of one :class:`Selection` (what the cache lists, then watches),
+    current within a watch event's latency."""
 
     def __init__(
         self,
         cluster: KubeCluster,
-        scope: CacheScope,
+        scope: Selection,
         *,
         indexer: Indexer | None = None,
         transform: Transform | None = None,

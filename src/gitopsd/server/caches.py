@@ -15,8 +15,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from gitopsd.cluster import KubeCluster
-from gitopsd.cluster.cache import CacheScope, WatchCache, owner_uids, slim
+from gitopsd.cluster import KubeCluster, Selection
+from gitopsd.cluster.cache import WatchCache, owner_uids, slim
 from gitopsd.model.annotations import (
     CONFIGMAP_NAME,
     GROUP,
@@ -64,7 +64,7 @@ class Caches:
         def cache(kind: GroupKind, **kwargs: Any) -> WatchCache:
             label = kwargs.pop("label_selector", "")
             field = kwargs.pop("field_selector", "")
-            return WatchCache(cluster, CacheScope(kind, namespace, label, field), **kwargs)
+            return WatchCache(cluster, Selection(kind, namespace, label, field), **kwargs)
 
         self.applications = cache(APPLICATION)
         self.projects = cache(APPPROJECT)
@@ -138,7 +138,7 @@ class LiveObjects:
             if cache is None:
                 cache = WatchCache(
                     self._cluster,
-                    CacheScope(kind, "", label),
+                    Selection(kind, "", label),
                     indexer=None if label else owner_uids,
                     transform=masked,
                 )
