@@ -177,10 +177,7 @@ def run_diff(args: argparse.Namespace, client: ServerClient) -> int:
         return ExitCode.USAGE
     diffs, differs = [], False
     for item in answer.get("items") or []:
-        key = ResourceKey(
-            str(item.get("group") or ""), str(item.get("kind") or ""),
-            str(item.get("namespace") or ""), str(item.get("name") or ""),
-        )  # fmt: skip
+        key = ResourceKey.of_entry(item)
         target, live = json.loads(item["targetState"]), json.loads(item["liveState"])
         diff = diff_object(key, target, live, DiffOptions(dry_run_skipped=True))
         diffs.append(diff)

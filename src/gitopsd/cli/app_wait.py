@@ -86,12 +86,7 @@ class ProgressTracker:
 
 
 def _result_line(entry: dict[str, Any]) -> tuple[ResourceKey, str]:
-    key = ResourceKey(
-        str(entry.get("group") or ""),
-        str(entry.get("kind") or ""),
-        str(entry.get("namespace") or ""),
-        str(entry.get("name") or ""),
-    )
+    key = ResourceKey.of_entry(entry)
     parts = [f"  {key}: {entry.get('result') or entry.get('status') or ''}"]
     if entry.get("hookType"):
         hook = f"{entry['hookType']} hook"

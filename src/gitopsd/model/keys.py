@@ -65,7 +65,8 @@ class ResourceKey:
 
     @classmethod
     def of_entry(cls, entry: Mapping[str, Any]) -> ResourceKey:
-        """The object an Application's ``status.resources`` entry names."""
+        """The object an entry names by group, kind, namespace and name, as the entries of
+        ``status.resources``, ``syncResult.resources`` and ``operation.sync.resources`` do."""
         return cls(
             str(entry.get("group") or ""),
             str(entry.get("kind") or ""),

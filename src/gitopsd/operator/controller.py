@@ -296,15 +296,7 @@ class Controller:
     ) -> None:
         if not self.gate.sharded:
             return  # nothing is ever handed over
-        objects = tuple(
-            ResourceKey(
-                str(e.get("group") or ""),
-                str(e.get("kind") or ""),
-                str(e.get("namespace") or ""),
-                str(e.get("name") or ""),
-            )
-            for e in result.status.get("resources") or []
-        )
+        objects = tuple(ResourceKey.of_entry(e) for e in result.status.get("resources") or [])
         try:
             _, server = self.reconciler.env.cluster_for(
                 parse_application_spec(app.get("spec") or {}).destination

@@ -48,14 +48,7 @@ def inventory_of(status: dict[str, Any] | None) -> frozenset[ResourceKey]:
     for entry in (status or {}).get("resources") or []:
         if entry.get("hook"):
             continue
-        keys.add(
-            ResourceKey(
-                str(entry.get("group") or ""),
-                str(entry.get("kind") or ""),
-                str(entry.get("namespace") or ""),
-                str(entry.get("name") or ""),
-            )
-        )
+        keys.add(ResourceKey.of_entry(entry))
     return frozenset(keys)
 
 

@@ -144,15 +144,7 @@ def selected_resources(operation: dict[str, Any]) -> frozenset[ResourceKey] | No
     resources = (operation.get("sync") or {}).get("resources")
     if not resources:
         return None
-    return frozenset(
-        ResourceKey(
-            str(r.get("group") or ""),
-            str(r.get("kind") or ""),
-            str(r.get("namespace") or ""),
-            str(r.get("name") or ""),
-        )
-        for r in resources
-    )
+    return frozenset(ResourceKey.of_entry(r) for r in resources)
 
 
 def prune_request(
@@ -219,12 +211,7 @@ def previous_results(state: dict[str, Any]) -> list[ResourceResult]:
     for entry in (state.get("syncResult") or {}).get("resources") or []:
         results.append(
             ResourceResult(
-                key=ResourceKey(
-                    str(entry.get("group") or ""),
-                    str(entry.get("kind") or ""),
-                    str(entry.get("namespace") or ""),
-                    str(entry.get("name") or ""),
-                ),
+                key=ResourceKey.of_entry(entry),
                 code=ResultCode(entry.get("result", ResultCode.UNCHANGED)),
                 message=str(entry.get("message") or ""),
                 phase=SyncPhase(entry.get("syncPhase") or SyncPhase.SYNC),

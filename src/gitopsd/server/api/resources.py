@@ -55,7 +55,9 @@ async def managed_resources(request: web.Request) -> web.StreamResponse:
                 targets = ctx.targets.render(app)
             except GitopsdError as error:
                 message = f"target states unavailable: {error}"
-        entries = {_entry_key(e): e for e in (app.get("status") or {}).get("resources") or []}
+        entries = {
+            ResourceKey.of_entry(e): e for e in (app.get("status") or {}).get("resources") or []
+        }
         items = []
         for key in sorted(set(entries) | set(targets)):
             entry = entries.get(key) or {}
@@ -77,10 +79,6 @@ async def managed_resources(request: web.Request) -> web.StreamResponse:
         return {"items": items, **({"message": message} if message else {})}
 
     return reply(await blocking(collect))
-
-
-def _entry_key(entry: Mapping[str, Any]) -> ResourceKey:
-    return ResourceKey.of_entry(entry)
 
 
 def _key_fields(key: ResourceKey) -> dict[str, str]:
