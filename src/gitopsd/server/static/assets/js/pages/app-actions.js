@@ -7,6 +7,7 @@ import { h, replace, uid } from "../dom.js";
 import { automationOf, formatTime, nameOf, relativeTime, shortRevision, sourceOf } from "../format.js";
 import { badge } from "../widgets/badges.js";
 import { openDialog } from "../widgets/dialog.js";
+import { dataTable } from "../widgets/table.js";
 import { toast } from "../widgets/toast.js";
 
 function checkbox(label, { checked = false, hint } = {}) {
@@ -165,50 +166,43 @@ export function historyPanel(view) {
       automationOf(app).enabled && view.rights.sync
         ? h("p", { class: "notice notice-info" }, "Automated sync is on: pause it to roll back to an earlier revision.")
         : null,
-      h(
-        "div",
-        { class: "table-scroll" },
+      dataTable(
+        {
+          kind: "history-table",
+          caption: "Deployment history, newest first",
+          headers: ["ID", "Revision", "Deployed", "Initiated by", "Author", "Message", ...(view.rights.sync ? [h("span", { class: "visually-hidden" }, "Actions")] : [])],
+        },
         h(
-          "table",
-          { class: "data-table history-table" },
-          h("caption", { class: "visually-hidden" }, "Deployment history, newest first"),
-          h(
-            "thead",
-            null,
-            h("tr", null, ["ID", "Revision", "Deployed", "Initiated by", "Author", "Message", ...(view.rights.sync ? [h("span", { class: "visually-hidden" }, "Actions")] : [])].map((text) => h("th", { scope: "col" }, text))),
-          ),
-          h(
-            "tbody",
-            null,
-            entries.map((entry) =>
-              h(
-                "tr",
-                null,
-                h("td", null, String(entry.id)),
-                h("td", { class: "mono", title: entry.revision }, shortRevision(entry.revision)),
-                h("td", { title: formatTime(entry.deployedAt) }, relativeTime(entry.deployedAt)),
-                h("td", null, initiator(entry)),
-                ...commitCells(view, entry),
-                view.rights.sync
-                  ? h(
-                      "td",
-                      null,
-                      entry === current
-                        ? h("span", { class: "muted" }, "current")
-                        : h(
-                            "button",
-                            {
-                              type: "button",
-                              class: "button button-secondary button-small",
-                              disabled: !mayRollBack,
-                              onclick: () => openRollback(view, entry.id),
-                            },
-                            "Roll back",
-                            h("span", { class: "visually-hidden" }, ` to ${shortRevision(entry.revision)} (history ${entry.id})`),
-                          ),
-                    )
-                  : null,
-              ),
+          "tbody",
+          null,
+          entries.map((entry) =>
+            h(
+              "tr",
+              null,
+              h("td", null, String(entry.id)),
+              h("td", { class: "mono", title: entry.revision }, shortRevision(entry.revision)),
+              h("td", { title: formatTime(entry.deployedAt) }, relativeTime(entry.deployedAt)),
+              h("td", null, initiator(entry)),
+              ...commitCells(view, entry),
+              view.rights.sync
+                ? h(
+                    "td",
+                    null,
+                    entry === current
+                      ? h("span", { class: "muted" }, "current")
+                      : h(
+                          "button",
+                          {
+                            type: "button",
+                            class: "button button-secondary button-small",
+                            disabled: !mayRollBack,
+                            onclick: () => openRollback(view, entry.id),
+                          },
+                          "Roll back",
+                          h("span", { class: "visually-hidden" }, ` to ${shortRevision(entry.revision)} (history ${entry.id})`),
+                        ),
+                  )
+                : null,
             ),
           ),
         ),
