@@ -33,6 +33,10 @@ APPLY_PATCH = "application/apply-patch+yaml"
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 JSON = "application/json"
+# Lists and watches of metadata only (name, labels, annotations, versions...): what a
+# watch needs to notice a change, at a fraction of the bytes and the parsing.
+METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+METADATA_OBJECT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
 # 429 "storage is (re)initializing" right after a CRD is installed, or priority-and-
 # fairness throttling: the server asks to come back; we do, quietly, a few times.
 THROTTLED_ATTEMPTS = 5
@@ -44,12 +48,14 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Selection:
     """Which objects a list or a watch asks for: one kind, in one namespace ("" all),
-    optionally narrowed by a label and a field selector ("" none)."""
+    optionally narrowed by a label and a field selector ("" none). With ``metadata_only``
+    the server sends each object's ``metadata`` alone (kind ``PartialObjectMetadata``)."""
 
     group_kind: GroupKind
     namespace: str = ""
     label_selector: str = ""
     field_selector: str = ""
+    metadata_only: bool = False
 
     def query(self) -> dict[str, str]:
         """The selectors as query parameters."""
@@ -221,20 +227,43 @@ class KubeCluster:
         return items
 
     def list_with_version(self, selection: Selection) -> tuple[builtins.list[KubeObject], str]:
+        items, version, _ = self._list_page(selection, {})
+        return items, version
+
+    def pages(
+        self, selection: Selection, page_size: int = 250
+    ) -> Iterator[builtins.list[KubeObject]]:
+        """The objects of ``selection`` a page at a time (``limit``/``continue``), so a
+        caller that needs every object once never holds them all. A continuation that
+        expired (410) raises as any other error."""
+        query = {"limit": str(page_size)}
+        while True:
+            items, _, token = self._list_page(selection, query)
+            yield items
+            if not token:
+                return
+            query = {"limit": str(page_size), "continue": token}
+
+    def _list_page(
+        self, selection: Selection, paging: Mapping[str, str]
+    ) -> tuple[builtins.list[KubeObject], str, str]:
         group_kind = selection.group_kind
         resource = self.resource_for(group_kind)
         result = self.request(
             "GET",
             self.collection_path(resource, selection.namespace),
-            query=selection.query(),
+            query={**selection.query(), **paging},
+            accept=METADATA_LIST if selection.metadata_only else JSON,
             kind=group_kind.kind,
             what=f"list {group_kind}",
         )
         items: builtins.list[KubeObject] = result.get("items") or []
-        for item in items:  # list items omit apiVersion/kind
-            item.setdefault("apiVersion", resource.api_version)
-            item.setdefault("kind", resource.kind)
-        return items, str((result.get("metadata") or {}).get("resourceVersion", ""))
+        if not selection.metadata_only:
+            for item in items:  # list items omit apiVersion/kind
+                item.setdefault("apiVersion", resource.api_version)
+                item.setdefault("kind", resource.kind)
+        metadata = result.get("metadata") or {}
+        return items, str(metadata.get("resourceVersion", "")), str(metadata.get("continue") or "")
 
     def apply(
         self,
@@ -430,6 +459,7 @@ class KubeCluster:
             "GET",
             self.collection_path(resource, selection.namespace),
             query=query,
+            accept=METADATA_OBJECT if selection.metadata_only else JSON,
             kind=group_kind.kind,
             what=f"watch {group_kind}",
             timeout=timeout_seconds + 30,

@@ -216,14 +216,14 @@ class Controller:
             self.queue.add(key, urgent=True)  # someone changed what it asks for
         return changed
 
-    def _on_managed_change(self, label: str, event_type: str, obj: dict[str, Any]) -> None:
+    def _on_managed_change(self, label: str, event_type: str, what: str) -> None:
         key = self.known.by_label(label)
         if key is None or not self.scope.includes(key[0]):
             return
         if not self.assigned(key):
             self.known.touch(key, time.monotonic())  # another replica's: remember it
             return
-        log.debug("managed %s %s changed: requeue %s/%s", event_type, ResourceKey.of(obj), *key)
+        log.debug("managed %s %s changed: requeue %s/%s", event_type, what, *key)
         # A change to what it manages (a manual edit, a status update): before the routine
         # refreshes that may be waiting in the queue.
         self.queue.add(key, self.change_delay, urgent=True)

@@ -58,15 +58,8 @@ def register(runtime: Runtime, registry: kopf.OperatorRegistry) -> None:
     def cleanup(**_: Any) -> None:
         runtime.stop()
 
-    @kopf.on.event("gitopsd.io", "v1alpha1", "applications", registry=registry)
-    def application_event(event: kopf.RawEvent, **_: Any) -> None:
-        body: dict[str, Any] = dict(event.get("object") or {})
-        changed = runtime.application_event(str(event.get("type")), body)
-        # A generated Application edited or deleted by hand: its ApplicationSet repairs it.
-        meta = body.get("metadata") or {}
-        for owner in meta.get("ownerReferences") or []:
-            if changed and owner.get("kind") == "ApplicationSet":
-                runtime.appsets.enqueue(str(meta.get("namespace")), str(owner.get("name")), 1.0)
+    # Applications are not watched through kopf: see operator/app_namespaces.py (metadata
+    # only, the control plane's namespace and the enabled ones alike).
 
     @kopf.on.event("gitopsd.io", "v1alpha1", "applicationsets", registry=registry)
     def applicationset_event(event: kopf.RawEvent, **_: Any) -> None:

@@ -40,7 +40,7 @@ from gitopsd.model.annotations import (
     SECRET_TYPE_REPOSITORY,
 )
 from gitopsd.model.keys import ResourceKey
-from gitopsd.operator.app_namespaces import ApplicationWatcher, list_applications
+from gitopsd.operator.app_namespaces import ApplicationWatcher, iter_applications
 from gitopsd.operator.appsets import AppSetController, registered_clusters
 from gitopsd.operator.audit import event_body
 from gitopsd.operator.clusters import ClusterEntry, ClusterRegistry
@@ -169,6 +169,7 @@ class Runtime:
                 self.repos,
                 self.env,
                 lambda: self.controller.scope,
+                lambda: iter_applications(self.local, self.controller.scope),
                 interval_seconds=settings.reconcile_interval_seconds,
             )
             self._membership = MembershipLoop(self.member)
@@ -231,12 +232,14 @@ class Runtime:
 
     # --- sharding -------------------------------------------------------------------
     def application_event(self, event_type: str, app: dict[str, Any]) -> bool:
-        """An Application event from kopf or the other-namespaces watcher."""
-        if self.warmer is not None and self.controller.scope.includes(
-            str((app.get("metadata") or {}).get("namespace"))
-        ):
-            self.warmer.note(event_type, app)
-        return self.controller.on_application_event(event_type, app)
+        """An Application event (its metadata) from the Application watches."""
+        changed = self.controller.on_application_event(event_type, app)
+        # A generated Application edited or deleted by hand: its ApplicationSet repairs it.
+        meta = app.get("metadata") or {}
+        for owner in meta.get("ownerReferences") or []:
+            if changed and owner.get("kind") == "ApplicationSet":
+                self.appsets.enqueue(str(meta.get("namespace")), str(owner.get("name")), 1.0)
+        return changed
 
     def _ownership_changed(self, before: Ownership, after: Ownership) -> None:
         gained, lost = self.controller.on_ownership(before, after)
@@ -272,12 +275,8 @@ class Runtime:
 
     # --- inputs from handlers --------------------------------------------------------
     def requeue_all(self) -> None:
-        for namespace, name in self._applications():
+        for namespace, name in self.app_watcher.names():
             self.controller.enqueue(namespace, name, 0.1, background=True)
-
-    def _applications(self) -> list[tuple[str, str]]:
-        apps = list_applications(self.local, self.controller.scope)
-        return [(a["metadata"]["namespace"], a["metadata"]["name"]) for a in apps]
 
     def cluster_secret(self, body: dict[str, Any], *, deleted: bool) -> None:
         name = str((body.get("metadata") or {}).get("name"))
@@ -385,7 +384,7 @@ class Runtime:
         refresh annotation, which their owner sees, as Argo CD's webhook handler does."""
         for url in event.repo_urls:
             self.repos.forget_refs(url)
-        refs = [app_ref(app) for app in list_applications(self.local, self.controller.scope)]
+        refs = [app_ref(app) for app in iter_applications(self.local, self.controller.scope)]
         matched = match_applications(event, refs)
         for ref in matched:
             if self.controller.assigned((ref.namespace, ref.name)):

@@ -10,9 +10,9 @@ replica is what sharding saves); a takeover renders from a local checkout.
 
 Only what the Application's project permits is fetched: a repository outside the
 project's ``sourceRepos``, or an Application whose namespace its project does not allow,
-is skipped, exactly as the reconciler would refuse it. Per Application, only the
-project name and the (repository, revision) pairs are kept. Started by the runtime when
-sharding is on; fed by the controller's Application events.
+is skipped, exactly as the reconciler would refuse it. Each round pages through the
+Applications afresh and keeps only the (repository, revision) pairs, so nothing per
+Application is held between rounds. Started by the runtime when sharding is on.
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from gitopsd.errors import GitopsdError
 from gitopsd.operator.known import key_of
-from gitopsd.operator.queue import AppKey
 from gitopsd.project import (
     ApplicationNamespaces,
     check_source,
@@ -67,25 +66,17 @@ class RepoWarmer:
         repos: GitRepositories,
         env: Environment,
         scope: Callable[[], ApplicationNamespaces],
+        applications: Callable[[], Iterable[dict[str, Any]]],
         *,
         interval_seconds: float,
     ) -> None:
         self.repos = repos
         self.env = env
         self.scope = scope
+        self.applications = applications
         self.interval = interval_seconds
-        self._apps: dict[AppKey, _Wanted] = {}
-        self._lock = threading.Lock()
         self._stop = threading.Event()
         self.rounds = 0
-
-    def note(self, event_type: str, app: dict[str, Any]) -> None:
-        key = key_of(app)
-        with self._lock:
-            if event_type == "DELETED":
-                self._apps.pop(key, None)
-            else:
-                self._apps[key] = wanted_sources(app)
 
     def start(self) -> None:
         threading.Thread(target=self._run, name="git-warmer", daemon=True).start()
@@ -114,12 +105,15 @@ class RepoWarmer:
         return warmed
 
     def permitted(self) -> set[tuple[str, str]]:
+        """The (repository, revision) pairs of every Application in scope that its
+        project permits, read from a fresh listing (a page at a time; only the pairs
+        are kept)."""
         scope = self.scope()
         projects = self.env.projects(scope.control)
-        with self._lock:
-            apps = list(self._apps.items())
         found: set[tuple[str, str]] = set()
-        for (namespace, _), wanted in apps:
+        for app in self.applications():
+            namespace = key_of(app)[0]
+            wanted = wanted_sources(app)
             try:
                 project = find_project(wanted.project, projects)
             except GitopsdError:

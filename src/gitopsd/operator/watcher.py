@@ -3,7 +3,10 @@ Application within seconds.
 
 One thread per (cluster, kind) lists and then watches objects carrying the tracking label
 (server-side label selector, so unrelated objects never reach us), and reports the
-label's value on every change. Kinds are added as applications start to manage them.
+label's value on every change. Lists and watches ask for metadata only: the label and
+the fact of a change are all a watch needs (the pass reads the objects it compares), so
+a Deployment's status update costs its metadata's bytes, not the whole object's. Kinds
+are added as applications start to manage them.
 When RBAC forbids watching a kind cluster-wide (a controller installed with namespaced
 rights), the kind is watched in each namespace applications deploy it to instead.
 """
@@ -13,7 +16,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from gitopsd.cluster import KubeCluster, Selection
 from gitopsd.errors import ClusterError, Forbidden
@@ -22,7 +24,7 @@ from gitopsd.model.keys import GroupKind
 
 log = logging.getLogger(__name__)
 
-OnChange = Callable[[str, str, dict[str, Any]], None]  # (label value, event type, object)
+OnChange = Callable[[str, str, str], None]  # (label value, event type, "Kind ns/name")
 Scope = tuple[GroupKind, str]  # (kind, namespace); "" is cluster-wide
 
 
@@ -61,9 +63,7 @@ class ManagedObjectWatcher:
         delay = 0.5
         while not self._stop.is_set():
             try:
-                _, version = self.cluster.list_with_version(
-                    Selection(group_kind, namespace, TRACKING_LABEL)
-                )
+                _, version = self.cluster.list_with_version(_selection(group_kind, namespace))
                 self.connected = True
                 delay = 0.5
                 self._stream(group_kind, namespace, version)
@@ -96,7 +96,7 @@ class ManagedObjectWatcher:
     def _stream(self, group_kind: GroupKind, namespace: str, version: str) -> None:
         while not self._stop.is_set():
             for event_type, obj in self.cluster.watch(
-                Selection(group_kind, namespace, TRACKING_LABEL), resource_version=version
+                _selection(group_kind, namespace), resource_version=version
             ):
                 if self._stop.is_set():
                     return
@@ -108,4 +108,9 @@ class ManagedObjectWatcher:
                     continue
                 label = (metadata.get("labels") or {}).get(TRACKING_LABEL)
                 if label:
-                    self._on_change(str(label), event_type, obj)
+                    what = f"{group_kind} {metadata.get('namespace') or ''}/{metadata.get('name')}"
+                    self._on_change(str(label), event_type, what)
+
+
+def _selection(group_kind: GroupKind, namespace: str) -> Selection:
+    return Selection(group_kind, namespace, TRACKING_LABEL, metadata_only=True)

@@ -13,7 +13,8 @@ from gitopsd.model.keys import GroupKind
 from gitopsd.operator.app_namespaces import (
     APPLICATION,
     ApplicationWatcher,
-    list_applications,
+    iter_applications,
+    slim_metadata,
     watch_scopes,
 )
 from gitopsd.operator.controller import Controller
@@ -51,12 +52,19 @@ class FakeApplications:
         return self._in(namespace)
 
     def list_with_version(self, selection: Selection) -> tuple[list[dict[str, Any]], str]:
+        assert selection.metadata_only  # the watch never asks for whole Applications
         return self.list(selection.group_kind, namespace=selection.namespace or None), "1"
+
+    def pages(self, selection: Selection, page_size: int) -> Iterator[list[dict[str, Any]]]:
+        found = self.list(selection.group_kind, namespace=selection.namespace or None)
+        for start in range(0, len(found), page_size):
+            yield found[start : start + page_size]
 
     def watch(
         self, selection: Selection, *, resource_version: str, timeout_seconds: int = 300
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         namespace = selection.namespace or None
+        assert selection.metadata_only
         with self._lock:
             self.watched.append(namespace or "")
             events = [e for e in self.events if namespace in (None, e["metadata"]["namespace"])]
@@ -71,55 +79,97 @@ class FakeApplications:
 
 def test_plain_names_are_watched_per_namespace_and_patterns_cluster_wide() -> None:
     assert watch_scopes(ApplicationNamespaces(CONTROL, ("team-b", "team-a"))) == (
+        CONTROL,
         "team-a",
         "team-b",
     )
     assert watch_scopes(ApplicationNamespaces(CONTROL, ("team-*",))) == ("",)
+    assert watch_scopes(ApplicationNamespaces(CONTROL)) == (CONTROL,)
 
 
 def test_listing_covers_the_control_plane_and_the_enabled_namespaces_only() -> None:
     apps = [app(CONTROL), app("team-a"), app("team-b"), app("kube-system")]
     exact = FakeApplications(apps)
-    found = list_applications(cast(KubeCluster, exact), ApplicationNamespaces(CONTROL, ("team-a",)))
+    scope = ApplicationNamespaces(CONTROL, ("team-a",))
+    found = list(iter_applications(cast(KubeCluster, exact), scope, page_size=1))
     assert [a["metadata"]["namespace"] for a in found] == [CONTROL, "team-a"]
     assert exact.listed == [CONTROL, "team-a"]
 
     pattern = FakeApplications(apps)
-    found = list_applications(
-        cast(KubeCluster, pattern), ApplicationNamespaces(CONTROL, ("team-*",))
+    found = list(
+        iter_applications(cast(KubeCluster, pattern), ApplicationNamespaces(CONTROL, ("team-*",)))
     )
     assert [a["metadata"]["namespace"] for a in found] == [CONTROL, "team-a", "team-b"]
     assert pattern.listed == [CONTROL, ""]
 
 
-def test_the_watcher_delivers_enabled_namespaces_but_not_the_control_planes() -> None:
-    apps = [app(CONTROL), app("team-a"), app("kube-system")]
-    fake = FakeApplications(apps, events=(app("team-b", "api"), app("other", "api")))
-    delivered: list[tuple[str, str, str]] = []
-    seen_both = threading.Event()
+def watch(
+    fake: FakeApplications, scope: ApplicationNamespaces, count: int
+) -> list[tuple[str, ...]]:
+    delivered: list[tuple[str, ...]] = []
+    seen = threading.Event()
 
     def on_event(event_type: str, body: dict[str, Any]) -> None:
         delivered.append((event_type, body["metadata"]["namespace"], body["metadata"]["name"]))
-        if len(delivered) == 2:
-            seen_both.set()
+        if len(delivered) == count:
+            seen.set()
 
     watcher = ApplicationWatcher(cast(KubeCluster, fake), on_event)
-    watcher.configure(ApplicationNamespaces(CONTROL, ("team-*",)))
+    watcher.configure(scope)
     try:
-        assert seen_both.wait(WAIT), delivered
+        assert seen.wait(WAIT), delivered
+        assert watcher.names() == sorted({(d[1], d[2]) for d in delivered})
     finally:
         watcher.stop()
         fake.closed.set()
-    assert delivered == [("ADDED", "team-a", "web"), ("MODIFIED", "team-b", "api")]
+    return delivered
+
+
+def test_the_watcher_delivers_the_control_plane_and_enabled_namespaces_only() -> None:
+    apps = [app(CONTROL), app("team-a"), app("kube-system")]
+    fake = FakeApplications(apps, events=(app("team-b", "api"), app("other", "api")))
+    delivered = watch(fake, ApplicationNamespaces(CONTROL, ("team-*",)), 3)
+    assert sorted(delivered[:2]) == [("ADDED", CONTROL, "web"), ("ADDED", "team-a", "web")]
+    assert delivered[2] == ("MODIFIED", "team-b", "api")
     assert fake.watched == [""]
 
 
-def test_without_enabled_namespaces_nothing_besides_kopf_is_watched() -> None:
-    fake = FakeApplications([app("team-a")])
-    watcher = ApplicationWatcher(cast(KubeCluster, fake), lambda *_: None)
-    watcher.configure(ApplicationNamespaces(CONTROL))
-    watcher.stop()
-    assert fake.listed == [] and fake.watched == []
+def test_without_enabled_namespaces_the_control_plane_alone_is_watched() -> None:
+    fake = FakeApplications([app(CONTROL), app("team-a")])
+    assert watch(fake, ApplicationNamespaces(CONTROL), 1) == [("ADDED", CONTROL, "web")]
+    assert fake.listed == [CONTROL] and fake.watched == [CONTROL]
+
+
+def test_only_what_asks_for_a_pass_is_kept_of_an_application() -> None:
+    body = {
+        "apiVersion": "meta.k8s.io/v1",
+        "kind": "PartialObjectMetadata",
+        "metadata": {
+            "name": "web",
+            "namespace": CONTROL,
+            "generation": 3,
+            "resourceVersion": "7",
+            "annotations": {
+                "gitopsd.io/refresh": "hard",
+                "kubectl.kubernetes.io/last-applied-configuration": "{...}",
+            },
+            "finalizers": ["gitopsd.io/resources-finalizer"],
+            "ownerReferences": [{"kind": "ApplicationSet", "name": "set"}],
+            "managedFields": [{"manager": "gitopsd"}],
+            "labels": {"team": "a"},
+        },
+    }
+    assert slim_metadata(body) == {
+        "metadata": {
+            "name": "web",
+            "namespace": CONTROL,
+            "generation": 3,
+            "resourceVersion": "7",
+            "annotations": {"gitopsd.io/refresh": "hard"},
+            "finalizers": ["gitopsd.io/resources-finalizer"],
+            "ownerReferences": [{"kind": "ApplicationSet", "name": "set"}],
+        }
+    }
 
 
 def controller(fake: FakeApplications, scope: ApplicationNamespaces) -> Controller:

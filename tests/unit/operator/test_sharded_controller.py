@@ -220,7 +220,7 @@ def test_ownership_changes_queue_the_gained_changed_first_and_drop_the_lost() ->
     memo = reconciler.env.memo
     memo.store(ResourceKey("", "ConfigMap", "web", "x"), "hash", {"metadata": {}})
     # An object of "edited" (another replica's) changes: remembered, not queued.
-    ctl._on_managed_change("gitopsd_edited", "MODIFIED", {"kind": "ConfigMap"})
+    ctl._on_managed_change("gitopsd_edited", "MODIFIED", "ConfigMap gitopsd/edited")
     assert ("gitopsd", "edited") not in ctl.queue._due
     after = FakeOwnership({key("kept"), key("quiet"), key("edited")})
     shard.owned = {key("kept"), key("quiet"), key("edited")}

@@ -47,16 +47,19 @@ def app(namespace: str, name: str, project: str, *sources: tuple[str, str]) -> d
     return {"metadata": {"namespace": namespace, "name": name}, "spec": spec}
 
 
-def warmer() -> tuple[RepoWarmer, FakeRepos]:
+def warmer(*apps: dict[str, Any]) -> tuple[RepoWarmer, FakeRepos]:
     repos = FakeRepos()
-    return RepoWarmer(repos, FakeEnv(), lambda: SCOPE, interval_seconds=60.0), repos  # type: ignore[arg-type]
+    listing = list(apps)
+    w = RepoWarmer(repos, FakeEnv(), lambda: SCOPE, lambda: iter(listing), interval_seconds=60.0)  # type: ignore[arg-type]
+    return w, repos
 
 
 def test_every_permitted_repository_is_fetched_and_checked_out_once() -> None:
-    w, repos = warmer()
-    w.note("ADDED", app("gitopsd", "a", "default", ("https://git.example.com/x.git", "main")))
-    w.note("ADDED", app("gitopsd", "b", "default", ("https://git.example.com/x.git", "main")))
-    w.note("ADDED", app("team-a", "c", "team", ("https://git.example.com/team/y.git", "v1")))
+    w, repos = warmer(
+        app("gitopsd", "a", "default", ("https://git.example.com/x.git", "main")),
+        app("gitopsd", "b", "default", ("https://git.example.com/x.git", "main")),
+        app("team-a", "c", "team", ("https://git.example.com/team/y.git", "v1")),
+    )
     assert w.warm() == 2
     assert sorted(repos.checked_out) == [
         ("https://git.example.com/team/y.git", "sha-of-v1"),
@@ -65,22 +68,28 @@ def test_every_permitted_repository_is_fetched_and_checked_out_once() -> None:
 
 
 def test_what_the_project_or_the_scope_refuses_is_never_fetched() -> None:
-    w, repos = warmer()
-    # Outside the team project's sourceRepos.
-    w.note("ADDED", app("team-a", "a", "team", ("https://evil.example.com/z.git", "main")))
-    # The default project admits only the control-plane namespace.
-    w.note("ADDED", app("team-a", "b", "default", ("https://git.example.com/x.git", "main")))
-    # A namespace the controller does not serve, and a project that does not exist.
-    w.note("ADDED", app("team-b", "c", "team", ("https://git.example.com/team/y.git", "v1")))
-    w.note("ADDED", app("gitopsd", "d", "missing", ("https://git.example.com/x.git", "main")))
+    w, repos = warmer(
+        # Outside the team project's sourceRepos.
+        app("team-a", "a", "team", ("https://evil.example.com/z.git", "main")),
+        # The default project admits only the control-plane namespace.
+        app("team-a", "b", "default", ("https://git.example.com/x.git", "main")),
+        # A namespace the controller does not serve, and a project that does not exist.
+        app("team-b", "c", "team", ("https://git.example.com/team/y.git", "v1")),
+        app("gitopsd", "d", "missing", ("https://git.example.com/x.git", "main")),
+    )
     assert w.warm() == 0
     assert repos.checked_out == []
 
 
-def test_deleted_applications_and_unreachable_repositories_are_skipped() -> None:
-    w, repos = warmer()
-    w.note("ADDED", app("gitopsd", "a", "default", ("https://git.example.com/broken.git", "main")))
-    w.note("ADDED", app("gitopsd", "b", "default", ("https://git.example.com/x.git", "main")))
-    w.note("DELETED", app("gitopsd", "b", "default"))
+def test_unreachable_repositories_are_skipped_and_each_round_lists_afresh() -> None:
+    repos = FakeRepos()
+    listing = [
+        app("gitopsd", "a", "default", ("https://git.example.com/broken.git", "main")),
+        app("gitopsd", "b", "default", ("https://git.example.com/x.git", "main")),
+    ]
+    w = RepoWarmer(repos, FakeEnv(), lambda: SCOPE, lambda: iter(listing), interval_seconds=60.0)  # type: ignore[arg-type]
+    assert w.warm() == 1
+    listing.pop()  # b deleted: the next round no longer fetches its repository
+    repos.checked_out.clear()
     assert w.warm() == 0
     assert repos.checked_out == []
