@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from gitopsd.cluster import KubeCluster, Selection
-from gitopsd.cluster.cache import WatchCache, name_of
+from gitopsd.cluster.cache import WatchCache
 from gitopsd.errors import ClusterError
 from gitopsd.model.annotations import GROUP
 from gitopsd.model.keys import GroupKind
@@ -141,15 +141,6 @@ class ApplicationWatcher:
         for cache in caches:
             cache.start()
         log.info("watching Applications in %s", ", ".join((scope.control, *scope.enabled)))
-
-    def names(self) -> list[tuple[str, str]]:
-        """Every Application in scope the watches hold, in (namespace, name) order."""
-        with self._lock:
-            scope, caches = self._scope, list(self._caches)
-        if scope is None:
-            return []
-        found = {name_of(app) for cache in caches for app in cache.items()}
-        return sorted(key for key in found if scope.includes(key[0]))
 
     def stop(self) -> None:
         with self._lock:

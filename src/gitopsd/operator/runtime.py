@@ -275,7 +275,7 @@ class Runtime:
 
     # --- inputs from handlers --------------------------------------------------------
     def requeue_all(self) -> None:
-        for namespace, name in self.app_watcher.names():
+        for namespace, name in self.controller.known.listed():
             self.controller.enqueue(namespace, name, 0.1, background=True)
 
     def cluster_secret(self, body: dict[str, Any], *, deleted: bool) -> None:
