@@ -61,10 +61,19 @@ class DryRunMemo:
         return None
 
     def store(self, key: ResourceKey, desired_hash: str, result: dict[str, Any]) -> None:
-        """Remember ``result`` (a dry-run or a real apply response) as the prediction."""
+        """Remember ``result`` (a real apply response) as the prediction: an apply bumps
+        resourceVersion, so the response's own version is the live one it predicts."""
         version = str((result.get("metadata") or {}).get("resourceVersion", ""))
+        self.remember(key, desired_hash, version, result)
+
+    def remember(
+        self, key: ResourceKey, desired_hash: str, live_version: str, result: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Keep ``result`` as the prediction for ``live_version``; returns what is kept."""
+        kept = prediction_only(result)
         with self.lock:
-            self.entries[key] = (desired_hash, version, result)
+            self.entries[key] = (desired_hash, live_version, kept)
+        return kept
 
     def forget(self, key: ResourceKey) -> None:
         with self.lock:
@@ -144,6 +153,15 @@ def predict(
         return cached
     predicted = cluster.apply(item.obj, dry_run=True, force=True, field_manager=FIELD_MANAGER)
     # A dry run does not bump resourceVersion, so the prediction is keyed on the live one.
-    with memo.lock:
-        memo.entries[item.key] = (desired_hash, live_version, predicted)
-    return predicted
+    return memo.remember(item.key, desired_hash, live_version, predicted)
+
+
+def prediction_only(result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` without what the diff never reads of a prediction: its status and its
+    managedFields (drift managers come from the live object). These are most of a
+    response, and a memo holds one per managed object for as long as it is unchanged."""
+    kept = {name: value for name, value in result.items() if name != "status"}
+    metadata = kept.get("metadata")
+    if isinstance(metadata, dict) and "managedFields" in metadata:
+        kept["metadata"] = {k: v for k, v in metadata.items() if k != "managedFields"}
+    return kept
