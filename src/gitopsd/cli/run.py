@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from gitopsd import config
+from gitopsd.cli.allocator import limit_arenas
 from gitopsd.cli.env_flags import add_log_flags, add_process_flags, env_flag, env_switch
 from gitopsd.errors import ConfigError
 from gitopsd.spec import parse_duration
@@ -141,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
         # Before kopf is imported: it loads the kubernetes client, which reads KUBECONFIG
         # once at import for kopf's own login.
         os.environ["KUBECONFIG"] = args.kubeconfig
+    limit_arenas()  # before the first worker thread allocates
     from gitopsd.operator import main
 
     return main.run(settings_from(args), log_level=args.log_level)

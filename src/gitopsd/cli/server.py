@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from gitopsd.cli.allocator import limit_arenas
 from gitopsd.cli.env_flags import add_log_flags, add_process_flags, env_flag, env_switch
 from gitopsd.config import ServerSettings
 from gitopsd.spec import parse_duration
@@ -60,6 +61,7 @@ def settings_from(args: argparse.Namespace) -> ServerSettings:
 
 
 def run(args: argparse.Namespace) -> int:
+    limit_arenas()  # before the request threads allocate
     from gitopsd.server.main import run as serve
 
     return serve(settings_from(args), log_level=args.log_level)
