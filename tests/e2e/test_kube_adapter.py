@@ -65,3 +65,41 @@ def test_metadata_only_lists_and_watches_carry_no_data(
     assert "data" not in obj
     live = cluster.get(ResourceKey("", "ConfigMap", namespace, "watched"))
     assert live is not None and live["data"] == {"value": "changed"}
+
+
+def test_collect_keeps_what_the_caller_keeps_page_by_page_with_one_version(
+    cluster: KubeCluster, namespace: str
+) -> None:
+    for index in range(5):
+        cluster.apply(configmap(namespace, f"cm-{index}", "x"))
+    selection = Selection(CONFIGMAP, namespace, "picked=yes", metadata_only=True)
+    seen: list[int] = []
+
+    def keep(obj: dict[str, object]) -> str:
+        seen.append(len(seen))
+        return str(obj["metadata"]["name"])  # type: ignore[index]
+
+    names, version = cluster.collect(selection, keep, page_size=2)
+    assert sorted(names) == [f"cm-{index}" for index in range(5)]
+    assert len(seen) == 5  # every object passed through keep once, over three pages
+    # The version is the list's snapshot: a change after it reaches a watch opened from it.
+    cluster.apply(configmap(namespace, "cm-4", "changed"))
+    events = cluster.watch(selection, resource_version=version, timeout_seconds=10)
+    event_type, obj = next(e for e in events if e[0] != "BOOKMARK")
+    events.close()
+    assert (event_type, obj["metadata"]["name"]) == ("MODIFIED", "cm-4")
+
+
+def test_a_watch_from_resource_version_sees_later_changes_only(
+    cluster: KubeCluster, namespace: str
+) -> None:
+    cluster.apply(configmap(namespace, "before", "x"))
+    selection = Selection(CONFIGMAP, namespace, "picked=yes", metadata_only=True)
+    version = cluster.resource_version(selection)
+    assert version
+    cluster.apply(configmap(namespace, "after", "x"))
+    events = cluster.watch(selection, resource_version=version, timeout_seconds=10)
+    event_type, obj = next(e for e in events if e[0] != "BOOKMARK")
+    events.close()
+    # The object that existed before is not replayed: the first event is the new one.
+    assert (event_type, obj["metadata"]["name"]) == ("ADDED", "after")

@@ -146,8 +146,8 @@ class WatchCache:
                 delay = min(delay * 2, MAX_BACKOFF_SECONDS)
 
     def _relist(self) -> None:
-        items, version = self.cluster.list_with_version(self.scope)
-        fresh = {name_of(obj): self._transform(obj) for obj in items}
+        kept, version = self.cluster.collect(self.scope, self._transform)
+        fresh = {name_of(obj): obj for obj in kept}
         with self._lock:
             old = self._objects
         changes = [(DELETED, obj) for key, obj in old.items() if key not in fresh]

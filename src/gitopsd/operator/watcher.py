@@ -63,7 +63,10 @@ class ManagedObjectWatcher:
         delay = 0.5
         while not self._stop.is_set():
             try:
-                _, version = self.cluster.list_with_version(_selection(group_kind, namespace))
+                # No initial state is needed (a pass reads what it compares), only where
+                # to start watching: every replica watches every object of the kind, so
+                # listing them all was a transient the size of the whole fleet.
+                version = self.cluster.resource_version(_selection(group_kind, namespace))
                 self.connected = True
                 delay = 0.5
                 self._stream(group_kind, namespace, version)

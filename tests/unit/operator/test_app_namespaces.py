@@ -5,7 +5,7 @@ dropped without the Application even being read."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 from gitopsd.cluster import KubeCluster, Selection
@@ -51,9 +51,12 @@ class FakeApplications:
         self.listed.append(namespace or "")
         return self._in(namespace)
 
-    def list_with_version(self, selection: Selection) -> tuple[list[dict[str, Any]], str]:
+    def collect(
+        self, selection: Selection, keep: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], str]:
         assert selection.metadata_only  # the watch never asks for whole Applications
-        return self.list(selection.group_kind, namespace=selection.namespace or None), "1"
+        found = self.list(selection.group_kind, namespace=selection.namespace or None)
+        return [keep(obj) for obj in found], "1"
 
     def pages(self, selection: Selection, page_size: int) -> Iterator[list[dict[str, Any]]]:
         found = self.list(selection.group_kind, namespace=selection.namespace or None)
