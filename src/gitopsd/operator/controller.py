@@ -164,7 +164,9 @@ class Controller:
         now = time.monotonic()
         for key in gained:
             if self.known.touched(key, now):
-                self.queue.add(key)
+                # Someone changed its objects while another replica owned it: urgent, as
+                # the watch event would have been to its owner.
+                self.queue.add(key, urgent=True)
             else:
                 self.queue.add(key, TAKEOVER_DELAY_SECONDS, background=True)
         if gained or lost:

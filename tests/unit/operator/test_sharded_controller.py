@@ -222,14 +222,19 @@ def test_ownership_changes_queue_the_gained_changed_first_and_drop_the_lost() ->
     # An object of "edited" (another replica's) changes: remembered, not queued.
     ctl._on_managed_change("gitopsd_edited", "MODIFIED", "ConfigMap gitopsd/edited")
     assert ("gitopsd", "edited") not in ctl.queue._due
+    # A routine pass of an Application it already owned is due before the takeover.
+    ctl.queue.forget(("gitopsd", "kept"))
+    ctl.queue.add(("gitopsd", "kept"))
     after = FakeOwnership({key("kept"), key("quiet"), key("edited")})
     shard.owned = {key("kept"), key("quiet"), key("edited")}
     assert ctl.on_ownership(FakeOwnership({key("kept"), key("lost")}), after) == (2, 1)
     assert reconciler.forgotten == [("gitopsd", "lost")]
     assert memo.entries == {}  # its dry-run predictions went with it
-    ctl.queue.forget(("gitopsd", "kept"))
-    # The edited one comes first although the quiet one was queued with it.
+    # The edited one is a change someone made, urgent as its watch event would have been
+    # to its owner: it goes before routine passes due earlier, and before the quiet one
+    # taken over with it, which waits in the background lane.
     assert ctl.queue.get(timeout=1) == ("gitopsd", "edited")
+    assert ctl.queue.get(timeout=1) == ("gitopsd", "kept")
     assert ctl.queue.get(timeout=1) == ("gitopsd", "quiet")
 
 
