@@ -1,12 +1,13 @@
 """Watches on the objects gitopsd manages, so a manual edit or delete re-queues its
 Application within seconds.
 
-One thread per (cluster, kind) lists and then watches objects carrying the tracking label
-(server-side label selector, so unrelated objects never reach us), and reports the
-label's value on every change. Lists and watches ask for metadata only: the label and
-the fact of a change are all a watch needs (the pass reads the objects it compares), so
-a Deployment's status update costs its metadata's bytes, not the whole object's. Kinds
-are added as applications start to manage them.
+One thread per (cluster, kind) watches objects carrying the tracking label (server-side
+label selector, so unrelated objects never reach us), and reports the label's value on
+every change. The watch asks for metadata only: the label and the fact of a change are
+all it needs (the pass reads the objects it compares), so a Deployment's status update
+costs its metadata's bytes, not the whole object's. For the same reason it starts from
+the resourceVersion of a one-object list rather than a list of every object. Kinds are
+added as applications start to manage them.
 When RBAC forbids watching a kind cluster-wide (a controller installed with namespaced
 rights), the kind is watched in each namespace applications deploy it to instead.
 """
