@@ -241,14 +241,11 @@ class KubeCluster:
         of the whole collection, are in memory at once (at 3000 Applications the single
         list was a transient high-water mark in every replica)."""
         kept: builtins.list[T] = []
-        query = {"limit": str(page_size)}
-        while True:
-            items, version, token = self._list_page(selection, query)
+        version = ""
+        for items, page_version in self._paged(selection, page_size):
             kept.extend(keep(item) for item in items)
-            del items
-            if not token:
-                return kept, version
-            query = {"limit": str(page_size), "continue": token}
+            version = page_version  # the same snapshot on every page
+        return kept, version
 
     def resource_version(self, selection: Selection) -> str:
         """The collection's current resourceVersion, from a list of at most one object:
@@ -262,10 +259,17 @@ class KubeCluster:
         """The objects of ``selection`` a page at a time (``limit``/``continue``), so a
         caller that needs every object once never holds them all. A continuation that
         expired (410) raises as any other error."""
+        for items, _ in self._paged(selection, page_size):
+            yield items
+
+    def _paged(
+        self, selection: Selection, page_size: int
+    ) -> Iterator[tuple[builtins.list[KubeObject], str]]:
+        """Each page of ``selection`` with the list's resourceVersion."""
         query = {"limit": str(page_size)}
         while True:
-            items, _, token = self._list_page(selection, query)
-            yield items
+            items, version, token = self._list_page(selection, query)
+            yield items, version
             if not token:
                 return
             query = {"limit": str(page_size), "continue": token}
