@@ -42,10 +42,7 @@ def normalize(obj: dict[str, Any]) -> dict[str, Any]:
     does on write, so a manifest compares equal to the object the server stores.
     """
     # Status and managedFields are most of a live object: leave them out before copying.
-    trimmed = {key: value for key, value in obj.items() if key != "status"}
-    if isinstance(trimmed.get("metadata"), dict):
-        trimmed["metadata"] = {k: v for k, v in trimmed["metadata"].items() if k != "managedFields"}
-    normalized: dict[str, Any] = clone(trimmed)
+    normalized: dict[str, Any] = clone(without_status_and_managed_fields(obj))
     for pointer in NORMALIZED_AWAY:
         delete_at(normalized, parse_pointer(pointer))
     metadata = normalized.get("metadata")
@@ -55,6 +52,16 @@ def normalize(obj: dict[str, Any]) -> dict[str, Any]:
                 del metadata[name]
     fold_string_data(normalized)
     return normalized
+
+
+def without_status_and_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    """A shallow copy of ``obj`` without ``status`` and ``metadata.managedFields``, the
+    bulk of a server response that :func:`normalize` always drops (the rest is shared)."""
+    trimmed = {key: value for key, value in obj.items() if key != "status"}
+    metadata = trimmed.get("metadata")
+    if isinstance(metadata, dict) and "managedFields" in metadata:
+        trimmed["metadata"] = {k: v for k, v in metadata.items() if k != "managedFields"}
+    return trimmed
 
 
 def fold_string_data(obj: dict[str, Any]) -> None:

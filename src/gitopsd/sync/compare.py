@@ -25,6 +25,7 @@ from gitopsd.diff import (
     diff_object,
     is_ignored_extraneous,
 )
+from gitopsd.diff.normalize import without_status_and_managed_fields
 from gitopsd.errors import ClusterError
 from gitopsd.health import Health, HealthAssessor
 from gitopsd.model.annotations import (
@@ -69,8 +70,11 @@ class DryRunMemo:
     def remember(
         self, key: ResourceKey, desired_hash: str, live_version: str, result: dict[str, Any]
     ) -> dict[str, Any]:
-        """Keep ``result`` as the prediction for ``live_version``; returns what is kept."""
-        kept = prediction_only(result)
+        """Keep ``result`` as the prediction for ``live_version``; returns what is kept:
+        not its status nor its managedFields, which the diff normalises away (drift
+        managers come from the live object). They are most of a response, and the memo
+        holds one per managed object for as long as it is unchanged."""
+        kept = without_status_and_managed_fields(result)
         with self.lock:
             self.entries[key] = (desired_hash, live_version, kept)
         return kept
@@ -154,14 +158,3 @@ def predict(
     predicted = cluster.apply(item.obj, dry_run=True, force=True, field_manager=FIELD_MANAGER)
     # A dry run does not bump resourceVersion, so the prediction is keyed on the live one.
     return memo.remember(item.key, desired_hash, live_version, predicted)
-
-
-def prediction_only(result: dict[str, Any]) -> dict[str, Any]:
-    """``result`` without what the diff never reads of a prediction: its status and its
-    managedFields (drift managers come from the live object). These are most of a
-    response, and a memo holds one per managed object for as long as it is unchanged."""
-    kept = {name: value for name, value in result.items() if name != "status"}
-    metadata = kept.get("metadata")
-    if isinstance(metadata, dict) and "managedFields" in metadata:
-        kept["metadata"] = {k: v for k, v in metadata.items() if k != "managedFields"}
-    return kept
