@@ -7,6 +7,9 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from gitopsd.errors import Conflict
+from gitopsd.model.annotations import RESOURCES_FINALIZER
+from gitopsd.model.keys import ResourceKey
 from gitopsd.server.csrf import csrf_ok, csrf_token
 from tests.unit.server.fakes import Harness, app, sign_in
 
@@ -178,3 +181,61 @@ def test_sync_writes_the_operation_as_the_signed_in_user() -> None:
     (event,) = h.cluster.events
     assert event["reason"] == "OperationStarted"
     assert event["message"] == "alice initiated sync to abc123 (dry run)"
+
+
+def test_a_delete_refused_for_a_newer_version_is_made_again_on_the_fresh_application() -> None:
+    h = harness()
+    key = ResourceKey("gitopsd.io", "Application", "gitopsd", "backend-api")
+    # The controller wrote the status since the cache's copy (resourceVersion 7), and
+    # added a finalizer of its own that the new patch must keep.
+    newer = app("backend-api", "backend")
+    newer["metadata"].update(resourceVersion="8", finalizers=["example.com/keep"])
+    h.cluster.objects[key] = newer
+    patch_as_server_would = h.cluster.merge_patch
+
+    def guarded(target: ResourceKey, patch: dict[str, Any]) -> dict[str, Any]:
+        current = h.cluster.objects[target]["metadata"]["resourceVersion"]
+        if patch["metadata"]["resourceVersion"] != current:
+            raise Conflict("the object has been modified", status=409)
+        return patch_as_server_would(target, patch)
+
+    h.cluster.merge_patch = guarded  # type: ignore[method-assign]
+
+    async def scenario(client: Client) -> int:
+        token = (await sign_in(client, "alice", "alice-pass"))["token"]
+        response = await client.delete(
+            "/api/v1/applications/backend-api",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status == 200, await response.text()
+        return response.status
+
+    h.run(scenario)
+    (written,) = [patch for _, patch in h.cluster.patches]
+    assert written["metadata"] == {
+        "finalizers": ["example.com/keep", RESOURCES_FINALIZER],
+        "resourceVersion": "8",
+    }
+    assert h.cluster.deletes == [key]
+
+
+def test_a_delete_that_keeps_conflicting_answers_the_conflict() -> None:
+    h = harness()
+    key = ResourceKey("gitopsd.io", "Application", "gitopsd", "backend-api")
+    h.cluster.objects[key] = app("backend-api", "backend")
+
+    def always_newer(target: ResourceKey, patch: dict[str, Any]) -> dict[str, Any]:
+        raise Conflict("the object has been modified", status=409)
+
+    h.cluster.merge_patch = always_newer  # type: ignore[method-assign]
+
+    async def scenario(client: Client) -> None:
+        token = (await sign_in(client, "alice", "alice-pass"))["token"]
+        response = await client.delete(
+            "/api/v1/applications/backend-api",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status == 409
+
+    h.run(scenario)
+    assert h.cluster.deletes == []  # nothing deleted without the finalizer it asked for

@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from gitopsd.cluster.cache import name_of as name_key
-from gitopsd.errors import ConfigError
+from gitopsd.errors import ConfigError, Conflict
 from gitopsd.model.app_patches import (
     RefreshType,
     finalizers_patch,
@@ -290,15 +290,48 @@ def _automated_patch(body: dict[str, Any]) -> dict[str, Any] | None:
     return automated
 
 
+# A delete does not depend on the version the caller saw, yet the controller writes the
+# Application's status all the time: a finalizer patch refused for a newer version is
+# made again on the Application read afresh (its guard still keeps a finalizer someone
+# added meanwhile), a few times before the conflict is the answer.
+FINALIZER_ATTEMPTS = 5
+
+
+async def _set_deletion_finalizers(
+    request: web.Request, app: dict[str, Any], cascade: bool, how: str
+) -> tuple[dict[str, Any], bool]:
+    """Add (cascade) or remove the resources finalizer; the Application as last read or
+    written, and whether a patch was written."""
+    ctx = api.context(request)
+    attempt = 1
+    while True:
+        patch = finalizers_patch(app.get("metadata") or {}, cascade=cascade)
+        if patch is None:
+            return app, False
+        try:
+            return await _write(
+                request, app, patch, "delete", f"deleted the application {how}"
+            ), True
+        except Conflict:
+            fresh = None
+            if attempt < FINALIZER_ATTEMPTS:
+                fresh = await api.blocking(ctx.cluster.get, _key(app))
+            if fresh is None:
+                raise
+        # Authorised again: the Application may have moved to another project.
+        api.authorize(
+            request, "applications", "delete", app_object(fresh), project=project_of(fresh)
+        )
+        app, attempt = fresh, attempt + 1
+
+
 async def delete_application(request: web.Request) -> web.StreamResponse:
     app = api.application(request, "delete")
     ctx = api.context(request)
     cascade = request.query.get("cascade", "true").lower() != "false"
-    patch = finalizers_patch(app.get("metadata") or {}, cascade=cascade)
     how = "with its resources" if cascade else "leaving its resources in place"
-    if patch is not None:
-        app = await _write(request, app, patch, "delete", f"deleted the application {how}")
-    else:
+    app, written = await _set_deletion_finalizers(request, app, cascade, how)
+    if not written:
         obj, project = app_object(app), project_of(app)
         api.audit(request, "delete", "applications", "allowed", obj=obj, project=project)
         await api.blocking(
