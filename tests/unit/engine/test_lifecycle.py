@@ -75,7 +75,7 @@ def test_retries_stop_at_the_limit() -> None:
     assert outcomes == [
         (["apply ConfigMap/web/a -> Invalid"], "Running", 5.0),
         (["apply ConfigMap/web/a -> Invalid"], "Running", 10.0),
-        (["apply ConfigMap/web/a -> Invalid"], "Failed", None),
+        (["apply ConfigMap/web/a -> Invalid"], "Failed", 0.0),
     ]
 
 
@@ -110,7 +110,8 @@ def test_self_heal_backs_off_while_the_drift_outlives_each_attempt() -> None:
     # Without prune, an object removed from Git keeps the application OutOfSync: every
     # self-heal attempt ends without reaching Synced, so the attempts back off (2 s, 6 s,
     # 18 s). Each attempt is recorded by the pass that decides it (come back at once) and
-    # run by the next, which ends it; the pass after that waits out the back-off.
+    # run by the next, which ends it (and comes back at once to compare with the latest
+    # commit); the pass after that waits out the back-off.
     engine = Engine([configmap("a"), configmap("b")], sync_policy={"automated": {"selfHeal": True}})
     engine.run()
     engine.commit([configmap("a")])
@@ -124,13 +125,13 @@ def test_self_heal_backs_off_while_the_drift_outlives_each_attempt() -> None:
         engine.advance(record.result.requeue_after or 0.0)
     assert attempts == [
         (True, [], "Running", 0.0),
-        (False, [], "Succeeded", None),
+        (False, [], "Succeeded", 0.0),
         (False, [], "Succeeded", 2.0),
         (True, [], "Running", 0.0),
-        (False, [], "Succeeded", None),
+        (False, [], "Succeeded", 0.0),
         (False, [], "Succeeded", 6.0),
         (True, [], "Running", 0.0),
-        (False, [], "Succeeded", None),
+        (False, [], "Succeeded", 0.0),
         (False, [], "Succeeded", 18.0),
     ]
     assert engine.live("ConfigMap", "b") is not None
@@ -153,6 +154,27 @@ def test_automated_sync_deploys_a_new_commit() -> None:
     engine.commit([configmap("a"), configmap("b")])
     engine.start()
     assert engine.reconcile().writes == ["apply ConfigMap/web/b"]
+
+
+def test_a_commit_made_while_an_operation_runs_is_synced_right_after_it() -> None:
+    # The operation's passes render the commit it began with; a push answered by one of
+    # them must not wait for the next periodic refresh.
+    engine = Engine([configmap("a")], sync_policy=AUTO)
+    first = engine.repo.resolve("HEAD")
+    engine.start()
+    second = engine.commit([configmap("a"), configmap("b")])
+    ended = engine.run()
+    assert ended.phase == "Succeeded"
+    assert engine.live("ConfigMap", "b") is None
+    assert engine.status()["sync"]["revision"] == first
+    assert ended.result.requeue_after == 0.0
+    engine.start()  # that next pass compares with the new commit and syncs to it
+    assert engine.reconcile().writes == ["apply ConfigMap/web/b"]
+    assert engine.run().phase == "Succeeded"
+    assert engine.status()["sync"] == engine.status()["sync"] | {
+        "status": "Synced",
+        "revision": second,
+    }
 
 
 def test_automated_sync_without_prune_keeps_removed_objects() -> None:

@@ -5,8 +5,10 @@ is written before any hook exists); later passes wait for a retry's back-off, ma
 the destination namespace exists (``CreateNamespace``), work out what may be pruned, run
 one step of the plan (``sync/operation.py: run_pass``), record the results, retry a
 failure when ``syncPolicy.retry`` allows, and once the operation ends compare again so
-the status reports its effect. A requested sync whose ``syncOptions`` cannot be read
-ends in ``Error`` naming them before it starts. Called by the reconciler.
+the status reports its effect, then ask for a pass right away that compares with Git's
+latest revision (the operation's own passes are pinned to the revision it began with).
+A requested sync whose ``syncOptions`` cannot be read ends in ``Error`` naming them
+before it starts. Called by the reconciler.
 """
 
 from __future__ import annotations
@@ -112,6 +114,10 @@ def _run(p: Pass, seen: Assessment, ops: Operating) -> tuple[float | None, Asses
         return retry_delay, seen
     p.finished = True
     seen = _compare_again(p, seen, ops)  # report the operation's effect, not what preceded it
+    # The operation's passes render the revision it was started with and never ask Git,
+    # so a push or refresh answered by one of them was not looked at: come back at once
+    # to compare with the latest revision (Argo CD refreshes after an operation too).
+    p.come_back_in = 0.0
     kind = "Normal" if outcome.phase == OperationPhase.SUCCEEDED else "Warning"
     text = f"sync {outcome.phase}: {outcome.message}"
     p.events.append(AppEvent(kind, "OperationCompleted", text))
