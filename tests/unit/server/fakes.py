@@ -166,3 +166,8 @@ async def sign_in(client: TestClient[Any, Any], username: str, password: str) ->
     body["cookies"] = {k: v.value for k, v in response.cookies.items()}
     body["set-cookie"] = response.headers.getall("Set-Cookie")
     return body
+
+
+async def bearer(client: TestClient[Any, Any], username: str, password: str) -> dict[str, str]:
+    """The Authorization header of a fresh session for ``username``."""
+    return {"Authorization": f"Bearer {(await sign_in(client, username, password))['token']}"}

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from gitopsd.errors import Conflict
 from gitopsd.model.annotations import RESOURCES_FINALIZER
 from gitopsd.model.keys import ResourceKey
 from gitopsd.server.csrf import csrf_ok, csrf_token
-from tests.unit.server.fakes import Harness, app, sign_in
+from tests.unit.server.fakes import Harness, app, bearer, sign_in
 
 POLICY = """\
 p, role:backend-deployer, applications, *, backend/*, allow
@@ -183,6 +184,11 @@ def test_sync_writes_the_operation_as_the_signed_in_user() -> None:
     assert event["message"] == "alice initiated sync to abc123 (dry run)"
 
 
+async def delete_backend_api_as_alice(client: Client) -> ClientResponse:
+    headers = await bearer(client, "alice", "alice-pass")
+    return await client.delete("/api/v1/applications/backend-api", headers=headers)
+
+
 def test_a_delete_refused_for_a_newer_version_is_made_again_on_the_fresh_application() -> None:
     h = harness()
     key = ResourceKey("gitopsd.io", "Application", "gitopsd", "backend-api")
@@ -201,14 +207,9 @@ def test_a_delete_refused_for_a_newer_version_is_made_again_on_the_fresh_applica
 
     h.cluster.merge_patch = guarded  # type: ignore[method-assign]
 
-    async def scenario(client: Client) -> int:
-        token = (await sign_in(client, "alice", "alice-pass"))["token"]
-        response = await client.delete(
-            "/api/v1/applications/backend-api",
-            headers={"Authorization": f"Bearer {token}"},
-        )
+    async def scenario(client: Client) -> None:
+        response = await delete_backend_api_as_alice(client)
         assert response.status == 200, await response.text()
-        return response.status
 
     h.run(scenario)
     (written,) = [patch for _, patch in h.cluster.patches]
@@ -230,11 +231,7 @@ def test_a_delete_that_keeps_conflicting_answers_the_conflict() -> None:
     h.cluster.merge_patch = always_newer  # type: ignore[method-assign]
 
     async def scenario(client: Client) -> None:
-        token = (await sign_in(client, "alice", "alice-pass"))["token"]
-        response = await client.delete(
-            "/api/v1/applications/backend-api",
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        response = await delete_backend_api_as_alice(client)
         assert response.status == 409
 
     h.run(scenario)

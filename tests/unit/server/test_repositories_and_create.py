@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from tests.unit.server.fakes import Harness, app, fill, sign_in
+from tests.unit.server.fakes import Harness, app, bearer, fill
 
 Client = TestClient[Any, Any]
 POLICY = """\
@@ -21,10 +21,6 @@ p, dev, repositories, get, *, allow
 
 def harness() -> Harness:
     return Harness([app("backend-api", "backend")], policy=POLICY, accounts={"dev": "dev-pass"})
-
-
-async def bearer(client: Client, user: str, password: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {(await sign_in(client, user, password))['token']}"}
 
 
 def test_repositories_are_added_and_listed_without_credentials() -> None:
