@@ -47,7 +47,7 @@ def test_metadata_only_lists_and_watches_carry_no_data(
 ) -> None:
     cluster.apply(configmap(namespace, "watched", "secret-ish-payload"))
     selection = Selection(CONFIGMAP, namespace, "picked=yes", metadata_only=True)
-    items, version = cluster.list_with_version(selection)
+    items, version = cluster.collect(selection, lambda obj: obj)
     assert [item["metadata"]["name"] for item in items] == ["watched"]
     assert items[0]["kind"] == "PartialObjectMetadata"
     assert items[0]["metadata"]["labels"] == {"picked": "yes"}

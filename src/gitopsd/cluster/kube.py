@@ -225,12 +225,8 @@ class KubeCluster:
         label_selector: str | None = None,
     ) -> builtins.list[KubeObject]:
         selection = Selection(group_kind, namespace or "", label_selector or "")
-        items, _ = self.list_with_version(selection)
+        items, _, _ = self._list_page(selection, {})
         return items
-
-    def list_with_version(self, selection: Selection) -> tuple[builtins.list[KubeObject], str]:
-        items, version, _ = self._list_page(selection, {})
-        return items, version
 
     def collect(
         self, selection: Selection, keep: Callable[[KubeObject], T], page_size: int = 500
